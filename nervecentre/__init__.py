@@ -1,0 +1,1 @@
+"""nervecentre: the nerve centre for cyber-crime and anti-trafficking units."""

@@ -1,0 +1,1 @@
+"""The ``nervecentre`` command line: thin commands over the Python API."""

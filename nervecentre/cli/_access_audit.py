@@ -1,0 +1,244 @@
+"""CLI commands of need-to-know and the audit log: ``grant …`` and ``audit …``.
+
+Registered by :mod:`nervecentre.cli.security`; split out only to keep modules small.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import select
+
+from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
+from nervecentre.errors import InvalidValue, NotFound
+from nervecentre.store.base import utcnow
+from nervecentre.store.db import Database
+
+grant_app = typer.Typer(help="Need-to-know: grant a case or unit, revoke, restrict cases.")
+audit_app = typer.Typer(help="The tamper-evident audit log: verify the chain, show entries.")
+
+UsernameArg = Annotated[str, typer.Argument(help="Username, e.g. a.patil")]
+ReasonOption = Annotated[
+    str, typer.Option("--reason", "-r", help="Why (at least 10 characters; it is audited)")
+]
+DaysOption = Annotated[
+    int | None, typer.Option("--days", min=1, help="Expire after this many days (default never)")
+]
+
+
+def operator() -> str:
+    """The audit name of whoever runs the command: ``cli:<login name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli"
+
+
+def _case_id(db: Database, case: str) -> int:
+    from nervecentre.cases.models import Case
+
+    with db.session() as session:
+        query = select(Case.id).where(
+            Case.id == int(case) if case.isdigit() else Case.case_key == case
+        )
+        found = session.scalar(query)
+    if found is None:
+        raise NotFound(f"no case {case!r} (give its id or its case key)")
+    return int(found)
+
+
+@grant_app.command("case")
+@friendly_errors
+def grant_case(
+    username: UsernameArg,
+    case: Annotated[str, typer.Argument(help="Case id or case key")],
+    reason: ReasonOption,
+    days: DaysOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Let a user see one case outside their units.
+
+    Example: nervecentre grant case a.patil 4711 --reason "joint probe with Palghar" --days 30
+    """
+    from nervecentre.security.grants import grant_case as grant
+
+    handle = database(db)
+    expires = utcnow() + timedelta(days=days) if days else None
+    made = grant(handle, operator(), username, _case_id(handle, case), reason, expires_at=expires)
+    console.print(f"Grant {made.id}: {escape(username)} may see case {made.case_id}.")
+
+
+@grant_app.command("unit")
+@friendly_errors
+def grant_unit(
+    username: UsernameArg,
+    unit: Annotated[str, typer.Argument(help="Unit code, e.g. MH-PAL-AHTU")],
+    reason: ReasonOption,
+    days: DaysOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Let a user see every case of another unit.
+
+    Example: nervecentre grant unit a.patil MH-PAL-AHTU --reason "covering leave" --days 14
+    """
+    from nervecentre.security.grants import grant_unit as grant
+
+    expires = utcnow() + timedelta(days=days) if days else None
+    made = grant(database(db), operator(), username, unit, reason, expires_at=expires)
+    console.print(f"Grant {made.id}: {escape(username)} may see cases of {made.unit_code}.")
+
+
+@grant_app.command("list")
+@friendly_errors
+def grant_list(
+    username: Annotated[str | None, typer.Argument(help="Only this user's grants")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include revoked and expired")] = False,
+    db: DatabaseOption = None,
+) -> None:
+    """List access grants (live ones unless --all).
+
+    Example: nervecentre grant list a.patil
+    """
+    from nervecentre.security.grants import list_grants
+
+    table = Table("Id", "User", "Access to", "By", "Reason", "Expires", "Revoked")
+    for g in list_grants(database(db), username, active_only=not all_):
+        target = f"case {g.case_id}" if g.case_id else f"unit {g.unit_code}"
+        table.add_row(
+            str(g.id), escape(g.grantee.username), target, escape(g.granted_by),
+            escape(g.reason), f"{g.expires_at:%Y-%m-%d}" if g.expires_at else "never",
+            f"{g.revoked_at:%Y-%m-%d}" if g.revoked_at else "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@grant_app.command("revoke")
+@friendly_errors
+def grant_revoke(
+    grant_id: Annotated[int, typer.Argument(help="Grant id (see grant list)")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (audited)")] = "",
+    db: DatabaseOption = None,
+) -> None:
+    """End a grant now.
+
+    Example: nervecentre grant revoke 12 --reason "probe closed"
+    """
+    from nervecentre.security.grants import revoke_grant
+
+    revoke_grant(database(db), operator(), grant_id, reason)
+    console.print(f"Grant {grant_id} revoked.")
+
+
+@grant_app.command("restrict")
+@friendly_errors
+def grant_restrict(
+    case: Annotated[str, typer.Argument(help="Case id or case key")],
+    user: Annotated[list[str], typer.Option("--user", "-u", help="A user who may see it")],
+    reason: ReasonOption,
+    db: DatabaseOption = None,
+) -> None:
+    """Restrict a case to the named users (and admins), whatever their units or grants.
+
+    Example: nervecentre grant restrict 4711 -u a.patil -u s.more --reason "accused is staff"
+    """
+    from nervecentre.security.grants import restrict_case
+
+    handle = database(db)
+    names = restrict_case(handle, operator(), _case_id(handle, case), user, reason)
+    console.print(f"Case {escape(case)} restricted to {escape(', '.join(names))} and admins.")
+
+
+@grant_app.command("unrestrict")
+@friendly_errors
+def grant_unrestrict(
+    case: Annotated[str, typer.Argument(help="Case id or case key")],
+    reason: ReasonOption,
+    db: DatabaseOption = None,
+) -> None:
+    """Lift a case's restriction.
+
+    Example: nervecentre grant unrestrict 4711 --reason "departmental inquiry closed"
+    """
+    from nervecentre.security.grants import unrestrict_case
+
+    handle = database(db)
+    unrestrict_case(handle, operator(), _case_id(handle, case), reason)
+    console.print(f"Case {escape(case)} is no longer restricted.")
+
+
+def _expected(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    entry, _, digest = value.partition(":")
+    if not entry.isdigit() or len(digest.strip()) != 64:
+        raise InvalidValue("--expect takes ENTRY_ID:HASH as printed by `audit checkpoint`")
+    return int(entry), digest.strip()
+
+
+@audit_app.command("verify")
+@friendly_errors
+def audit_verify(
+    expect: Annotated[
+        str | None, typer.Option(help="ENTRY_ID:HASH kept offline (from `audit checkpoint`)")
+    ] = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Verify the hash chain; exit 1 naming the first entry altered, deleted or reordered.
+
+    Example: nervecentre audit verify --expect 1042:9f86d08…
+    """
+    from nervecentre.security.audit import verify
+
+    result = verify(database(db), expect=_expected(expect))
+    if not result.ok:
+        err_console.print(
+            f"[bold red]audit log damaged at entry {result.first_bad_id}:[/] {result.problem} "
+            f"({result.entries_checked:,} entries before it are intact)"
+        )
+        raise typer.Exit(1)
+    console.print(f"Audit log intact: {result.entries_checked:,} entries. Head:")
+    console.print(f"{result.last_id}:{result.last_hash}", soft_wrap=True)
+
+
+@audit_app.command("tail")
+@friendly_errors
+def audit_tail(
+    lines: Annotated[int, typer.Option("-n", "--lines", min=1, help="How many entries")] = 20,
+    db: DatabaseOption = None,
+) -> None:
+    """Show the newest audit entries, oldest first.
+
+    Example: nervecentre audit tail -n 50
+    """
+    from nervecentre.security.audit import tail
+
+    table = Table()
+    for name in ("Id", "At (UTC)", "Actor", "Action", "Target", "Detail", "IP"):
+        table.add_column(name, no_wrap=name in ("Id", "At (UTC)", "Action"))
+    for e in tail(database(db), lines):
+        target = f"{e.target_type} {e.target_id}".strip()
+        table.add_row(
+            str(e.id), f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), e.action, escape(target),
+            escape(e.detail if e.detail != "{}" else ""), escape(e.ip or ""),
+        )  # fmt: skip
+    console.print(table)
+
+
+@audit_app.command("checkpoint")
+@friendly_errors
+def audit_checkpoint(db: DatabaseOption = None) -> None:
+    """Record the chain head and print it: keep the line offline (paper, WORM media).
+
+    A later `audit verify --expect` with that line proves the log was not rewritten since.
+
+    Example: nervecentre audit checkpoint >> /media/worm/audit-checkpoints.txt
+    """
+    from nervecentre.security.audit import checkpoint
+
+    point = checkpoint(database(db), operator())
+    console.print(f"{point.entry_id}:{point.entry_hash}", soft_wrap=True)

@@ -1,0 +1,270 @@
+"""CLI commands of the case registry: init, demo, generate, import, export, summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
+from nervecentre.settings import Settings, load_settings
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _print_summary(db_url: str | None) -> None:
+    from nervecentre import law
+    from nervecentre.cases.stats import summarise
+
+    db = database(db_url)
+    s = summarise(db)
+    s.by_crime_head = [(law.crime_head(code).name, n) for code, n in s.by_crime_head]
+    console.print(
+        f"[bold]{s.cases:,} cases[/], {s.people:,} person records, "
+        f"{s.identifiers:,} distinct identifiers; FIRs {s.first_fir} – {s.last_fir}; "
+        f"{s.arrested:,} people arrested."
+    )
+    for title, rows, cols in (
+        ("Cases by status", s.by_status, ("Status", "Cases")),
+        ("Cases by district", s.by_district, ("District", "Cases")),
+        ("Cases by crime head", s.by_crime_head, ("Crime head", "Cases")),
+        ("People by role", s.by_role, ("Role", "Records")),
+        ("Victims rescued", s.rescued, ("Age", "Sex", "Victims")),
+    ):
+        table = Table(title=title, title_justify="left", show_edge=False)
+        for i, col in enumerate(cols):
+            table.add_column(col, justify="right" if i == len(cols) - 1 else "left")
+        for row in rows:
+            table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+        console.print(table)
+
+
+def _import(
+    db_url: str | None,
+    file: Path,
+    mapping: str,
+    dry_run: bool,
+    rejects: Path | None,
+    encoding: str | None,
+) -> int:
+    from nervecentre.imports import import_register
+    from nervecentre.imports.run import count_rows
+
+    db = database(db_url)
+    with _progress() as progress:
+        task = progress.add_task(f"Importing {file.name}", total=count_rows(file))
+
+        def opened(register: object) -> None:
+            total = getattr(register, "total_rows", None)
+            if total is not None:
+                progress.update(task, total=total)
+
+        report = import_register(
+            db,
+            file,
+            mapping,
+            dry_run=dry_run,
+            rejects_path=rejects,
+            encoding=encoding,
+            on_open=opened,
+            progress=lambda n: progress.advance(task, n),
+        )
+    verb = "would be" if dry_run else "were"
+    console.print(
+        f"{report.rows_read:,} rows read: {report.cases_created:,} cases {verb} created, "
+        f"{report.cases_updated:,} updated, [red]{report.rejected_rows:,} rejected[/]."
+    )
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    if report.rejects:
+        table = Table(
+            "Row", "Column", "Value", "Reason", title="Rejected rows", title_justify="left"
+        )
+        for r in report.rejects[:25]:
+            table.add_row(str(r.row), r.column, r.value[:40], r.reason)
+        console.print(table)
+        if len(report.rejects) > 25:
+            console.print(f"… and {len(report.rejects) - 25:,} more.")
+        console.print(
+            f"Rejected rows written to [bold]{report.rejects_file}[/] "
+            "(fix them there and import that file)."
+        )
+    if dry_run:
+        console.print("[bold]Dry run:[/] nothing was written to the database.")
+    return report.rejected_rows
+
+
+def register(app: typer.Typer) -> None:
+    """Add the registry commands to the app."""
+
+    @app.command()
+    @friendly_errors
+    def init(db: DatabaseOption = None) -> None:
+        """Create or upgrade the database schema and load reference data (districts, units).
+
+        Safe to run again: it only applies migrations that are missing.
+        """
+        handle = database(db)
+        console.print(f"Database ready at {handle.safe_url}")
+
+    @app.command("import")
+    @friendly_errors
+    def import_(
+        file: Annotated[Path, typer.Argument(help="Register to import: .xlsx, .xls, .ods or .csv")],
+        mapping: Annotated[
+            str, typer.Option(help="Mapping name (shipped) or path to a mapping YAML file")
+        ] = "demo-register",
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Check everything and report, but write nothing")
+        ] = False,
+        rejects: Annotated[
+            Path | None,
+            typer.Option(
+                help="Where to write rejected rows (default: FILE.rejects.csv beside the file)"
+            ),
+        ] = None,
+        encoding: Annotated[
+            str | None, typer.Option(help="Text encoding of a CSV (default UTF-8), e.g. cp1252")
+        ] = None,
+        strict: Annotated[
+            bool, typer.Option(help="Exit with status 1 when any row was rejected")
+        ] = False,
+        db: DatabaseOption = None,
+    ) -> None:
+        """Import a case register (XLSX or CSV) through a column mapping.
+
+        Every row is validated; rejected rows are listed with row, column, value and reason
+        and written to a rejects file. Re-importing the same register updates cases instead
+        of duplicating them. The import is all-or-nothing.
+
+        Example: nervecentre import register.xlsx --dry-run
+        """
+        rejected = _import(db, file, mapping, dry_run, rejects, encoding)
+        if strict and rejected:
+            raise typer.Exit(1)
+
+    @app.command()
+    @friendly_errors
+    def generate(
+        out: Annotated[Path, typer.Option(help="Folder to write into")] = Path("synthetic"),
+        cases: Annotated[int, typer.Option(min=1, help="How many cases")] = 2000,
+        seed: Annotated[int, typer.Option(help="Same seed, same data")] = 1,
+        fmt: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
+        bad_rows: Annotated[int, typer.Option(min=0, help="Deliberately bad rows to include")] = 0,
+    ) -> None:
+        """Write a synthetic FIR register and its ground-truth file (no real people).
+
+        The ground truth (true identity and network of every person record) goes to a
+        separate file, never into the database.
+
+        Example: nervecentre generate --cases 100000 --format csv --out /tmp/synth
+        """
+        from nervecentre.synth import SynthConfig, write_dataset
+
+        if fmt not in ("xlsx", "csv"):
+            raise typer.BadParameter("--format must be xlsx or csv")
+        with _progress() as progress:
+            task = progress.add_task("Generating", total=cases)
+            paths = write_dataset(
+                out,
+                SynthConfig(cases=cases, seed=seed, bad_rows=bad_rows),
+                fmt=fmt,
+                progress=lambda n: progress.advance(task, n),
+            )
+        console.print(f"Register: {paths.register}\nGround truth: {paths.truth}")
+
+    @app.command()
+    @friendly_errors
+    def demo(
+        cases: Annotated[int | None, typer.Option(help="Cases to generate (default 2000)")] = None,
+        seed: Annotated[int | None, typer.Option(help="Seed of the synthetic data")] = None,
+        db: DatabaseOption = None,
+    ) -> None:
+        """Set up the database, load the synthetic demo dataset and show what was loaded.
+
+        The demo register (with a few deliberately bad rows) is written to DATA_DIR/demo and
+        imported through the same path a real register takes.
+        """
+        from nervecentre.synth import SynthConfig, write_dataset
+
+        settings: Settings = load_settings()
+        config = SynthConfig(
+            cases=cases or settings.demo_cases, seed=seed or settings.demo_seed, bad_rows=5
+        )
+        with _progress() as progress:
+            task = progress.add_task("Generating demo data", total=config.cases)
+            paths = write_dataset(
+                settings.data_dir / "demo",
+                config,
+                fmt="xlsx",
+                progress=lambda n: progress.advance(task, n),
+            )
+        console.print(f"Demo register written to {paths.register}")
+        _import(db, paths.register, "demo-register", False, None, None)
+        _print_summary(db)
+
+    @app.command()
+    @friendly_errors
+    def summary(
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+        db: DatabaseOption = None,
+    ) -> None:
+        """Show headline figures: cases by status, district and crime head, people, rescues."""
+        if as_json:
+            from nervecentre.cases.stats import summarise
+
+            console.print_json(json.dumps(summarise(database(db)).as_dict()))
+        else:
+            _print_summary(db)
+
+    @app.command()
+    @friendly_errors
+    def export(
+        fmt: Annotated[str, typer.Argument(help="csv, json or ftm (FollowTheMoney JSON lines)")],
+        output: Annotated[
+            Path, typer.Option("--output", "-o", help="File (json, ftm) or folder (csv)")
+        ],
+        db: DatabaseOption = None,
+    ) -> None:
+        """Export the registry. Victims appear only by their pseudonymous code.
+
+        csv: one file per table in a folder; json: one document; ftm: FollowTheMoney
+        entities as JSON lines, to open in Aleph-compatible tools.
+
+        Example: nervecentre export ftm -o cases.ftm.json
+        """
+        from nervecentre.exports import run_export
+
+        handle = database(db)
+        with _progress() as progress:
+            task = progress.add_task(f"Exporting {fmt}", total=None)
+            stats = run_export(handle, fmt, output, progress=lambda n: progress.advance(task, n))
+        console.print(f"Exported {stats} to {output}")
+
+    @app.command()
+    def settings() -> None:
+        """List every setting, its environment variable, default and meaning."""
+        table = Table("Variable", "Default", "Meaning", show_lines=True)
+        for name, default, help_text in Settings.describe():
+            table.add_row(name, default, help_text)
+        console.print(table)
+
+    @app.command()
+    def keygen() -> None:
+        """Print a new random secret key for NERVECENTRE_SECRET_KEY."""
+        from nervecentre.security.fields import new_key
+
+        console.print(new_key())

@@ -1,0 +1,286 @@
+"""Runs an import: stream rows, convert, write in one transaction, report every reject."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy import insert, update
+
+from nervecentre.cases.models import ImportBatch
+from nervecentre.cases.records import CaseRecord
+from nervecentre.cases.writer import write_cases
+from nervecentre.errors import InputFileError
+from nervecentre.exports.safety import neutralise
+from nervecentre.imports import cells
+from nervecentre.imports.convert import Problem, RowConverter
+from nervecentre.imports.mapping import Mapping, load_mapping
+from nervecentre.imports.readers import Cell, Register, open_register
+from nervecentre.security.fields import cipher_for
+from nervecentre.store.base import utcnow
+from nervecentre.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """One refused cell of one row."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import read, stored and refused."""
+
+    source: str
+    mapping: str
+    dry_run: bool
+    rows_read: int = 0
+    cases_created: int = 0
+    cases_updated: int = 0
+    people: int = 0
+    rejected_rows: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejects_file: Path | None = None
+    batch_id: int | None = None
+
+    @property
+    def cases_ok(self) -> int:
+        """Rows that became (or would become) cases."""
+        return self.cases_created + self.cases_updated
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def count_rows(path: Path) -> int | None:
+    """A fast upper bound of data rows in a CSV (line count), for progress bars."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+Converted = tuple[int, list[Cell], CaseRecord | None, list[Problem]]
+_CHUNK = 250
+_worker: RowConverter | None = None
+
+
+def _init_worker(mapping: Mapping, columns: dict[str, int], today: date) -> None:
+    global _worker
+    _worker = RowConverter(mapping, columns, today)
+
+
+def _convert_chunk(chunk: list[tuple[int, list[Cell]]]) -> list[Converted]:
+    assert _worker is not None
+    return [(number, row, *_worker.convert(row)) for number, row in chunk]
+
+
+def _chunked(rows: Iterable[tuple[int, list[Cell]]]) -> Iterator[list[tuple[int, list[Cell]]]]:
+    it = (r for r in rows if any(c not in (None, "") for c in r[1]))
+    while chunk := list(islice(it, _CHUNK)):
+        yield chunk
+
+
+def _convert_parallel(
+    register: Register, mapping: Mapping, today: date, workers: int
+) -> Iterator[Converted]:
+    """Convert on worker processes, in order, with a bounded number of chunks in flight."""
+    # fork: workers only run pure conversion code (never the inherited database connection),
+    # and unlike spawn/forkserver it works from scripts without an `if __name__` guard.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_init_worker,
+        initargs=(mapping, register.columns, today),
+    ) as pool:
+        window: deque[Future[list[Converted]]] = deque()
+        for chunk in _chunked(register.rows):
+            window.append(pool.submit(_convert_chunk, chunk))
+            if len(window) >= workers * 4:
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
+
+
+def conversion_workers(settings_workers: int, expected_rows: int) -> int:
+    """How many processes convert rows: none for small files, where start-up would dominate."""
+    if expected_rows < 5000:
+        return 1
+    return settings_workers or min(os.cpu_count() or 1, 4)
+
+
+class _Rows:
+    """Converts a register's rows, recording rejects, and yields the good records."""
+
+    def __init__(
+        self,
+        register: Register,
+        mapping: Mapping,
+        report: ImportReport,
+        limit: int,
+        progress: Callable[[int], None] | None,
+        workers: int,
+    ) -> None:
+        self.register, self.report, self.limit, self.progress = register, report, limit, progress
+        self.mapping, self.workers = mapping, workers
+        self.bad_rows: list[tuple[int, list[Cell], list[Reject]]] = []
+        self._seen: dict[str, tuple[int, tuple[object, ...]]] = {}
+
+    def _merged_hint(self, number: int) -> str:
+        for r0, _, r1, _ in self.register.merged:
+            if r0 <= number <= r1:
+                return f" (row is inside merged cells {r0}-{r1}: unmerge and fill the cells)"
+        return ""
+
+    def _converted(self) -> Iterator[Converted]:
+        today = date.today()
+        if self.workers > 1:
+            return _convert_parallel(self.register, self.mapping, today, self.workers)
+        _init_worker(self.mapping, self.register.columns, today)
+        return (item for chunk in _chunked(self.register.rows) for item in _convert_chunk(chunk))
+
+    def __iter__(self) -> Iterator[CaseRecord]:
+        for number, row, record, problems in self._converted():
+            self.report.rows_read += 1
+            if self.report.rows_read > self.limit:
+                raise InputFileError(
+                    f"the register has more than {self.limit:,} rows; "
+                    "split it or raise NERVECENTRE_MAX_IMPORT_ROWS"
+                )
+            if record is not None:
+                earlier = self._seen.get(record.key)
+                if earlier is not None:
+                    same = earlier[1] == tuple(row)
+                    reason = (
+                        f"duplicate of row {earlier[0]}"
+                        if same
+                        else f"the same FIR ({record.key}) is already in row {earlier[0]}"
+                    )
+                    problems = [Problem("FIR No", record.fir_number, reason)]
+                    record = None
+                else:
+                    self._seen[record.key] = (number, tuple(row))
+            if record is None:
+                hint = self._merged_hint(number)
+                rejects = [Reject(number, p.column, p.value, p.reason + hint) for p in problems]
+                if not rejects:
+                    rejects = [Reject(number, "", "", "row could not be read")]
+                self.report.rejects.extend(rejects)
+                self.report.rejected_rows += 1
+                self.bad_rows.append((number, list(row), rejects))
+            else:
+                yield record
+            if self.progress:
+                self.progress(1)
+
+
+def write_rejects(
+    path: Path, headers: list[str], rows: list[tuple[int, list[Cell], list[Reject]]]
+) -> None:
+    """A CSV of refused rows: the reasons first, then the row as it was, ready to fix."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["row", "problems", *headers])
+        for number, row, rejects in rows:
+            reasons = "; ".join(
+                f"{r.column}: {r.reason}" if r.column else r.reason for r in rejects
+            )
+            out.writerow([number, neutralise(reasons), *(neutralise(cells.text(c)) for c in row)])
+
+
+def import_register(
+    db: Database,
+    path: Path,
+    mapping: Mapping | str = "demo-register",
+    *,
+    dry_run: bool = False,
+    rejects_path: Path | None = None,
+    encoding: str | None = None,
+    actor: str = "cli",
+    progress: Callable[[int], None] | None = None,
+    on_open: Callable[[Register], None] | None = None,
+) -> ImportReport:
+    """Import a register, all or nothing: a failure or interruption changes nothing."""
+    mapping = load_mapping(mapping) if isinstance(mapping, str) else mapping
+    path = Path(path)
+    if path.is_file() and path.stat().st_size > db.settings.max_upload_bytes:
+        raise InputFileError(
+            f"{path.name} is larger than NERVECENTRE_MAX_UPLOAD_BYTES "
+            f"({db.settings.max_upload_bytes:,} bytes)"
+        )
+    register = open_register(path, mapping, encoding=encoding)
+    if on_open:
+        on_open(register)
+    report = ImportReport(
+        source=str(path), mapping=mapping.name, dry_run=dry_run, warnings=list(register.warnings)
+    )
+    expected = register.total_rows or count_rows(path) or 0
+    workers = conversion_workers(db.settings.import_workers, expected)
+    rows = _Rows(register, mapping, report, db.settings.max_import_rows, progress, workers)
+    cipher = cipher_for(db.settings)
+    with db.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            batch = conn.execute(
+                insert(ImportBatch)
+                .values(
+                    source=path.name,
+                    sha256=_sha256(path),
+                    mapping=mapping.name,
+                    actor=actor,
+                    started_at=utcnow(),
+                )
+                .returning(ImportBatch.id)
+            ).scalar_one()
+            stats = write_cases(
+                conn, rows, cipher, batch_id=batch, batch_size=db.settings.import_batch_size
+            )
+            report.cases_created, report.cases_updated = stats.created, stats.updated
+            report.people = stats.people
+            report.warnings += [
+                f"related FIR {k} (in {src}) is not in the registry"
+                for src, k in stats.unresolved_links[:20]
+            ]
+            conn.execute(
+                update(ImportBatch)
+                .where(ImportBatch.id == batch)
+                .values(
+                    finished_at=utcnow(),
+                    rows_read=report.rows_read,
+                    cases_created=stats.created,
+                    cases_updated=stats.updated,
+                    rows_rejected=report.rejected_rows,
+                )
+            )
+            report.batch_id = None if dry_run else batch
+        except BaseException:
+            transaction.rollback()
+            raise
+        if dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+    if rows.bad_rows:
+        report.rejects_file = rejects_path or path.with_name(path.stem + ".rejects.csv")
+        write_rejects(report.rejects_file, register.headers, rows.bad_rows)
+    return report

@@ -1,0 +1,119 @@
+"""API tokens for scripts: 32 random bytes shown once, stored only as their SHA-256.
+
+A plain SHA-256 (not Argon2) is right here: the token is random and 256 bits long, so there
+is nothing to guess, and every API request must be checked in microseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from nervecentre.errors import InvalidValue, NotFound
+from nervecentre.security import audit
+from nervecentre.security.audit import Actor
+from nervecentre.security.models import ApiToken, User
+from nervecentre.security.roles import require
+from nervecentre.security.users import AuthenticationFailed, user_in
+from nervecentre.store.base import utcnow
+from nervecentre.store.db import Database
+
+TOKEN_PREFIX = "nct_"  # noqa: S105 - a visible marker, not a secret
+# last_used_at is a convenience, not an audit record: writing it at most once a minute keeps
+# an API request free of a database write.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored."""
+    return hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+
+
+def _authorise(actor: Actor, owner: str) -> None:
+    # A user may manage their own tokens; someone else's needs user.manage.
+    if not isinstance(actor, str) and actor.username != owner:
+        require(actor, "user.manage")
+
+
+def create_token(
+    db: Database,
+    username: str,
+    name: str,
+    *,
+    actor: Actor,
+    expires_at: datetime | None = None,
+    ip: str | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for ``username``: the record, and the token itself (shown only now)."""
+    label = name.strip()
+    if not label or len(label) > 120:
+        raise InvalidValue("a token needs a name of 1-120 characters (what script uses it)")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with db.session() as session:
+        owner = user_in(session, username)
+        _authorise(actor, owner.username)
+        record = ApiToken(
+            user_id=owner.id,
+            name=label,
+            token_sha256=token_digest(token),
+            prefix=token[: len(TOKEN_PREFIX) + 6],
+            expires_at=expires_at,
+        )
+        session.add(record)
+        session.flush()
+        detail = {"token_id": record.id, "name": label, "expires_at": expires_at}
+        audit.record(session, actor, "token.create", "user", owner.username, detail, ip=ip)
+        record.user = owner
+    return record, token
+
+
+def list_tokens(db: Database, username: str | None = None) -> list[ApiToken]:
+    """Tokens (never their values), of one user or of everyone, newest first."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    with db.session() as session:
+        if username is not None:
+            query = query.where(ApiToken.user_id == user_in(session, username).id)
+        return list(session.scalars(query))
+
+
+def revoke_token(
+    db: Database, token_id: int, *, actor: Actor, ip: str | None = None, now: datetime | None = None
+) -> ApiToken:
+    """Revoke a token at once; revoking twice is harmless."""
+    with db.session() as session:
+        record = session.get(ApiToken, token_id)
+        if record is None:
+            raise NotFound(f"no API token with id {token_id}")
+        _authorise(actor, record.user.username)
+        if record.revoked_at is None:
+            record.revoked_at = now or utcnow()
+            detail = {"token_id": record.id, "name": record.name}
+            audit.record(
+                session, actor, "token.revoke", "user", record.user.username, detail, ip=ip
+            )
+    return record
+
+
+def authenticate_token(db: Database, token: str, *, now: datetime | None = None) -> User:
+    """The active user a token belongs to; AuthenticationFailed if unknown, revoked or expired."""
+    now = now or utcnow()
+    if not token.strip().startswith(TOKEN_PREFIX):
+        raise AuthenticationFailed("not a nervecentre API token")
+    with db.session() as session:
+        record = session.scalars(
+            select(ApiToken).where(ApiToken.token_sha256 == token_digest(token))
+        ).first()
+        if record is None:
+            raise AuthenticationFailed("unknown API token")
+        if record.revoked_at is not None:
+            raise AuthenticationFailed(f"API token {record.name!r} was revoked")
+        if record.expires_at is not None and record.expires_at <= now:
+            raise AuthenticationFailed(f"API token {record.name!r} has expired")
+        if not record.user.active:
+            raise AuthenticationFailed(f"user {record.user.username!r} is disabled")
+        if record.last_used_at is None or now - record.last_used_at >= _TOUCH_EVERY:
+            record.last_used_at = now
+        return record.user

@@ -1,0 +1,151 @@
+"""Settings declared once, with defaults and help, read from ``NERVECENTRE_*`` variables.
+
+A value can also come from a TOML config file named by ``NERVECENTRE_CONFIG``; the
+environment wins over the file, and an explicit argument (e.g. ``--database``) wins over both.
+Bad values fail loudly with a :class:`ConfigError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from nervecentre.errors import ConfigError
+
+ENV_PREFIX = "NERVECENTRE_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of nervecentre, with its default and what it is for."""
+
+    data_dir: Path = _setting(
+        Path("nervecentre-data"),
+        "Directory holding the SQLite database, the evidence file store and the secret key.",
+    )
+    database_url: str = _setting(
+        "",
+        "SQLAlchemy URL of the database; empty means SQLite at DATA_DIR/nervecentre.db. "
+        "Production uses PostgreSQL, e.g. postgresql+psycopg://user@host/nervecentre.",
+    )
+    secret_key: str = _setting(
+        "",
+        "Key for field-level encryption of victim identities "
+        "(AES-256-GCM; 32 bytes, url-safe base64). "
+        "Empty means a key generated once and kept in DATA_DIR/secret.key (mode 600).",
+    )
+    import_batch_size: int = _setting(
+        5000, "Rows written per database round trip during spreadsheet import."
+    )
+    import_workers: int = _setting(
+        0,
+        "Processes that validate register rows during large imports; 0 means one per core "
+        "(up to 4). Small files are always validated in the importing process.",
+    )
+    max_import_rows: int = _setting(
+        2_000_000, "Largest register (rows) an import accepts before refusing the file."
+    )
+    max_upload_bytes: int = _setting(
+        512 * 1024 * 1024, "Largest file (bytes) an import or evidence upload accepts."
+    )
+    demo_seed: int = _setting(1, "Seed of the synthetic demo dataset (same seed, same data).")
+    demo_cases: int = _setting(2000, "Number of cases in the synthetic demo dataset.")
+    pdq_threshold: int = _setting(31, "Largest PDQ Hamming distance counted as a match.")
+    pdq_min_quality: int = _setting(50, "PDQ hashes below this quality are not matched.")
+    max_image_pixels: int = _setting(
+        89_478_485, "Largest image (pixels) decoded for hashing; bigger is a decompression bomb."
+    )
+    allowed_networks: str = _setting(
+        "127.0.0.0/8,::1/128",
+        "Comma-separated CIDR networks allowed to reach the web app and API; "
+        "every other address gets 403 before any page runs.",
+    )
+    login_max_failures: int = _setting(
+        5, "Failed logins in a row that lock an account (0 turns lockout off)."
+    )
+    login_lockout_minutes: int = _setting(
+        15, "Minutes an account stays locked after too many failed logins."
+    )
+    password_min_length: int = _setting(
+        12, "Shortest password accepted (never less than 12, whatever this says)."
+    )
+
+    def __post_init__(self) -> None:
+        # A mistyped CIDR would silently lock everyone out (or let everyone in): fail at load.
+        from nervecentre.security.network import parse_networks
+
+        parse_networks(self.allowed_networks)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the explicit one, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'nervecentre.db').absolute()}"
+
+    @property
+    def files_dir(self) -> Path:
+        """Root of the content-addressed evidence store."""
+        return self.data_dir / "files"
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(environment variable, default, help) for every setting, for docs and ``--help``."""
+        return [
+            (ENV_PREFIX + f.name.upper(), str(f.default), str(f.metadata["help"]))
+            for f in fields(cls)
+        ]
+
+
+def _coerce(name: str, kind: Any, raw: Any) -> Any:
+    try:
+        if kind in (int, "int"):
+            if isinstance(raw, bool):
+                raise ValueError
+            value = int(raw)
+            if value < 0:
+                raise ValueError
+            return value
+        if kind in (Path, "Path"):
+            return Path(str(raw)).expanduser()
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {getattr(kind, '__name__', kind)}"
+        ) from None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the config file, then the environment, then explicit overrides."""
+    values: dict[str, Any] = {}
+    config = os.environ.get(ENV_PREFIX + "CONFIG")
+    known = {f.name: f for f in fields(Settings)}
+    if config:
+        path = Path(config)
+        try:
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        section = loaded.get("nervecentre", loaded)
+        for key, raw in section.items():
+            if key not in known:
+                raise ConfigError(f"unknown setting {key!r} in {path}")
+            values[key] = raw
+    for name in known:
+        raw = os.environ.get(ENV_PREFIX + name.upper())
+        if raw is not None and raw != "":
+            values[name] = raw
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    for key in values:
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r}")
+    coerced = {k: _coerce(k, known[k].type, v) for k, v in values.items()}
+    return dataclasses.replace(Settings(), **coerced)

@@ -1,0 +1,121 @@
+"""The database handle: one engine, sessions, and schema setup through Alembic."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from nervecentre.errors import ConfigError, StorageError
+from nervecentre.settings import Settings, load_settings
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web app read while an import writes; foreign keys are off by default
+    # in SQLite and must be switched on per connection.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL, with the settings each needs."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    raise ConfigError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+class Database:
+    """A connected database: the engine, a session factory and the settings it came from."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = settings.resolved_database_url
+        self.engine = make_engine(self.url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise StorageError(f"database error: {exc.orig}") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def check(self) -> None:
+        """Raise StorageError with a clear message if the database cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot reach the database at {self.safe_url}: {exc}") from None
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, fit for messages and logs."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def is_initialised(self) -> bool:
+        """True once migrations have created the schema."""
+        try:
+            return inspect(self.engine).has_table("alembic_version")
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot reach the database at {self.safe_url}: {exc}") from None
+
+    def upgrade(self) -> None:
+        """Bring the schema to the latest migration and load the reference data."""
+        from nervecentre.store.migrate import upgrade
+
+        self.check()
+        upgrade(self)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_database(database_url: str | None = None, settings: Settings | None = None) -> Database:
+    """Open the configured database (an explicit URL wins over the settings)."""
+    settings = settings or load_settings()
+    if database_url:
+        settings = dataclasses.replace(settings, database_url=database_url)
+    return Database(settings)

@@ -1,0 +1,43 @@
+"""Schema migrations (Alembic, run programmatically) and reference-data loading."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+if TYPE_CHECKING:
+    from nervecentre.store.db import Database
+
+
+def alembic_config(db: Database) -> Config:
+    """An Alembic config pointing at the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", "nervecentre.store:migrations")
+    config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    return config
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Migrate the schema to ``revision`` and (re)load the reference data."""
+    config = alembic_config(db)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    from nervecentre.store.reference import load_reference_data
+
+    load_reference_data(db)
+
+
+def current_revision(db: Database) -> str | None:
+    """The revision the database is at (None when never migrated)."""
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(db: Database) -> str | None:
+    """The newest revision shipped with this version of nervecentre."""
+    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()

@@ -1,0 +1,10 @@
+"""Imports every table module so that ``Base.metadata`` holds the whole schema."""
+
+from nervecentre.cases import models as _cases  # noqa: F401
+from nervecentre.cases import people as _people  # noqa: F401
+from nervecentre.evidence import models as _evidence  # noqa: F401
+from nervecentre.hashing import models as _hashing  # noqa: F401
+from nervecentre.security import models as _security  # noqa: F401
+from nervecentre.store.base import Base
+
+metadata = Base.metadata

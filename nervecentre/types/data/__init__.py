@@ -1,0 +1,1 @@
+"""Declarative data for the value types (YAML files loaded by `nervecentre.types._data`)."""

@@ -1,0 +1,131 @@
+"""Web addresses (http/https), including Tor .onion services, canonicalised but not rewritten.
+
+Scheme and host are lower-cased (host IDNA-encoded), default ports and the fragment dropped,
+an empty path becomes '/'; the path and query are kept exactly, because on most servers they
+are case- and order-sensitive and are evidence as captured. Display is the same ASCII form:
+showing Unicode hosts would hide homograph phishing domains from the analyst.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import re
+from collections.abc import Mapping
+from urllib.parse import SplitResult, urlsplit
+
+from nervecentre.types._host import ascii_domain
+from nervecentre.types.value import Value, ValueType, quote
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_HOST_PORT = re.compile(r"^[\w.\-]+:\d{1,5}(?:[/?#]|$)")
+_DANGEROUS = {"javascript", "data", "file", "vbscript", "blob", "about", "filesystem"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Defanged indicators ("hxxp://evil[.]com") as threat reports and complaint forwards write them.
+_DEFANG = (("[.]", "."), ("(.)", "."), ("[dot]", "."), ("[:]", ":"), ("[://]", "://"))
+_HXXP = re.compile(r"^hxxp(s?)(?=://)", re.IGNORECASE)
+_LOOKS = re.compile(
+    r"^(?:(?:https?|hxxps?)://|www\.|(?:[\w\-]+\.)*[a-z2-7]{16}(?:[a-z2-7]{40})?\.onion\b)\S+$",
+    re.IGNORECASE,
+)
+
+
+def onion_version(label: str) -> str:
+    """Check an onion-service label; return '3' (checksummed) or '2' (legacy, unverifiable)."""
+    if len(label) == 16 and re.fullmatch(r"[a-z2-7]{16}", label):
+        return "2"
+    if len(label) != 56 or not re.fullmatch(r"[a-z2-7]{56}", label):
+        raise ValueError("an onion address is 56 letters and digits 2-7 (or 16 for old v2)")
+    raw = base64.b32decode(label.upper())
+    pubkey, checksum, version = raw[:32], raw[32:34], raw[34:]
+    if version != b"\x03":
+        raise ValueError("unknown onion address version")
+    expected = hashlib.sha3_256(b".onion checksum" + pubkey + version).digest()[:2]
+    if checksum != expected:
+        raise ValueError("the onion address fails its checksum (a character is wrong)")
+    return "3"
+
+
+class UrlType(ValueType):
+    """URLs; a scheme-less 'example.com/x' gets http://, javascript:/data:/file: are refused."""
+
+    name = "url"
+    label = "web address"
+    folds_unicode = False
+
+    def looks_like(self, raw: str) -> bool:
+        # Any scheme counts, so detect() explains why 'javascript:' or 'file:' was refused.
+        if _SCHEME.match(raw) and not _HOST_PORT.match(raw):
+            return True
+        return _LOOKS.match(raw) is not None
+
+    def parse(self, text: str, hints: Mapping[str, str]) -> Value:
+        url = _HXXP.sub(r"http\1", text)
+        for fanged, plain in _DEFANG:
+            url = url.replace(fanged, plain)
+        if any(c.isspace() for c in url):
+            raise self.invalid(f"web address {quote(text)} contains a space", text)
+        scheme_match = _SCHEME.match(url)
+        if scheme_match and not _HOST_PORT.match(url):
+            scheme = scheme_match.group(1).lower()
+            if scheme in _DANGEROUS:
+                raise self.invalid(
+                    f"{quote(text)} is a {scheme}: link, which runs or embeds content instead of "
+                    "pointing to a web page; only http and https addresses are accepted",
+                    text,
+                )
+            if scheme not in _DEFAULT_PORTS:
+                raise self.invalid(
+                    f"{quote(text)} uses {scheme}:, but only http and https addresses are accepted",
+                    text,
+                )
+        elif url.startswith("//"):
+            url = "http:" + url
+        else:
+            if "." not in url.split("/", 1)[0]:
+                raise self.invalid(
+                    f"{quote(text)} is not a web address (no scheme, no domain)", text
+                )
+            url = "http://" + url
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise self.invalid(f"web address {quote(text)} is malformed: {exc}", text) from None
+        return self._build(text, parts, port)
+
+    def _build(self, text: str, parts: SplitResult, port: int | None) -> Value:
+        scheme = parts.scheme.lower()
+        raw_host = parts.hostname
+        if not raw_host:
+            raise self.invalid(f"web address {quote(text)} has no host name", text)
+        extra: dict[str, str] = {}
+        if "[" in parts.netloc:
+            try:
+                host = "[" + ipaddress.IPv6Address(raw_host).compressed + "]"
+            except ValueError:
+                raise self.invalid(f"web address {quote(text)} has a bad IPv6 host", text) from None
+        else:
+            try:
+                host = ascii_domain(raw_host)
+            except ValueError as exc:
+                raise self.invalid(f"web address {quote(text)}: {exc}", text) from None
+            if host.endswith(".onion"):
+                try:
+                    extra["onion_version"] = onion_version(host.split(".")[-2])
+                except (ValueError, IndexError) as exc:
+                    raise self.invalid(f"web address {quote(text)}: {exc}", text) from None
+                extra["onion"] = "true"
+        netloc = host
+        if port is not None and port != _DEFAULT_PORTS[scheme]:
+            netloc = f"{host}:{port}"
+        userinfo = parts.netloc.rpartition("@")[0]
+        if userinfo:
+            # Kept: 'http://bank.com@evil.example/' is the phishing evidence itself.
+            netloc = f"{userinfo}@{netloc}"
+        value = f"{scheme}://{netloc}{parts.path or '/'}"
+        if parts.query:
+            value += "?" + parts.query
+        extra["host"] = host
+        return self.make(value, **extra)

@@ -1,0 +1,69 @@
+"""API tokens: shown once, stored as SHA-256, revocable, expiring."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from nervecentre.errors import InvalidValue, NotFound, PermissionDenied
+from nervecentre.security import audit, tokens, users
+from nervecentre.security.models import ApiToken
+from nervecentre.security.users import AuthenticationFailed
+from nervecentre.store.base import utcnow
+from tests.security.conftest import World
+
+
+def test_token_is_shown_once_and_stored_as_sha256(world: World) -> None:
+    _, token = tokens.create_token(world.db, "ana", "nightly export", actor="test")
+    assert token.startswith(tokens.TOKEN_PREFIX) and len(token) >= 40
+    with world.db.session() as s:
+        stored = s.scalars(select(ApiToken)).one()
+        assert stored.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+        assert token not in (stored.prefix, stored.name) and stored.prefix == token[:10]
+    user = tokens.authenticate_token(world.db, token)
+    assert user.username == "ana" and user.unit_codes == world.users["ana"].unit_codes
+    entry = audit.tail(world.db, 1)[0]
+    assert entry.action == "token.create" and token not in entry.detail
+    assert tokens.list_tokens(world.db, "ana")[0].last_used_at is not None
+
+
+def test_unknown_revoked_and_expired_tokens_are_refused(world: World) -> None:
+    now = utcnow()
+    record, token = tokens.create_token(
+        world.db, "inv", "script", actor="test", expires_at=now + timedelta(days=1)
+    )
+    assert tokens.authenticate_token(world.db, token, now=now).username == "inv"
+    with pytest.raises(AuthenticationFailed, match="expired"):
+        tokens.authenticate_token(world.db, token, now=now + timedelta(days=1, seconds=1))
+    with pytest.raises(AuthenticationFailed, match="unknown"):
+        tokens.authenticate_token(world.db, token[:-2] + "xx")
+    with pytest.raises(AuthenticationFailed, match="not a nervecentre"):
+        tokens.authenticate_token(world.db, "Bearer something")
+    tokens.revoke_token(world.db, record.id, actor="test")
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        tokens.authenticate_token(world.db, token, now=now)
+    assert audit.tail(world.db, 1)[0].action == "token.revoke"
+    with pytest.raises(NotFound):
+        tokens.revoke_token(world.db, 999, actor="test")
+
+
+def test_disabled_users_tokens_stop_working(world: World) -> None:
+    _, token = tokens.create_token(world.db, "view", "report", actor="test")
+    users.disable_user(world.db, "view", actor="test")
+    with pytest.raises(AuthenticationFailed, match="disabled"):
+        tokens.authenticate_token(world.db, token)
+
+
+def test_users_manage_their_own_tokens_only(world: World) -> None:
+    inv, ana, admin = (world.users[n] for n in ("inv", "ana", "admin"))
+    own, _ = tokens.create_token(world.db, "inv", "mine", actor=inv)
+    with pytest.raises(PermissionDenied):
+        tokens.create_token(world.db, "ana", "not mine", actor=inv)
+    with pytest.raises(PermissionDenied):
+        tokens.revoke_token(world.db, own.id, actor=ana)
+    tokens.revoke_token(world.db, own.id, actor=admin)
+    with pytest.raises(InvalidValue, match="name"):
+        tokens.create_token(world.db, "inv", "  ", actor=inv)

@@ -1,0 +1,163 @@
+"""Users: Argon2id passwords, the password policy, sign-in, throttling and lockout."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from nervecentre.security import audit, users
+from nervecentre.security.users import AuthenticationFailed, authenticate
+from nervecentre.store.base import utcnow
+from nervecentre.store.db import Database
+from tests.security.conftest import PASSWORD, UNIT_A, World
+
+
+def test_passwords_are_argon2id_and_verify() -> None:
+    digest = users.hash_password(PASSWORD)
+    assert digest.startswith("$argon2id$") and PASSWORD not in digest
+    assert users.verify_password(digest, PASSWORD)
+    assert not users.verify_password(digest, PASSWORD + "!")
+    assert not users.verify_password("not-a-hash", PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "at least 12 characters"),
+        ("elevenchars", "at least 12 characters"),
+        ("x" * 257, "at most 256"),
+        ("Sub.Inspector", "must not be the username"),
+    ],
+)
+def test_password_policy_explains_what_is_wrong(password: str, message: str) -> None:
+    with pytest.raises(InvalidValue, match=message):
+        users.check_password(password, "sub.inspector")
+
+
+def test_password_min_length_setting_can_only_raise_the_floor(db: Database) -> None:
+    strict = dataclasses.replace(db.settings, password_min_length=20)
+    with pytest.raises(InvalidValue, match="at least 20"):
+        users.check_password("a" * 19, "someone", strict)
+    lax = dataclasses.replace(db.settings, password_min_length=4)
+    with pytest.raises(InvalidValue, match="at least 12"):
+        users.check_password("a" * 11, "someone", lax)
+
+
+def test_create_user_validates_and_audits(db: Database) -> None:
+    user = users.create_user(
+        db, " A.Patil ", PASSWORD, "investigator", actor="test", units=["mh-thr-shahapur"]
+    )
+    assert user.username == "a.patil" and user.unit_codes == [UNIT_A] and user.active
+    assert user.password_hash.startswith("$argon2id$")
+    with pytest.raises(Conflict):
+        users.create_user(db, "a.patil", PASSWORD, "viewer", actor="test")
+    with pytest.raises(InvalidValue, match="unknown role"):
+        users.create_user(db, "b.more", PASSWORD, "superuser", actor="test")
+    with pytest.raises(InvalidValue, match="unknown unit"):
+        users.create_user(db, "b.more", PASSWORD, "viewer", actor="test", units=["NOPE"])
+    with pytest.raises(InvalidValue, match="username"):
+        users.create_user(db, "b more!", PASSWORD, "viewer", actor="test")
+    entry = audit.tail(db, 1)[0]
+    assert (entry.action, entry.target_id, entry.actor) == ("user.create", "a.patil", "test")
+    assert entry.details["units"] == [UNIT_A] and PASSWORD not in entry.detail
+
+
+def test_only_user_managers_change_users(world: World) -> None:
+    sup = world.users["sup"]
+    with pytest.raises(PermissionDenied, match=r"user\.manage"):
+        users.create_user(world.db, "x.y", PASSWORD, "viewer", actor=sup)
+    with pytest.raises(PermissionDenied):
+        users.set_role(world.db, "view", "admin", actor=world.users["view"])
+    changed = users.set_role(world.db, "view", "analyst", actor=world.users["admin"])
+    assert changed.role == "analyst"
+    entry = audit.tail(world.db, 1)[0]
+    assert entry.action == "user.update" and entry.actor == "admin"
+    assert entry.details == {"before": {"role": "viewer"}, "after": {"role": "analyst"}}
+
+
+def test_login_success_and_failure_are_audited(world: World) -> None:
+    user = authenticate(world.db, "INV", PASSWORD, ip="10.0.0.5")
+    assert user.username == "inv" and user.last_login_at is not None
+    with pytest.raises(AuthenticationFailed, match="wrong username or password") as info:
+        authenticate(world.db, "inv", "wrong password!", ip="10.0.0.5")
+    assert info.value.http_status == 401
+    with pytest.raises(AuthenticationFailed, match="wrong username or password"):
+        authenticate(world.db, "nobody", PASSWORD)
+    ok, bad, unknown = audit.tail(world.db, 3)
+    assert (ok.action, ok.actor, ok.ip) == ("auth.login.success", "inv", "10.0.0.5")
+    assert (bad.action, bad.target_id, bad.details) == (
+        "auth.login.failure", "inv", {"reason": "wrong password"},
+    )  # fmt: skip
+    assert unknown.details == {"reason": "unknown user"}
+    assert "wrong password!" not in bad.detail
+
+
+def test_lockout_after_failures_and_unlock_after_the_time(world: World) -> None:
+    db, now = world.db, utcnow()
+    limit, minutes = db.settings.login_max_failures, db.settings.login_lockout_minutes
+    for _ in range(limit - 1):
+        with pytest.raises(AuthenticationFailed, match="wrong"):
+            authenticate(db, "inv", "not the password", now=now)
+    # A success before the limit resets the count.
+    authenticate(db, "inv", PASSWORD, now=now)
+    for _ in range(limit):
+        with pytest.raises(AuthenticationFailed, match="wrong"):
+            authenticate(db, "inv", "not the password", now=now)
+    # Locked: even the right password is refused, without being checked.
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        authenticate(db, "inv", PASSWORD, now=now + timedelta(minutes=minutes - 1))
+    assert audit.tail(db, 1)[0].details["reason"] == "locked"
+    user = authenticate(db, "inv", PASSWORD, now=now + timedelta(minutes=minutes, seconds=1))
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_lockout_can_be_turned_off(world: World) -> None:
+    world.db.settings = dataclasses.replace(world.db.settings, login_max_failures=0)
+    for _ in range(8):
+        with pytest.raises(AuthenticationFailed, match="wrong"):
+            authenticate(world.db, "inv", "not the password")
+    assert authenticate(world.db, "inv", PASSWORD).username == "inv"
+
+
+def test_disabled_users_cannot_sign_in_and_admin_reset_unlocks(world: World) -> None:
+    users.disable_user(world.db, "view", actor="test")
+    with pytest.raises(AuthenticationFailed, match="disabled"):
+        authenticate(world.db, "view", PASSWORD)
+    with pytest.raises(AuthenticationFailed, match="wrong username or password"):
+        authenticate(world.db, "view", "wrong and disabled")  # no hint without the password
+    users.enable_user(world.db, "view", actor="test")
+    assert authenticate(world.db, "view", PASSWORD).active
+    users.set_password(world.db, "view", "a brand new passphrase", actor="test")
+    with pytest.raises(AuthenticationFailed):
+        authenticate(world.db, "view", PASSWORD)
+    assert authenticate(world.db, "view", "a brand new passphrase").username == "view"
+    assert audit.find(world.db, action="user.update", target_id="view")[0].details == {
+        "password": "changed"
+    }
+
+
+def test_weak_hashes_are_upgraded_on_login(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    stronger = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
+    monkeypatch.setattr(users, "hasher", lambda: stronger)
+    old = world.user("inv").password_hash
+    assert "t=1" in old
+    authenticate(world.db, "inv", PASSWORD)
+    new = world.user("inv").password_hash
+    assert new != old and "t=2" in new and stronger.verify(new, PASSWORD)
+
+
+def test_change_own_password_needs_the_current_one(world: World) -> None:
+    inv = world.users["inv"]
+    with pytest.raises(AuthenticationFailed):
+        users.change_own_password(world.db, inv, "not my password", "another long passphrase")
+    users.change_own_password(world.db, inv, PASSWORD, "another long passphrase")
+    assert authenticate(world.db, "inv", "another long passphrase").username == "inv"
+
+
+def test_unknown_user_is_not_found(db: Database) -> None:
+    with pytest.raises(NotFound, match="no user named"):
+        users.get_user(db, "ghost")
