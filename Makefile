@@ -6,13 +6,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo setup test lint typecheck pytest bench clean help
+.PHONY: demo setup browser test lint typecheck pytest bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ -/'
 
-demo: setup  ## set up, then load the synthetic demo dataset and print a summary
+demo: setup  ## set up, load the synthetic demo data, then serve the web app on 127.0.0.1:8000
 	$(BIN)/nervecentre demo
+	$(BIN)/nervecentre demo-users
+	$(BIN)/nervecentre serve
 
 setup: $(VENV)/.installed  ## create the virtual environment and install nervecentre
 
@@ -22,7 +24,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-test: setup lint typecheck pytest  ## set up, then lint, type-check and run every test
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+browser:  ## install Debian's chromium for the end-to-end tests, if it is missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; }
+
+test: setup browser lint typecheck pytest  ## set up, then lint, type-check and run every test
 
 lint: setup
 	$(BIN)/ruff check .
@@ -31,7 +39,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup browser
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 bench: setup  ## run the benchmarks (slow; not part of the tests)

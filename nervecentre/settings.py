@@ -77,12 +77,36 @@ class Settings:
     password_min_length: int = _setting(
         12, "Shortest password accepted (never less than 12, whatever this says)."
     )
+    web_host: str = _setting(
+        "127.0.0.1", "Address `nervecentre serve` listens on (keep it on the centre's network)."
+    )
+    web_port: int = _setting(8000, "Port `nervecentre serve` listens on.")
+    session_idle_minutes: int = _setting(
+        30, "Minutes without a request after which a signed-in session ends."
+    )
+    session_max_hours: int = _setting(
+        12, "Hours after sign-in at which a session ends, however active (one shift)."
+    )
+    cookie_secure: str = _setting(
+        "auto",
+        "Mark the session cookie Secure: 'auto' (when the request came over HTTPS), "
+        "'always' (behind a TLS proxy) or 'never'.",
+    )
+    login_ip_max_failures: int = _setting(
+        20, "Failed logins from one address within 10 minutes before it must wait (429)."
+    )
 
     def __post_init__(self) -> None:
         # A mistyped CIDR would silently lock everyone out (or let everyone in): fail at load.
         from nervecentre.security.network import parse_networks
 
         parse_networks(self.allowed_networks)
+        if self.cookie_secure not in ("auto", "always", "never"):
+            raise ConfigError(
+                f"NERVECENTRE_COOKIE_SECURE={self.cookie_secure!r}: use auto, always or never"
+            )
+        if not self.session_idle_minutes or not self.session_max_hours:
+            raise ConfigError("session lifetimes must be at least 1 (minute / hour)")
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,6 +3,10 @@
 Re-writing a case (same police station, year and FIR number) updates it and replaces
 what hangs off it, so importing the same register twice changes nothing. People are
 upserted by their source reference, so they keep their id and pseudonymous code.
+
+Lookups of existing rows go by unique keys and are skipped where they cannot find anything:
+the people of a case that is new, in a table that was empty when the writer started, and
+identifiers this writer has already stored (it remembers their ids).
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, update
 
 from nervecentre import law
 from nervecentre.cases.models import Case, CaseLink, Charge, Event, RouteStop
-from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
+from nervecentre.cases.people import CaseRole, IdentifierUse, Person
 from nervecentre.cases.records import CaseRecord, EventRecord, PersonRecord
 from nervecentre.security.fields import FieldCipher
 from nervecentre.store.base import utcnow
@@ -27,6 +31,9 @@ from nervecentre.types import Value
 
 # Stay well under SQLite's limit on bound parameters in one IN (...) list.
 _IN_CHUNK = 900
+# Identifier ids remembered across batches; past this many the memory is given back and
+# unknown identifiers are looked up again (a million-case register has a few million).
+_IDENT_CACHE = 1_000_000
 
 _CASE_COLS = (
     "id", "case_key", "fir_number", "fir_year", "police_station_code", "district_code",
@@ -57,11 +64,9 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _select_in(conn: Connection, cols: Sequence[Any], col: Any, values: Sequence[Any]) -> list[Any]:
-    rows: list[Any] = []
-    for part in _chunks(values, _IN_CHUNK):
-        rows.extend(conn.execute(select(*cols).where(col.in_(part))).all())
-    return rows
+def _owned(key: str, ref: str) -> bool:
+    # A ref made by person_ref() for this case: it can only exist if the case existed.
+    return "#" not in key and ref.startswith(key) and ref[len(key) : len(key) + 1] == "#"
 
 
 @lru_cache(maxsize=4096)
@@ -79,6 +84,11 @@ class CaseWriter:
         self.batch_id = batch_id
         self.stats = WriteStats()
         self._pending_links: list[tuple[int, str, str]] = []
+        # Ids of identifiers known to be stored; while _idents_complete, that is all of them.
+        self._idents: dict[tuple[str, str], int] = {}
+        self._idents_complete: bool | None = None
+        # Refs this writer stored that person_ref() did not make (normally none).
+        self._foreign_refs: set[str] = set()
 
     def write(self, records: Sequence[CaseRecord]) -> None:
         """Insert or update a batch of cases and everything attached to them."""
@@ -87,16 +97,18 @@ class CaseWriter:
         # The last occurrence of a key wins, as when the same FIR is written twice in a row.
         records = list({r.key: r for r in records}.values())
         self.now = utcnow()
-        case_ids = self._upsert_cases(records)
-        person_ids = self._upsert_people(records)
+        if self._idents_complete is None:
+            # Asked before this writer stores anything in either table.
+            self.bulk.was_empty("persons")
+            self._idents_complete = self.bulk.was_empty("identifiers")
+        case_ids, new_keys = self._upsert_cases(records)
+        person_ids = self._upsert_people(records, new_keys)
         self._write_children(records, case_ids, person_ids)
 
     def finish(self) -> WriteStats:
         """Resolve links to related cases (they may have come in a later batch)."""
-        keys = sorted({key for _, key, _ in self._pending_links})
-        found = {
-            k: i for i, k in _select_in(self.conn, [Case.id, Case.case_key], Case.case_key, keys)
-        }
+        keys = {key for _, key, _ in self._pending_links}
+        found = self.bulk.lookup("cases", "case_key", keys)
         links: dict[tuple[int, int], tuple[Any, ...]] = {}
         for case_id, key, source_key in self._pending_links:
             other = found.get(key)
@@ -104,11 +116,8 @@ class CaseWriter:
                 self.stats.unresolved_links.append((source_key, key))
             elif other != case_id:
                 links[(case_id, other)] = (case_id, other, "related", "")
-        ids = self.bulk.reserve_ids("case_links", len(links))
         self.bulk.insert(
-            "case_links",
-            ("id", "case_id", "other_case_id", "kind", "note"),
-            [(i, *row) for i, row in zip(ids, links.values(), strict=True)],
+            "case_links", ("case_id", "other_case_id", "kind", "note"), list(links.values())
         )
         return self.stats
 
@@ -120,18 +129,23 @@ class CaseWriter:
             rec.status, rec.investigating_officer, self.batch_id,
         )  # fmt: skip
 
-    def _upsert_cases(self, records: Sequence[CaseRecord]) -> dict[str, int]:
-        keys = [r.key for r in records]
-        existing = {
-            k: i for i, k in _select_in(self.conn, [Case.id, Case.case_key], Case.case_key, keys)
-        }
+    def _delete_children(self, table: str, column: str, ids: list[int]) -> None:
+        mark = "%s" if self.bulk.postgres else "?"
+        for part in _chunks(ids, _IN_CHUNK):
+            # Table and column names are our own; the ids are bound.
+            self.conn.exec_driver_sql(
+                f"DELETE FROM {table} WHERE {column} IN ({', '.join([mark] * len(part))})",
+                tuple(part),
+            )
+
+    def _upsert_cases(self, records: Sequence[CaseRecord]) -> tuple[dict[str, int], set[str]]:
+        existing = self.bulk.lookup("cases", "case_key", (r.key for r in records))
         fresh = [r for r in records if r.key not in existing]
         stale = [r for r in records if r.key in existing]
         if stale:
             ids = [existing[r.key] for r in stale]
             for model in (Charge, Event, RouteStop, CaseRole, IdentifierUse, CaseLink):
-                for part in _chunks(ids, _IN_CHUNK):
-                    self.conn.execute(delete(model).where(model.case_id.in_(part)))
+                self._delete_children(model.__tablename__, "case_id", ids)
             names = _CASE_COLS[1:-2]
             rows = [
                 {
@@ -154,7 +168,7 @@ class CaseWriter:
         )
         existing.update((r.key, i) for i, r in zip(new_ids, fresh, strict=True))
         self.stats.created += len(fresh)
-        return existing
+        return existing, {r.key for r in fresh}
 
     def _person_values(self, p: PersonRecord) -> tuple[Any, ...]:
         protected = p.role == "victim"
@@ -176,23 +190,26 @@ class CaseWriter:
             self.batch_id,
         )
 
-    def _upsert_people(self, records: Sequence[CaseRecord]) -> dict[str, int]:
+    def _maybe_stored(self, records: Sequence[CaseRecord], new_keys: set[str]) -> list[str]:
+        """Refs of the batch's people that may already be stored (the rest cannot be)."""
+        if not self.bulk.was_empty("persons"):
+            return [p.ref for rec in records for p in rec.people]
+        foreign = self._foreign_refs
+        return [
+            p.ref
+            for rec in records
+            for p in rec.people
+            if rec.key not in new_keys or not _owned(rec.key, p.ref) or p.ref in foreign
+        ]
+
+    def _upsert_people(self, records: Sequence[CaseRecord], new_keys: set[str]) -> dict[str, int]:
         people = [p for rec in records for p in rec.people]
-        existing = {
-            r: i
-            for i, r in _select_in(
-                self.conn,
-                [Person.id, Person.source_ref],
-                Person.source_ref,
-                [p.ref for p in people],
-            )
-        }
+        existing = self.bulk.lookup("persons", "source_ref", self._maybe_stored(records, new_keys))
         stale = [p for p in people if p.ref in existing]
         fresh = [p for p in people if p.ref not in existing]
         if stale:
             ids = [existing[p.ref] for p in stale]
-            for part in _chunks(ids, _IN_CHUNK):
-                self.conn.execute(delete(PersonAlias).where(PersonAlias.person_id.in_(part)))
+            self._delete_children("person_aliases", "person_id", ids)
             names = _PERSON_COLS[2:-1]
             rows = [
                 {"b_id": existing[p.ref], **dict(zip(names, self._person_values(p), strict=True))}
@@ -201,37 +218,36 @@ class CaseWriter:
             self.conn.execute(update(Person).where(Person.id == bindparam("b_id")), rows)
         new_ids = self.bulk.reserve_ids("persons", len(fresh))
         rows_new = []
+        pseudonym = self.cipher.pseudonym
         for i, p in zip(new_ids, fresh, strict=True):
-            code = p.code or self.cipher.pseudonym("V" if p.role == "victim" else "P", p.ref)
+            code = p.code or pseudonym("V" if p.role == "victim" else "P", p.ref)
             rows_new.append((i, code, *self._person_values(p), self.now))
         self.bulk.insert("persons", _PERSON_COLS, rows_new)
         existing.update((p.ref, i) for i, p in zip(new_ids, fresh, strict=True))
+        self._foreign_refs.update(
+            p.ref for rec in records for p in rec.people if not _owned(rec.key, p.ref)
+        )
         self.stats.people += len(people)
         aliases = {(existing[p.ref], a) for p in people for a in p.aliases if a}
-        alias_ids = self.bulk.reserve_ids("person_aliases", len(aliases))
-        self.bulk.insert(
-            "person_aliases",
-            ("id", "person_id", "alias"),
-            [(i, *a) for i, a in zip(alias_ids, sorted(aliases), strict=True)],
-        )
+        self.bulk.insert("person_aliases", ("person_id", "alias"), sorted(aliases))
         return existing
 
     def _identifier_ids(self, values: Iterable[Value]) -> dict[tuple[str, str], int]:
+        known = self._idents
         wanted = {(v.kind, v.value): v for v in values}
-        if not wanted:
-            return {}
-        found: dict[tuple[str, str], int] = {}
-        rows = _select_in(
-            self.conn,
-            [Identifier.id, Identifier.kind, Identifier.value],
-            Identifier.value,
-            sorted({value for _, value in wanted}),
-        )
-        for ident_id, kind, value in rows:
-            if (kind, value) in wanted:
-                found[(kind, value)] = ident_id
-        missing = [v for key, v in wanted.items() if key not in found]
-        ids = self.bulk.reserve_ids("identifiers", len(missing))
+        found = {key: known[key] for key in wanted.keys() & known.keys()}
+        unknown = [v for key, v in wanted.items() if key not in found]
+        if unknown and not self._idents_complete:
+            by_kind: dict[str, list[str]] = {}
+            for v in unknown:
+                by_kind.setdefault(v.kind, []).append(v.value)
+            for kind, names in by_kind.items():
+                found.update(
+                    ((kind, value), i)
+                    for value, i in self.bulk.lookup("identifiers", "value", names, kind).items()
+                )
+            unknown = [v for v in unknown if (v.kind, v.value) not in found]
+        ids = self.bulk.reserve_ids("identifiers", len(unknown))
         self.bulk.insert(
             "identifiers",
             ("id", "kind", "value", "display", "extra"),
@@ -243,10 +259,14 @@ class CaseWriter:
                     v.display,
                     json.dumps(dict(v.extra), sort_keys=True) if v.extra else "",
                 )
-                for i, v in zip(ids, missing, strict=True)
+                for i, v in zip(ids, unknown, strict=True)
             ],
         )
-        found.update(((v.kind, v.value), i) for i, v in zip(ids, missing, strict=True))
+        found.update(((v.kind, v.value), i) for i, v in zip(ids, unknown, strict=True))
+        if len(known) + len(found) > _IDENT_CACHE:
+            known.clear()
+            self._idents_complete = False
+        known.update(found)
         return found
 
     def _write_children(
@@ -294,10 +314,7 @@ class CaseWriter:
                 [(*k, raw) for k, raw in uses.items()],
             ),
         ):
-            ids = self.bulk.reserve_ids(table, len(rows))
-            self.bulk.insert(
-                table, ("id", *cols), [(i, *r) for i, r in zip(ids, rows, strict=True)]
-            )
+            self.bulk.insert(table, cols, rows)
         self._write_events(events, person_ids)
 
     def _write_events(
@@ -318,12 +335,7 @@ class CaseWriter:
             for ref in ev.person_refs
             if ref in person_ids
         }
-        part_ids = self.bulk.reserve_ids("event_participants", len(parts))
-        self.bulk.insert(
-            "event_participants",
-            ("id", "event_id", "person_id"),
-            [(i, *p) for i, p in zip(part_ids, sorted(parts), strict=True)],
-        )
+        self.bulk.insert("event_participants", ("event_id", "person_id"), sorted(parts))
 
 
 def write_cases(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nervecentre.cli import hashing, registry, security
+from nervecentre.cli import hashing, registry, security, web
 
 app = typer.Typer(
     name="nervecentre",
@@ -23,6 +23,7 @@ app = typer.Typer(
 registry.register(app)
 hashing.register(app)
 security.register(app)
+web.register(app)
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ _FIR_NUMBER = re.compile(
 
 def text(cell: Cell) -> str:
     """Any cell as stripped text ('' when empty)."""
+    if type(cell) is str:
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, datetime):

@@ -17,6 +17,8 @@ from nervecentre.types import KINDS, Value, detect, normalise
 _ENTRY_SPLIT = re.compile(r"[;\n]+")
 _ROLES = re.compile(r"\[([^\]]*)\]")
 _DEMOGRAPHICS = re.compile(r"\(([^()]*)\)\s*$")
+_NOT_IN_NAMES = re.compile(r"[<>{}|\\]")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _SEX = {
     "m": "male", "male": "male", "f": "female", "female": "female",
     "t": "transgender", "tg": "transgender", "transgender": "transgender", "trans": "transgender",
@@ -45,7 +47,7 @@ def clean_name(text: str) -> str:
     name = " ".join(text.split()).strip(" ,.-:")
     if len(name) > MAX_NAME:
         raise InvalidValue(f"name is longer than {MAX_NAME} characters", kind="name", value=text)
-    if any(ch in name for ch in "<>{}|\\"):
+    if _NOT_IN_NAMES.search(name):
         raise InvalidValue(f"name {name!r} contains characters names do not have", kind="name")
     return name
 
@@ -87,13 +89,16 @@ def parse_person(entry: str) -> ParsedPerson:
     """Parse one entry; raises InvalidValue naming what is wrong."""
     left, sep, idents = entry.partition(" - ")
     roles: list[str] = []
-    for group in _ROLES.findall(left):
-        roles += [
-            vocab.check("accused_role", r.strip().casefold()) for r in group.split(",") if r.strip()
-        ]
-    left = _ROLES.sub(" ", left)
+    if "[" in left:  # the regular expressions only when there is something to find
+        for group in _ROLES.findall(left):
+            roles += [
+                vocab.check("accused_role", r.strip().casefold())
+                for r in group.split(",")
+                if r.strip()
+            ]
+        left = _ROLES.sub(" ", left)
     person = ParsedPerson(name="", roles=roles)
-    demo = _DEMOGRAPHICS.search(left)
+    demo = _DEMOGRAPHICS.search(left) if ")" in left else None
     if demo:
         _demographics(demo.group(1), person)
         left = left[: demo.start()]
@@ -115,4 +120,5 @@ def parse_people(cell: str) -> list[ParsedPerson]:
 
 def name_key(name: str) -> str:
     """A loose key to recognise the same name within one row (case, dots and spaces ignored)."""
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
+    # \W is exactly "not str.isalnum()" plus the underscore, which isalnum() also refuses.
+    return _NOT_ALNUM.sub("", name.casefold())

@@ -80,6 +80,7 @@ def count_rows(path: Path) -> int | None:
 
 
 Converted = tuple[int, list[Cell], CaseRecord | None, list[Problem]]
+Chunk = list[tuple[int, list[Cell]]]
 _CHUNK = 250
 _worker: RowConverter | None = None
 
@@ -89,15 +90,24 @@ def _init_worker(mapping: Mapping, columns: dict[str, int], today: date) -> None
     _worker = RowConverter(mapping, columns, today)
 
 
-def _convert_chunk(chunk: list[tuple[int, list[Cell]]]) -> list[Converted]:
+def _convert_rows(rows: list[list[Cell]]) -> list[tuple[CaseRecord | None, list[Problem]]]:
     assert _worker is not None
-    return [(number, row, *_worker.convert(row)) for number, row in chunk]
+    return [_worker.convert(row) for row in rows]
 
 
-def _chunked(rows: Iterable[tuple[int, list[Cell]]]) -> Iterator[list[tuple[int, list[Cell]]]]:
-    it = (r for r in rows if any(c not in (None, "") for c in r[1]))
+def _chunked(rows: Iterable[tuple[int, list[Cell]]]) -> Iterator[Chunk]:
+    # any(row) settles nearly every row at its first cell; a 0 is still a value.
+    it = (r for r in rows if any(r[1]) or any(c is not None and c != "" for c in r[1]))
     while chunk := list(islice(it, _CHUNK)):
         yield chunk
+
+
+def _convert_here(register: Register, mapping: Mapping, today: date) -> Iterator[Converted]:
+    _init_worker(mapping, register.columns, today)
+    for chunk in _chunked(register.rows):
+        converted = _convert_rows([row for _, row in chunk])
+        for (number, row), result in zip(chunk, converted, strict=True):
+            yield number, row, *result
 
 
 def _convert_parallel(
@@ -113,13 +123,21 @@ def _convert_parallel(
         initializer=_init_worker,
         initargs=(mapping, register.columns, today),
     ) as pool:
-        window: deque[Future[list[Converted]]] = deque()
+        # The rows stay here: only the results come back, which halves what is pickled.
+        window: deque[tuple[Chunk, Future[list[tuple[CaseRecord | None, list[Problem]]]]]]
+        window = deque()
+
+        def done() -> Iterator[Converted]:
+            chunk, future = window.popleft()
+            for (number, row), result in zip(chunk, future.result(), strict=True):
+                yield number, row, *result
+
         for chunk in _chunked(register.rows):
-            window.append(pool.submit(_convert_chunk, chunk))
+            window.append((chunk, pool.submit(_convert_rows, [row for _, row in chunk])))
             if len(window) >= workers * 4:
-                yield from window.popleft().result()
+                yield from done()
         while window:
-            yield from window.popleft().result()
+            yield from done()
 
 
 def conversion_workers(settings_workers: int, expected_rows: int) -> int:
@@ -144,7 +162,9 @@ class _Rows:
         self.register, self.report, self.limit, self.progress = register, report, limit, progress
         self.mapping, self.workers = mapping, workers
         self.bad_rows: list[tuple[int, list[Cell], list[Reject]]] = []
-        self._seen: dict[str, tuple[int, tuple[object, ...]]] = {}
+        # FIR key → (row number, hash of the row's cells): enough to tell a repeated row from
+        # a clash, without holding every row of a million-row register in memory.
+        self._seen: dict[str, tuple[int, int]] = {}
 
     def _merged_hint(self, number: int) -> str:
         for r0, _, r1, _ in self.register.merged:
@@ -156,8 +176,7 @@ class _Rows:
         today = date.today()
         if self.workers > 1:
             return _convert_parallel(self.register, self.mapping, today, self.workers)
-        _init_worker(self.mapping, self.register.columns, today)
-        return (item for chunk in _chunked(self.register.rows) for item in _convert_chunk(chunk))
+        return _convert_here(self.register, self.mapping, today)
 
     def __iter__(self) -> Iterator[CaseRecord]:
         for number, row, record, problems in self._converted():
@@ -170,7 +189,7 @@ class _Rows:
             if record is not None:
                 earlier = self._seen.get(record.key)
                 if earlier is not None:
-                    same = earlier[1] == tuple(row)
+                    same = earlier[1] == hash(tuple(row))
                     reason = (
                         f"duplicate of row {earlier[0]}"
                         if same
@@ -179,7 +198,7 @@ class _Rows:
                     problems = [Problem("FIR No", record.fir_number, reason)]
                     record = None
                 else:
-                    self._seen[record.key] = (number, tuple(row))
+                    self._seen[record.key] = (number, hash(tuple(row)))
             if record is None:
                 hint = self._merged_hint(number)
                 rejects = [Reject(number, p.column, p.value, p.reason + hint) for p in problems]

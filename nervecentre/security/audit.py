@@ -36,7 +36,7 @@ ACTIONS = frozenset(
     {
         "auth.login.success", "auth.login.failure", "auth.logout",
         "case.view", "case.create", "case.update", "case.restrict", "case.unrestrict",
-        "person.view", "person.update", "victim.reveal",
+        "case.link", "person.view", "person.create", "person.update", "victim.reveal",
         "search", "export", "import.run", "match.run", "hashset.update",
         "access.grant", "access.revoke",
         "user.create", "user.update", "user.disable", "user.enable",

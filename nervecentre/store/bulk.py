@@ -1,16 +1,24 @@
-"""Fast bulk inserts on an open transaction: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+"""Fast bulk inserts and key lookups on an open transaction (SQLite and PostgreSQL).
 
-Ids are reserved before inserting so that child rows can point at their parents without a
-round trip per row: on SQLite from ``max(id)`` (safe because the import already holds the
-write lock), on PostgreSQL from the table's own sequence.
+Inserts use ``executemany`` on SQLite and ``COPY`` on PostgreSQL. Ids are reserved before
+inserting only where child rows must point at their parents without a round trip per row:
+on SQLite from ``max(id)`` (safe because the import already holds the write lock), on
+PostgreSQL from the table's own sequence. Rows nobody points at get their id from the
+database as they are inserted, in the same order.
+
+Lookups by a unique key send one statement per table and batch (a bound array on
+PostgreSQL), so the database can answer them from the key's index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+# Stay well under SQLite's limit on bound parameters in one statement.
+_SQLITE_IN = 900
 
 
 class Bulk:
@@ -20,37 +28,87 @@ class Bulk:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
         self._next_id: dict[str, int] = {}
+        self._sequences: dict[str, str] = {}
+        self._empty: dict[str, bool] = {}
+
+    def _raw(self) -> Any:
+        return self.conn.connection.dbapi_connection
 
     def reserve_ids(self, table: str, count: int) -> list[int]:
         """``count`` fresh primary keys for ``table``."""
         if count == 0:
             return []
         if self.postgres:
-            rows = self.conn.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
-                ),
-                {"t": table, "n": count},
-            )
-            return [int(r[0]) for r in rows]
+            sequence = self._sequences.get(table)
+            if sequence is None:
+                sequence = self.conn.exec_driver_sql(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", (table,)
+                ).scalar_one()
+                self._sequences[table] = sequence
+            with self._raw().cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count)
+                )
+                return [row[0] for row in cursor.fetchall()]
         start = self._next_id.get(table)
         if start is None:
-            # Table names come from our own schema, never from input.
-            top = self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
-            start = int(top or 0) + 1
+            start = self._max_id(table) + 1
         self._next_id[table] = start + count
         return list(range(start, start + count))
 
+    def _max_id(self, table: str) -> int:
+        # Table names come from our own schema, never from input.
+        top = self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
+        return int(top or 0)
+
+    def was_empty(self, table: str) -> bool:
+        """Whether ``table`` held no rows when this writer first asked (before it wrote any)."""
+        empty = self._empty.get(table)
+        if empty is None:
+            found = self.conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first()
+            empty = self._empty[table] = found is None
+        return empty
+
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Insert plain tuples (values in ``columns`` order)."""
+        """Insert plain tuples (values in ``columns`` order).
+
+        Without an ``id`` column the database numbers the rows, in the order given.
+        """
         if not rows:
             return
+        if "id" not in columns:
+            # Later reserve_ids calls must not hand out the ids the database gave these rows.
+            self._next_id.pop(table, None)
         cols = ", ".join(columns)
         if self.postgres:
-            raw: Any = self.conn.connection.dbapi_connection
+            raw = self._raw()
             with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
         marks = ", ".join("?" * len(columns))
-        self.conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(rows))
+        self._raw().executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+    def lookup(
+        self, table: str, column: str, values: Iterable[str], kind: str | None = None
+    ) -> dict[str, int]:
+        """``{value: id}`` for the rows of ``table`` whose unique ``column`` is in ``values``
+        (and, for identifiers, whose ``kind`` is ``kind``)."""
+        wanted = sorted(set(values))
+        found: dict[str, int] = {}
+        if not wanted:
+            return found
+        mark = "%s" if self.postgres else "?"
+        where = f"kind = {mark} AND " if kind is not None else ""
+        head = (kind,) if kind is not None else ()
+        sql = f"SELECT {column}, id FROM {table} WHERE {where}{column}"
+        if self.postgres:
+            with self._raw().cursor() as cursor:
+                cursor.execute(f"{sql} = ANY(%s)", (*head, wanted))
+                found.update(cursor.fetchall())
+            return found
+        raw = self._raw()
+        for at in range(0, len(wanted), _SQLITE_IN):
+            part = wanted[at : at + _SQLITE_IN]
+            found.update(raw.execute(f"{sql} IN ({', '.join('?' * len(part))})", (*head, *part)))
+        return found

@@ -45,6 +45,7 @@ def test_killed_import_leaves_database_unchanged(sqlite_db: Database, tmp_path: 
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill takes its workers too
     )
     # Wait until the import is writing (the WAL grows), then kill it without warning.
     wal = Path(sqlite_db.url.removeprefix("sqlite:///") + "-wal")
@@ -52,7 +53,7 @@ def test_killed_import_leaves_database_unchanged(sqlite_db: Database, tmp_path: 
     while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < 2_000_000):
         assert proc.poll() is None, "import finished before it could be killed"
         time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     sqlite_db.dispose()

@@ -1,0 +1,9 @@
+"""The REST API (``/api/...``): the same library calls as the pages, as JSON."""
+
+from fastapi import APIRouter
+
+from nervecentre.api import admin, cases, people
+
+router = APIRouter(prefix="/api")
+for module in (cases, people, admin):
+    router.include_router(module.router)

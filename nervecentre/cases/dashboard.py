@@ -1,0 +1,171 @@
+"""The dashboard: headline figures and recent arrests and rescues, over visible cases only.
+
+Every figure is computed inside the user's need-to-know (the same conditions as the case
+list), so a chart never counts a case its reader could not open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from nervecentre import law
+from nervecentre.cases import vocab
+from nervecentre.cases.models import Case, District, Event, EventParticipant
+from nervecentre.cases.search import no_index, visible_conditions
+from nervecentre.errors import InvalidValue
+from nervecentre.security.access import visible_cases_filter
+from nervecentre.security.models import User
+from nervecentre.security.roles import require
+from nervecentre.store.db import Database
+
+#: Statuses that close a case; every other status counts as open.
+CLOSED_STATUSES = ("convicted", "acquitted", "discharged", "final_report")
+MAX_MONTHS = 240
+MAX_RECENT = 100
+
+
+@dataclass
+class EventRow:
+    """A recent arrest or rescue, with the case it belongs to and how many people it involved."""
+
+    event_id: int
+    case_id: int
+    case_key: str
+    kind: str
+    at: datetime
+    place: str
+    people: int
+
+
+@dataclass
+class Dashboard:
+    """Headline figures of the cases a user may see."""
+
+    total_cases: int = 0
+    open_cases: int = 0
+    by_month: list[tuple[str, int]] = field(default_factory=list)
+    by_district: list[tuple[str, int]] = field(default_factory=list)
+    by_crime_head: list[tuple[str, int]] = field(default_factory=list)
+    by_status: list[tuple[str, int]] = field(default_factory=list)
+    recent_arrests: list[EventRow] = field(default_factory=list)
+    recent_rescues: list[EventRow] = field(default_factory=list)
+
+
+def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Largest first; ties by name, so the order never changes between two loads."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _months(newest: tuple[int, int], months: int) -> list[tuple[int, int]]:
+    year, month = newest
+    out = []
+    for _ in range(months):
+        out.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _by_month(
+    session: Session, visible: list[ColumnElement[bool]], months: int
+) -> list[tuple[str, int]]:
+    newest = session.scalar(select(func.max(Case.fir_at)).where(*visible))
+    if newest is None:
+        return []
+    window = _months((newest.year, newest.month), months)
+    if session.get_bind().dialect.name == "sqlite":
+        month = func.substr(Case.fir_at, 1, 7)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
+    else:
+        month = func.to_char(Case.fir_at, "YYYY-MM")
+    counts: dict[str, int] = dict(
+        session.execute(
+            select(month, func.count())
+            .where(*visible, Case.fir_at >= datetime(*window[0], 1))
+            .group_by(month)
+        ).all()
+    )
+    return [(key, counts.get(key, 0)) for key in (f"{y:04d}-{m:02d}" for y, m in window)]
+
+
+def _head_name(code: str) -> str:
+    try:
+        return law.crime_head(code).name
+    except InvalidValue:
+        return code
+
+
+def _recent(session: Session, user: User, kind: str, limit: int, walk: bool) -> list[EventRow]:
+    """The newest events of a kind in visible cases.
+
+    ``walk``: read the events index newest first until enough are found (cheap when the
+    user sees many cases); else start from the visible cases and sort their events.
+    """
+    when: Any = Event.occurred_at
+    what: Any = Event.kind
+    visible = [visible_cases_filter(user)] if walk else visible_conditions(user)
+    if session.get_bind().dialect.name == "sqlite":
+        what, when = (no_index(what), when) if walk else (what, no_index(when))
+    query = (
+        select(Event.id, Case.id, Case.case_key, Event.kind, Event.occurred_at, Event.place)
+        .join(Case, Case.id == Event.case_id)
+        .where(what == kind, *visible)
+        .order_by(when.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    found = session.execute(query).all()
+    ids = [row[0] for row in found]
+    counts = dict(
+        session.execute(
+            select(EventParticipant.event_id, func.count())
+            .where(EventParticipant.event_id.in_(ids))
+            .group_by(EventParticipant.event_id)
+        ).all()
+    )
+    return [EventRow(*row, people=counts.get(row[0], 0)) for row in found]
+
+
+def dashboard(db: Database, user: User, *, months: int = 24, recent: int = 10) -> Dashboard:
+    """The dashboard of ``user``: counts by month, district, crime head and status, and the
+    ``recent`` newest arrests and rescues, all over the cases the user may see."""
+    require(user, "report.view")
+    if not 1 <= months <= MAX_MONTHS:
+        raise InvalidValue(f"months must be from 1 to {MAX_MONTHS}", kind="months", value=months)
+    if not 0 <= recent <= MAX_RECENT:
+        raise InvalidValue(f"recent must be from 0 to {MAX_RECENT}", kind="recent", value=recent)
+    visible = visible_conditions(user)
+    out = Dashboard()
+    with db.session() as session:
+        by_status = dict(
+            session.execute(
+                select(Case.status, func.count()).where(*visible).group_by(Case.status)
+            ).all()
+        )
+        out.total_cases = sum(by_status.values())
+        out.open_cases = sum(n for s, n in by_status.items() if s not in CLOSED_STATUSES)
+        out.by_status = _ranked({vocab.label("case_status", s): n for s, n in by_status.items()})
+        names = dict(session.execute(select(District.code, District.name)).all())
+        by_district = session.execute(
+            select(Case.district_code, func.count()).where(*visible).group_by(Case.district_code)
+        )
+        out.by_district = _ranked({names.get(code, code): n for code, n in by_district})
+        heads: dict[str, int] = {}
+        for value, n in session.execute(
+            select(Case.crime_heads, func.count()).where(*visible).group_by(Case.crime_heads)
+        ):
+            for code in filter(None, value.split(",")):
+                name = _head_name(code)
+                heads[name] = heads.get(name, 0) + n
+        out.by_crime_head = _ranked(heads)
+        out.by_month = _by_month(session, visible, months)
+        if recent and out.total_cases:
+            # Walk the newest events when visible cases are dense enough to fill the list
+            # soon: about recent * all / visible events read, against all visible ones.
+            everything = session.scalar(select(func.max(Case.id))) or 0
+            walk = recent * everything < out.total_cases**2
+            out.recent_arrests = _recent(session, user, "arrest", recent, walk)
+            out.recent_rescues = _recent(session, user, "rescue", recent, walk)
+    return out

@@ -1,0 +1,637 @@
+"""Editing cases from web forms and the API: check, validate every field, write and audit.
+
+Each function checks the permission, then need-to-know (a case the user cannot see is
+NotFound, as everywhere), then validates *all* fields before writing anything, so a form
+can show every problem at once. The change and its audit entry commit together or not at
+all. People are edited in :mod:`nervecentre.cases.edit_people`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nervecentre import law, places
+from nervecentre.cases import vocab
+from nervecentre.cases.models import Case, CaseLink, Charge
+from nervecentre.cases.records import case_key
+from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from nervecentre.imports.cells import fir_number as _fir_number
+from nervecentre.security import audit
+from nervecentre.security.access import require_case
+from nervecentre.security.models import AccessGrant, User
+from nervecentre.security.roles import can, require
+from nervecentre.store.base import utcnow
+from nervecentre.store.db import Database
+
+# Registers record local time; India has one zone and no daylight saving.
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+EARLIEST_YEAR = 1950
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d",
+)  # fmt: skip
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+CASE_FIELDS: tuple[str, ...] = (
+    "fir_number", "fir_year", "police_station_code", "unit_code", "fir_at",
+    "info_received_at", "info_mode", "occurred_from", "occurred_to", "occurrence_place",
+    "brief_facts", "crime_heads", "status", "investigating_officer",
+)  # fmt: skip
+CHARGE_FIELDS: tuple[str, ...] = ("section", "stage")
+
+
+class FormErrors(InvalidValue):
+    """Several fields of one form are wrong; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors: dict[str, str] = dict(errors)
+        super().__init__(
+            f"{len(self.errors)} fields need correcting: " + "; ".join(self.errors.values()),
+            kind=next(iter(self.errors), None),
+        )
+
+
+class Form:
+    """The submitted fields of one form, and the problems found in them so far."""
+
+    def __init__(self, data: Mapping[str, object], fields: Iterable[str]) -> None:
+        allowed = tuple(fields)
+        self.values: dict[str, str] = {}
+        self.errors: dict[str, str] = {}
+        for key, raw in data.items():
+            if key in allowed:
+                self.values[key] = "" if raw is None else str(raw).strip()
+            else:
+                # A renamed or misspelt field must fail loudly, never be dropped silently.
+                self.errors[key] = f"{key!r} is not a field here (expected: {', '.join(allowed)})"
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values
+
+    def apply(self, key: str, parse: Callable[[str], Any], into: dict[str, Any]) -> None:
+        """``into[key] = parse(value)`` if the field was sent; a parse error is recorded."""
+        if key in self.values:
+            try:
+                into[key] = parse(self.values[key])
+            except InvalidValue as exc:
+                self.errors[key] = str(exc)
+
+    def error(self, key: str, message: str) -> None:
+        """Record a problem with a field (the first one found is kept)."""
+        self.errors.setdefault(key, message)
+
+    def ok(self, *keys: str) -> bool:
+        """Whether none of these fields has a problem so far."""
+        return not any(k in self.errors for k in keys)
+
+    def check(self) -> None:
+        """Raise InvalidValue for one problem, FormErrors for several."""
+        if len(self.errors) == 1:
+            (key, message), *_ = self.errors.items()
+            raise InvalidValue(message, kind=key)
+        if self.errors:
+            raise FormErrors(self.errors)
+
+
+def local_now() -> datetime:
+    """Now as registers record it: Indian Standard Time, without a zone."""
+    return datetime.now(IST).replace(tzinfo=None)
+
+
+def text_field(label: str, limit: int, *, required: bool = False) -> Callable[[str], str]:
+    """A parser for free text: kept verbatim (escaping is the template's job), but bounded."""
+
+    def parse(raw: str) -> str:
+        if required and not raw:
+            raise InvalidValue(f"{label} is required")
+        if len(raw) > limit:
+            raise InvalidValue(f"{label} is {len(raw):,} characters long (at most {limit:,})")
+        if _CONTROL.search(raw):
+            raise InvalidValue(f"{label} contains control characters")
+        return raw
+
+    return parse
+
+
+def datetime_field(
+    label: str, *, required: bool = False, future: bool = False
+) -> Callable[[str], datetime | None]:
+    """A parser for 'YYYY-MM-DDTHH:MM' or 'YYYY-MM-DD HH:MM' (a bare date means midnight)."""
+
+    def parse(raw: str) -> datetime | None:
+        if not raw:
+            if required:
+                raise InvalidValue(f"{label} is required")
+            return None
+        for fmt in _DATETIME_FORMATS:
+            try:
+                when = datetime.strptime(raw, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise InvalidValue(
+                f"{label} {raw[:40]!r} is not a date and time (expected e.g. 2024-03-14 22:15)"
+            )
+        if when.year < EARLIEST_YEAR:
+            raise InvalidValue(f"{label} is before {EARLIEST_YEAR}")
+        if not future and when > local_now():
+            raise InvalidValue(f"{label} is in the future")
+        return when
+
+    return parse
+
+
+def date_field(label: str) -> Callable[[str], date | None]:
+    """A parser for a past date, 'YYYY-MM-DD' or 'DD/MM/YYYY'."""
+
+    def parse(raw: str) -> date | None:
+        if not raw:
+            return None
+        for fmt in _DATE_FORMATS:
+            try:
+                day = datetime.strptime(raw, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise InvalidValue(f"{label} {raw[:40]!r} is not a date (expected e.g. 2007-05-21)")
+        if day.year < 1900 or day > local_now().date():
+            raise InvalidValue(f"{label} {day:%d/%m/%Y} is out of range (1900 to today)")
+        return day
+
+    return parse
+
+
+def code_field(
+    vocabulary: str, label: str, *, required: bool = False
+) -> Callable[[str], str | None]:
+    """A parser for one code of a controlled vocabulary."""
+
+    def parse(raw: str) -> str | None:
+        if not raw:
+            if required:
+                raise InvalidValue(f"{label} is required")
+            return None
+        return vocab.check(vocabulary, raw.casefold().replace(" ", "_"))
+
+    return parse
+
+
+def codes_field(vocabulary: str) -> Callable[[str], list[str]]:
+    """A parser for comma-separated codes of a vocabulary, deduplicated in order."""
+
+    def parse(raw: str) -> list[str]:
+        codes = [vocab.check(vocabulary, p.strip().casefold()) for p in raw.split(",")]
+        return list(dict.fromkeys(c for c in codes if c))
+
+    return parse
+
+
+def int_field(label: str, low: int, high: int) -> Callable[[str], int | None]:
+    """A parser for a whole number in a range."""
+
+    def parse(raw: str) -> int | None:
+        if not raw:
+            return None
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise InvalidValue(f"{label} {raw[:20]!r} is not a whole number from {low} to {high}")
+        return int(raw)
+
+    return parse
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[Session]:
+    """A session for one change; a clash with a row saved meanwhile becomes a Conflict."""
+    try:
+        with db.session() as session:
+            yield session
+    except IntegrityError:
+        raise Conflict(
+            "the change clashes with data saved at the same time; reload and try again"
+        ) from None
+
+
+def form_value(value: object) -> str:
+    """A stored value as a form shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+def _station(raw: str) -> places.Unit:
+    if not raw:
+        raise InvalidValue("Police station is required")
+    unit = places.unit(raw)
+    if unit.kind != "police_station":
+        kind = vocab.label("unit_kind", unit.kind).lower()
+        raise InvalidValue(f"{unit.name} is an {kind}, not a police station")
+    return unit
+
+
+def _unit(raw: str) -> str | None:
+    return places.unit(raw).code if raw else None
+
+
+def _fir(raw: str) -> tuple[str, int | None]:
+    if not raw:
+        raise InvalidValue("FIR number is required")
+    return _fir_number(raw)
+
+
+def _crime_heads(raw: str) -> str:
+    codes = [law.crime_head(p.strip()).code for p in re.split(r"[,;]", raw) if p.strip()]
+    return ",".join(dict.fromkeys(codes))
+
+
+_CASE_PARSERS: dict[str, Callable[[str], Any]] = {
+    "fir_number": _fir,
+    "fir_year": int_field("FIR year", EARLIEST_YEAR, 2100),
+    "police_station_code": _station,
+    "unit_code": _unit,
+    "fir_at": datetime_field("FIR date", required=True),
+    "info_received_at": datetime_field("Information received"),
+    "info_mode": code_field("info_mode", "Mode of information"),
+    "occurred_from": datetime_field("Occurrence from"),
+    "occurred_to": datetime_field("Occurrence to"),
+    "occurrence_place": text_field("Place of occurrence", 400),
+    "brief_facts": text_field("Brief facts", 50_000),
+    "crime_heads": _crime_heads,
+    "status": code_field("case_status", "Status"),
+    "investigating_officer": text_field("Investigating officer", 160),
+}
+_REQUIRED = {
+    "fir_number": "FIR number",
+    "police_station_code": "Police station",
+    "fir_at": "FIR date",
+}
+_BLANK: dict[str, Any] = {
+    **dict.fromkeys(CASE_FIELDS),
+    **dict.fromkeys(("occurrence_place", "brief_facts", "crime_heads"), ""),
+    "investigating_officer": "",
+}
+# (earlier, later, field blamed when both were sent, message)
+_ORDER = (
+    ("info_received_at", "fir_at", "info_received_at", "Information received is after the FIR"),
+    ("occurred_from", "occurred_to", "occurred_to", "Occurrence ends before it starts"),
+    ("occurred_from", "fir_at", "occurred_from", "Occurrence starts after the FIR was registered"),
+)
+
+
+def _current(case: Case) -> dict[str, Any]:
+    return {k: getattr(case, k) for k in (*CASE_FIELDS, "district_code")}
+
+
+def _case_values(form: Form, current: Mapping[str, Any]) -> dict[str, Any]:
+    """Every case field after this form: current values overlaid with the parsed ones."""
+    values = {**_BLANK, **current}
+    for key, parse in _CASE_PARSERS.items():
+        form.apply(key, parse, values)
+    for key, label in _REQUIRED.items():
+        if values.get(key) is None:
+            form.error(key, f"{label} is required")
+    if values.get("status") is None:
+        if current:
+            form.error("status", "Status is required")
+        values["status"] = current.get("status") or "registered"
+    slash = None
+    if isinstance(values.get("fir_number"), tuple):
+        values["fir_number"], slash = values["fir_number"]
+    station = values.get("police_station_code")
+    if isinstance(station, places.Unit):
+        values["police_station_code"], values["district_code"] = station.code, station.district
+    if values.get("unit_code") is None:
+        values["unit_code"] = values.get("police_station_code")
+    fir_at: datetime | None = values.get("fir_at")
+    if values.get("fir_year") is None and form.ok("fir_year"):
+        values["fir_year"] = slash or (fir_at.year if fir_at else None)
+    year = values.get("fir_year")
+    if slash and year and slash != year and form.ok("fir_number", "fir_year"):
+        form.error("fir_number", f"FIR number names the year {slash}, but the FIR year is {year}")
+    sent = "fir_at" in form or "fir_year" in form
+    if sent and fir_at and year and fir_at.year != year and form.ok("fir_at", "fir_year"):
+        form.error(
+            "fir_at" if "fir_year" not in form else "fir_year",
+            f"FIR year {year} does not agree with the FIR date ({fir_at:%d/%m/%Y})",
+        )
+    for early, late, blame, message in _ORDER:
+        _check_order(form, values, early, late, blame, message)
+    if "status" in form and current and form.ok("status"):
+        before, after = current["status"], values["status"]
+        if not vocab.can_move(before, after):
+            steps = vocab.vocabulary("case_status")[before].next
+            allowed = ", ".join(vocab.label("case_status", s) for s in steps) or "none (final)"
+            form.error(
+                "status",
+                f"Status cannot go from {vocab.label('case_status', before)} to "
+                f"{vocab.label('case_status', after)}; next steps: {allowed}",
+            )
+    return values
+
+
+def _check_order(
+    form: Form, values: Mapping[str, Any], early: str, late: str, blame: str, message: str
+) -> None:
+    """``values[early] <= values[late]``, checked only when the form sent either field.
+
+    The problem goes on the field sent when only one was, else on ``blame``.
+    """
+    a, b = values.get(early), values.get(late)
+    if a is None or b is None or a <= b or not form.ok(early, late):
+        return
+    if early in form and late in form:
+        form.error(blame, message)
+    elif early in form or late in form:
+        form.error(early if early in form else late, message)
+
+
+def _require_unit(session: Session, user: User, unit_code: str) -> None:
+    """Users register and move cases only into units they belong to or are granted."""
+    if can(user, "case.view_all") or unit_code in user.unit_codes:
+        return
+    now = utcnow()
+    granted = session.scalar(
+        select(AccessGrant.id).where(
+            AccessGrant.grantee_id == user.id,
+            AccessGrant.unit_code == unit_code,
+            AccessGrant.revoked_at.is_(None),
+            (AccessGrant.expires_at.is_(None)) | (AccessGrant.expires_at > now),
+        )
+    )
+    if granted is None:
+        own = ", ".join(user.unit_codes) or "none"
+        raise PermissionDenied(
+            f"{user.username} may keep cases only in their own or granted units (own: {own});"
+            f" not in {unit_code}"
+        )
+
+
+def _check_duplicate(session: Session, values: Mapping[str, Any], case_id: int | None) -> None:
+    query = select(Case.id).where(
+        Case.police_station_code == values["police_station_code"],
+        Case.fir_year == values["fir_year"],
+        Case.fir_number == values["fir_number"],
+    )
+    if case_id is not None:
+        query = query.where(Case.id != case_id)
+    if session.scalar(query) is not None:
+        station = places.unit(values["police_station_code"]).name
+        raise Conflict(
+            f"FIR {values['fir_number']}/{values['fir_year']} of {station} is already registered"
+        )
+
+
+def _case_strings(values: Mapping[str, Any]) -> dict[str, str]:
+    return {k: form_value(values.get(k)) for k in CASE_FIELDS}
+
+
+def create_case(db: Database, user: User, data: Mapping[str, str], *, ip: str | None = None) -> int:
+    """Register a new FIR; returns its id. Conflict if the FIR is already registered."""
+    require(user, "case.create")
+    form = Form(data, CASE_FIELDS)
+    values = _case_values(form, {})
+    form.check()
+    with writing(db) as session:
+        # The unit first: a refused user must not learn whether the FIR already exists.
+        _require_unit(session, user, values["unit_code"])
+        _check_duplicate(session, values, None)
+        key = case_key(values["police_station_code"], values["fir_year"], values["fir_number"])
+        case = Case(case_key=key, **{k: values[k] for k in (*CASE_FIELDS, "district_code")})
+        session.add(case)
+        session.flush()
+        detail = {"case_key": key, **audit.diff({}, _case_strings(values))}
+        audit.record(session, user, "case.create", "case", case.id, detail, ip=ip)
+        return case.id
+
+
+def update_case(
+    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
+) -> int:
+    """Change the fields sent (only those); status steps must follow the lifecycle."""
+    require(user, "case.edit")
+    with writing(db) as session:
+        case = require_case(session, user, case_id)
+        form = Form(data, CASE_FIELDS)
+        current = _current(case)
+        values = _case_values(form, current)
+        form.check()
+        key = case_key(values["police_station_code"], values["fir_year"], values["fir_number"])
+        if values["unit_code"] != case.unit_code:
+            _require_unit(session, user, values["unit_code"])
+        if key != case.case_key:
+            _check_duplicate(session, values, case.id)
+        change = audit.diff(_case_strings(current), _case_strings(values))
+        if not change["after"]:
+            return case.id
+        for name in (*CASE_FIELDS, "district_code"):
+            setattr(case, name, values[name])
+        case.case_key = key
+        case.updated_at = utcnow()
+        session.flush()
+        detail = {"case_key": key, **change}
+        audit.record(session, user, "case.update", "case", case.id, detail, ip=ip)
+        return case.id
+
+
+def case_form_data(db: Database, user: User, case_id: int) -> dict[str, str]:
+    """A case's current values as form strings for its edit form (not audited).
+
+    :func:`update_case` accepts them back unchanged, writing nothing.
+    """
+    require(user, "case.edit")
+    with db.session() as session:
+        return _case_strings(_current(require_case(session, user, case_id)))
+
+
+def record_change(
+    session: Session,
+    user: User,
+    case: Case,
+    change: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    ip: str | None,
+    **extra: Any,
+) -> None:
+    """Audit a change to something attached to a case, as a ``case.update`` entry."""
+    case.updated_at = utcnow()
+    session.flush()
+    detail = {"case_key": case.case_key, "change": change, **extra, **audit.diff(before, after)}
+    audit.record(session, user, "case.update", "case", case.id, detail, ip=ip)
+
+
+# --- charges, events, identifiers, links --------------------------------------------------
+
+
+def _section(raw: str, penal_code: str) -> law.SectionRef:
+    if not raw:
+        raise InvalidValue("Section is required")
+    # A bare number ('370') is read in the penal code in force when the offence began.
+    return law.parse_section(raw, default_law=penal_code)
+
+
+def add_charge(
+    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
+) -> int:
+    """Charge a case under a section ('IPC 370(3)', 'BNS 143') at a stage; returns its id."""
+    require(user, "case.edit")
+    with writing(db) as session:
+        case = require_case(session, user, case_id)
+        form = Form(data, CHARGE_FIELDS)
+        penal = law.penal_code_for(case.occurred_from or case.fir_at)
+        values: dict[str, Any] = {"stage": "fir"}
+        form.apply("section", lambda raw: _section(raw, penal), values)
+        form.apply("stage", code_field("charge_stage", "Stage", required=True), values)
+        if "section" not in form:
+            form.error("section", "Section is required")
+        form.check()
+        ref: law.SectionRef = values["section"]
+        stage: str = values["stage"]
+        shown = f"{ref} ({vocab.label('charge_stage', stage)})"
+        same = select(Charge.id).where(
+            Charge.case_id == case.id,
+            Charge.law == ref.law,
+            Charge.section == ref.section,
+            Charge.subsection == ref.subsection,
+            Charge.stage == stage,
+        )
+        if session.scalar(same) is not None:
+            raise Conflict(f"{shown} is already charged in case {case.case_key}")
+        equivalent = ", ".join(str(e) for e in law.equivalents(ref))
+        charge = Charge(
+            case_id=case.id,
+            law=ref.law,
+            section=ref.section,
+            subsection=ref.subsection,
+            section_key=ref.key,
+            stage=stage,
+            equivalent=equivalent,
+        )
+        session.add(charge)
+        session.flush()
+        after = {"charge": shown, "equivalent": equivalent}
+        record_change(session, user, case, "charge.add", {}, after, ip, charge_id=charge.id)
+        return charge.id
+
+
+def remove_charge(
+    db: Database, user: User, case_id: int, charge_id: int, *, ip: str | None = None
+) -> None:
+    """Remove one charge from a case (NotFound if the case has no such charge)."""
+    require(user, "case.edit")
+    with writing(db) as session:
+        case = require_case(session, user, case_id)
+        charge = session.get(Charge, charge_id)
+        if charge is None or charge.case_id != case.id:
+            raise NotFound(f"case {case.case_key} has no charge {charge_id}")
+        ref = law.SectionRef(charge.law, charge.section, charge.subsection)
+        before = {
+            "charge": f"{ref} ({vocab.label('charge_stage', charge.stage)})",
+            "equivalent": charge.equivalent,
+        }
+        session.delete(charge)
+        record_change(session, user, case, "charge.remove", before, {}, ip, charge_id=charge_id)
+
+
+def link_cases(
+    db: Database,
+    user: User,
+    case_id: int,
+    other_case_id: int,
+    kind: str = "related",
+    note: str = "",
+    *,
+    ip: str | None = None,
+) -> int:
+    """Link a case to another (related, same accused…); both must be visible. Returns its id."""
+    require(user, "case.edit")
+    with writing(db) as session:
+        case = require_case(session, user, case_id)
+        other = require_case(session, user, other_case_id)
+        form = Form({"kind": kind, "note": note}, ("kind", "note"))
+        values: dict[str, Any] = {}
+        form.apply("kind", code_field("case_link", "Kind of link", required=True), values)
+        form.apply("note", text_field("Note", 400), values)
+        if other.id == case.id:
+            form.error("other_case_id", "a case cannot be linked to itself")
+        form.check()
+        same = select(CaseLink.id).where(
+            CaseLink.case_id == case.id,
+            CaseLink.other_case_id == other.id,
+            CaseLink.kind == values["kind"],
+        )
+        if session.scalar(same) is not None:
+            raise Conflict(f"case {case.case_key} is already linked to {other.case_key}")
+        link = CaseLink(
+            case_id=case.id, other_case_id=other.id, kind=values["kind"], note=values["note"]
+        )
+        session.add(link)
+        case.updated_at = utcnow()
+        session.flush()
+        after = {"link": f"{other.case_key} ({values['kind']})", "note": values["note"]}
+        detail = {
+            "case_key": case.case_key,
+            "link_id": link.id,
+            "other_case_id": other.id,
+            **audit.diff({}, after),
+        }
+        audit.record(session, user, "case.link", "case", case.id, detail, ip=ip)
+        return link.id
+
+
+# --- people and identifiers live in edit_people; these wrappers keep one module to call ----
+# (imported when called: edit_people builds on this module's form helpers)
+
+
+def add_person(
+    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
+) -> int:
+    """Add a person to a case; see :func:`nervecentre.cases.edit_people.add_person`."""
+    from nervecentre.cases import edit_people
+
+    return edit_people.add_person(db, user, case_id, data, ip=ip)
+
+
+def update_person(
+    db: Database, user: User, person_id: int, data: Mapping[str, str], *, ip: str | None = None
+) -> int:
+    """Change a person record; see :func:`nervecentre.cases.edit_people.update_person`."""
+    from nervecentre.cases import edit_people
+
+    return edit_people.update_person(db, user, person_id, data, ip=ip)
+
+
+def add_identifier(
+    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
+) -> int:
+    """Record an identifier; see :func:`nervecentre.cases.edit_people.add_identifier`."""
+    from nervecentre.cases import edit_people
+
+    return edit_people.add_identifier(db, user, case_id, data, ip=ip)
+
+
+def add_event(
+    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
+) -> int:
+    """Record an event of a case; see :func:`nervecentre.cases.edit_people.add_event`."""
+    from nervecentre.cases import edit_people
+
+    return edit_people.add_event(db, user, case_id, data, ip=ip)

@@ -1,0 +1,95 @@
+"""Signed-in browser sessions, kept in the database so that sign-out and expiry are real.
+
+The cookie holds a random token; the table keeps only its SHA-256 (as for API tokens), so a
+copy of the database cannot be replayed as a cookie. A session ends after
+``session_idle_minutes`` without a request, after ``session_max_hours`` in all (one shift),
+on sign-out, and when its user is disabled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, ForeignKey, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nervecentre.security.models import User
+from nervecentre.store.base import Base, utcnow
+from nervecentre.store.db import Database
+
+# Writing last_seen on every request would turn every page view into a write.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+class WebSession(Base):
+    """One signed-in browser: the hash of its cookie token, its CSRF token and its lifetime."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What a request learns from a valid session cookie."""
+
+    user: User
+    csrf: str
+    session_id: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(db: Database, user: User, *, ip: str | None = None) -> tuple[str, str]:
+    """Open a session for a user who just proved who they are: (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with db.session() as session:
+        session.add(WebSession(id=_digest(token), user_id=user.id, csrf=csrf, ip=ip))
+    return token, csrf
+
+
+def resume_session(db: Database, token: str, *, now: datetime | None = None) -> SignedIn | None:
+    """The user behind a cookie token, or None when it is unknown, ended or expired."""
+    if not token or len(token) > 100:
+        return None
+    now = now or utcnow()
+    settings = db.settings
+    key = _digest(token)
+    with db.session() as session:
+        row = session.execute(
+            select(WebSession, User)
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.id == key, WebSession.ended_at.is_(None))
+        ).first()
+        if row is None:
+            return None
+        web, user = row
+        idle = now - web.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
+        old = now - web.created_at > timedelta(hours=settings.session_max_hours)
+        if idle or old or not user.active:
+            web.ended_at = now
+            return None
+        if now - web.last_seen_at > _TOUCH_EVERY:
+            web.last_seen_at = now
+        return SignedIn(user=user, csrf=web.csrf, session_id=key)
+
+
+def end_session(db: Database, session_id: str, *, now: datetime | None = None) -> None:
+    """Sign a session out (the cookie stops working at once)."""
+    with db.session() as session:
+        session.execute(
+            update(WebSession)
+            .where(WebSession.id == session_id, WebSession.ended_at.is_(None))
+            .values(ended_at=now or utcnow())
+        )

@@ -1,0 +1,53 @@
+"""Build the FastAPI application: middleware, error handlers, pages, the API, static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from nervecentre import __version__
+from nervecentre.api import router as api_router
+from nervecentre.security.network import parse_networks
+from nervecentre.settings import Settings, load_settings
+from nervecentre.store.db import Database
+from nervecentre.web import errors
+from nervecentre.web.middleware import NetworkGuard, SecurityHeaders
+from nervecentre.web.pages import router as pages_router
+from nervecentre.web.throttle import LoginThrottle
+
+STATIC = Path(__file__).parent / "static"
+
+DESCRIPTION = """The REST API of nervecentre, for scripts and other tools at the centre.
+
+Authenticate with an API token (`nervecentre token create USER --name ...`) sent as
+`Authorization: Bearer nct_...`. Every request is checked against the same roles and
+need-to-know rules as the web pages, and audited the same way. Errors are problem details
+(RFC 9457): `{"type", "title", "status", "detail"}`, with `field` or `errors` for bad input.
+"""
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    """The web application over a database (opened from settings when not given)."""
+    if db is None:
+        db = Database(settings or load_settings())
+    settings = db.settings
+    app = FastAPI(
+        title="nervecentre",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # Swagger UI loads from a CDN: never. /api/openapi.json is local.
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.db = db
+    app.state.throttle = LoginThrottle(settings.login_ip_max_failures)
+    errors.install(app)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost first: the allowlist refuses strangers before anything else runs.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(NetworkGuard, networks=parse_networks(settings.allowed_networks))
+    return app

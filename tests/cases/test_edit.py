@@ -1,0 +1,612 @@
+"""Editing cases and people: validation per field, permissions, need-to-know, audit, privacy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from nervecentre.cases import edit
+from nervecentre.cases.edit import FormErrors
+from nervecentre.cases.models import Case, CaseLink, Charge, Event, EventParticipant
+from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
+from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from nervecentre.security import audit, grants, users
+from nervecentre.security.models import AuditEntry
+from nervecentre.security.reveal import reveal_victim
+from nervecentre.store.base import Base
+from nervecentre.store.db import Database
+from tests.security.conftest import FAST, PASSWORD, UNIT_A, UNIT_B, World, make_cases
+
+REASON = "court summons to victim for deposition"
+NEW_CASE = {
+    "fir_number": "77",
+    "fir_year": "2024",
+    "police_station_code": "Shahapur",
+    "fir_at": "2024-03-14T22:15",
+    "info_received_at": "2024-03-14 21:40",
+    "info_mode": "written",
+    "occurred_from": "2024-03-10 18:00",
+    "occurred_to": "2024-03-14 20:00",
+    "occurrence_place": "Lodge near bus stand",
+    "brief_facts": "Two girls brought from Kolkata with a promise of work.",
+    "crime_heads": "HT, sextortion",
+    "status": "registered",
+    "investigating_officer": "PSI R. K. Patil",
+}
+
+
+def build_world(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    """Case A (Shahapur, Thane Rural) and case B (Boisar, Palghar); a user of every role."""
+    monkeypatch.setattr(users, "hasher", lambda: FAST)
+    case_a, case_b = make_cases(db, tmp_path)
+    made = {}
+    for name, role, units in [
+        ("admin", "admin", []),
+        ("sup", "supervisor", [UNIT_A]),
+        ("inv", "investigator", [UNIT_A]),
+        ("ana", "analyst", [UNIT_A]),
+        ("view", "viewer", [UNIT_A]),
+        ("inv-b", "investigator", [UNIT_B]),
+    ]:
+        made[name] = users.create_user(db, name, PASSWORD, role, actor="test", units=units)
+    return World(db, case_a, case_b, made)
+
+
+@pytest.fixture
+def world(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    return build_world(db, tmp_path, monkeypatch)
+
+
+def last_entry(db: Database) -> AuditEntry:
+    return audit.tail(db, 1)[0]
+
+
+def count(db: Database, model: Any) -> int:
+    with db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def people_of(world: World, case_id: int, role: str) -> list[int]:
+    with world.db.session() as s:
+        query = select(CaseRole.person_id).where(CaseRole.case_id == case_id, CaseRole.role == role)
+        return sorted(s.scalars(query))
+
+
+def assert_nowhere_in_database(db: Database, *secrets: str) -> None:
+    """No table holds any of these values in plain text (encrypted columns included)."""
+    present = set(inspect(db.engine).get_table_names())
+    with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name not in present:
+                continue
+            for row in conn.execute(table.select()):
+                for value in row:
+                    blob = value if isinstance(value, bytes) else str(value).encode()
+                    for secret in secrets:
+                        assert secret.encode() not in blob, f"{secret!r} in {table.name}"
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+def test_create_case_stores_every_field_and_audits_it(world: World) -> None:
+    inv = world.users["inv"]
+    case_id = edit.create_case(world.db, inv, NEW_CASE, ip="10.0.0.7")
+    with world.db.session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        assert case.case_key == "MH-THR-SHAHAPUR/2024/77"
+        assert (case.district_code, case.unit_code) == ("MH-THR", "MH-THR-SHAHAPUR")
+        assert case.fir_at.hour == 22 and case.fir_at.minute == 15
+        assert case.info_received_at is not None and case.info_received_at.hour == 21
+        assert case.crime_heads == "HT,SEXTORTION" and case.info_mode == "written"
+    entry = last_entry(world.db)
+    assert (entry.action, entry.actor, entry.target_id, entry.ip) == (
+        "case.create", "inv", str(case_id), "10.0.0.7",
+    )  # fmt: skip
+    detail = entry.details
+    assert detail["case_key"] == "MH-THR-SHAHAPUR/2024/77"
+    assert detail["before"]["fir_at"] is None and detail["after"]["fir_at"] == "2024-03-14T22:15"
+    assert detail["after"]["unit_code"] == "MH-THR-SHAHAPUR"
+    # Defaults: the unit is the station, the status 'registered', the year the FIR date's.
+    minimal = {"fir_number": "78", "police_station_code": "MH-THR-SHAHAPUR", "fir_at": "2024-01-02"}
+    with world.db.session() as s:
+        other = s.get(Case, edit.create_case(world.db, inv, minimal))
+        assert other is not None
+        assert (other.fir_year, other.status, other.unit_code) == (2024, "registered", UNIT_A)
+    assert audit.verify(world.db).ok
+
+
+def test_create_case_into_an_ahtu_of_the_users_own(world: World, db: Database) -> None:
+    users.set_units(db, "inv", [UNIT_A, "MH-THR-AHTU"], actor="test")
+    inv = world.user("inv")
+    case_id = edit.create_case(db, inv, {**NEW_CASE, "unit_code": "Thane Rural AHTU"})
+    with db.session() as s:
+        assert s.scalar(select(Case.unit_code).where(Case.id == case_id)) == "MH-THR-AHTU"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("fir_at", "2999-01-01T10:00", "FIR date is in the future"),
+        ("fir_at", "14/03/2024 22:15", "is not a date and time"),
+        ("fir_at", "", "FIR date is required"),
+        ("fir_number", "", "FIR number is required"),
+        ("fir_number", "12 / 34 / 56", "not an FIR number"),
+        ("fir_number", "77/2023", "names the year 2023"),
+        ("fir_year", "1800", "FIR year '1800' is not a whole number"),
+        ("fir_year", "2023", "does not agree with the FIR date"),
+        ("police_station_code", "Nowhere", "no police unit called 'Nowhere'"),
+        ("police_station_code", "MH-THR-AHTU", "not a police station"),
+        ("unit_code", "MH-NOWHERE", "no police unit"),
+        ("info_received_at", "2024-03-15 09:00", "Information received is after the FIR"),
+        ("info_mode", "pigeon", "not a valid info mode"),
+        ("occurred_to", "2024-03-01 10:00", "Occurrence ends before it starts"),
+        ("occurrence_place", "x" * 401, "at most 400"),
+        ("brief_facts", "facts\x00hidden", "control characters"),
+        ("crime_heads", "HT, XYZ", "unknown crime head 'XYZ'"),
+        ("status", "closed", "not a valid case status"),
+        ("csrf_token", "abc", "not a field here"),
+    ],
+)
+def test_each_bad_field_is_named(world: World, field: str, value: str, message: str) -> None:
+    before = count(world.db, Case)
+    with pytest.raises(InvalidValue, match=message) as caught:
+        edit.create_case(world.db, world.users["inv"], {**NEW_CASE, field: value})
+    assert not isinstance(caught.value, FormErrors)
+    assert caught.value.kind == field
+    assert count(world.db, Case) == before
+
+
+def test_several_bad_fields_are_reported_together(world: World) -> None:
+    bad = {**NEW_CASE, "fir_at": "2999-01-01 10:00", "status": "closed", "info_mode": "pigeon"}
+    entries = count(world.db, AuditEntry)
+    with pytest.raises(FormErrors) as caught:
+        edit.create_case(world.db, world.users["inv"], bad)
+    errors = caught.value.errors
+    assert set(errors) == {"fir_at", "status", "info_mode"}
+    assert errors["fir_at"] == "FIR date is in the future"
+    assert isinstance(caught.value, InvalidValue) and "3 fields" in str(caught.value)
+    assert "FIR date is in the future" in str(caught.value)
+    assert count(world.db, AuditEntry) == entries
+
+
+def test_roles_without_edit_rights_are_refused(world: World) -> None:
+    for name in ("view", "ana"):
+        user = world.users[name]
+        with pytest.raises(PermissionDenied, match=r"case\.create"):
+            edit.create_case(world.db, user, NEW_CASE)
+        with pytest.raises(PermissionDenied, match=r"case\.edit"):
+            edit.update_case(world.db, user, world.case_a, {"brief_facts": "x"})
+        with pytest.raises(PermissionDenied):
+            edit.add_charge(world.db, user, world.case_a, {"section": "IPC 370"})
+        person = people_of(world, world.case_a, "accused")[0]
+        with pytest.raises(PermissionDenied, match=r"person\.edit"):
+            edit.update_person(world.db, user, person, {"name": "Someone Else"})
+
+
+def test_other_units_cases_are_not_found_for_editing(world: World) -> None:
+    inv = world.users["inv"]
+    person_b = people_of(world, world.case_b, "accused")[0]
+    calls = [
+        lambda: edit.update_case(world.db, inv, world.case_b, {"brief_facts": "x"}),
+        lambda: edit.add_charge(world.db, inv, world.case_b, {"section": "IPC 370"}),
+        lambda: edit.add_event(world.db, inv, world.case_b, {"kind": "raid", "at": "2023-05-01"}),
+        lambda: edit.add_identifier(world.db, inv, world.case_b, {"value": "9876543210"}),
+        lambda: edit.add_person(world.db, inv, world.case_b, {"role": "witness", "name": "A B"}),
+        lambda: edit.update_person(world.db, inv, person_b, {"name": "A B"}),
+        lambda: edit.link_cases(world.db, inv, world.case_a, world.case_b),
+        lambda: edit.update_case(world.db, inv, 999_999, {"brief_facts": "x"}),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound):
+            call()
+
+
+def test_cases_are_registered_only_in_the_users_units(world: World) -> None:
+    boisar = {**NEW_CASE, "police_station_code": "Boisar"}
+    with pytest.raises(PermissionDenied, match="MH-PAL-BOISAR"):
+        edit.create_case(world.db, world.users["inv"], boisar)
+    with pytest.raises(PermissionDenied, match="own: MH-THR-SHAHAPUR"):
+        edit.update_case(world.db, world.users["inv"], world.case_a, {"unit_code": UNIT_B})
+    grants.grant_unit(world.db, "test", "inv", UNIT_B, "covering for leave in Boisar")
+    assert edit.create_case(world.db, world.users["inv"], boisar)
+    assert edit.create_case(world.db, world.users["admin"], {**boisar, "fir_number": "9"})
+
+
+def test_duplicate_fir_is_a_conflict(world: World) -> None:
+    # Case A was imported as FIR 1/2023 of Shahapur; leading zeros are the same number.
+    again = {**NEW_CASE, "fir_number": "0001/2023", "fir_year": "", "fir_at": "2023-03-14 22:15"}
+    for field in ("info_received_at", "occurred_from", "occurred_to"):
+        again[field] = ""
+    with pytest.raises(Conflict, match="already registered"):
+        edit.create_case(world.db, world.users["inv"], again)
+    other = edit.create_case(world.db, world.users["inv"], NEW_CASE)
+    with pytest.raises(Conflict):
+        edit.update_case(world.db, world.users["inv"], other, {"fir_number": "1", **again})
+
+
+def test_update_changes_only_the_fields_sent(world: World) -> None:
+    inv = world.users["inv"]
+    before = edit.case_form_data(world.db, world.users["admin"], world.case_a)
+    edit.update_case(world.db, inv, world.case_a, {"brief_facts": "Updated facts."}, ip="10.1.1.1")
+    after = edit.case_form_data(world.db, world.users["admin"], world.case_a)
+    assert after == {**before, "brief_facts": "Updated facts."}
+    entry = last_entry(world.db)
+    assert (entry.action, entry.target_id) == ("case.update", str(world.case_a))
+    assert entry.details["before"] == {"brief_facts": before["brief_facts"]}
+    assert entry.details["after"] == {"brief_facts": "Updated facts."}
+    # Sending the same values back changes nothing and writes no entry.
+    entries = count(world.db, AuditEntry)
+    assert edit.update_case(world.db, inv, world.case_a, after) == world.case_a
+    assert count(world.db, AuditEntry) == entries
+
+
+def test_cross_field_problems_go_on_the_field_sent(world: World) -> None:
+    inv = world.users["inv"]
+    # Case A's information came at 21:40 on 14/03/2023; moving the FIR earlier is the problem.
+    with pytest.raises(InvalidValue, match="Information received is after") as caught:
+        edit.update_case(world.db, inv, world.case_a, {"fir_at": "2023-03-14 20:00"})
+    assert caught.value.kind == "fir_at"
+    with pytest.raises(InvalidValue, match="does not agree") as caught:
+        edit.update_case(world.db, inv, world.case_a, {"fir_at": "2024-03-14 23:00"})
+    assert caught.value.kind == "fir_at"
+
+
+def test_status_follows_the_lifecycle(world: World) -> None:
+    inv = world.users["inv"]
+    assert _case(world, world.case_a).status == "under_investigation"
+    with pytest.raises(InvalidValue, match="cannot go from Under investigation to Convicted") as e:
+        edit.update_case(world.db, inv, world.case_a, {"status": "convicted"})
+    assert e.value.kind == "status" and "Charge-sheeted" in str(e.value)
+    for step in ("charge_sheeted", "trial", "convicted"):
+        edit.update_case(world.db, inv, world.case_a, {"status": step})
+    assert _case(world, world.case_a).status == "convicted"
+    with pytest.raises(InvalidValue, match=r"none \(final\)"):
+        edit.update_case(world.db, inv, world.case_a, {"status": "trial"})
+    with pytest.raises(InvalidValue, match="Status is required"):
+        edit.update_case(world.db, inv, world.case_a, {"status": ""})
+
+
+def test_markup_and_sql_are_stored_verbatim(world: World) -> None:
+    nasty = {
+        "brief_facts": "<script>alert('x')</script>\nline two",
+        "occurrence_place": "'; DROP TABLE cases; --",
+        "investigating_officer": '"><img src=x onerror=alert(1)>',
+    }
+    case_id = edit.create_case(world.db, world.users["inv"], {**NEW_CASE, **nasty})
+    values = edit.case_form_data(world.db, world.users["admin"], case_id)
+    assert {k: values[k] for k in nasty} == nasty
+    assert count(world.db, Case) == 3
+    event = edit.add_event(
+        world.db, world.users["inv"], case_id,
+        {"kind": "raid", "at": "2024-03-15 02:00", "place": nasty["occurrence_place"],
+         "description": nasty["brief_facts"]},
+    )  # fmt: skip
+    with world.db.session() as s:
+        stored = s.get(Event, event)
+        assert stored is not None and stored.description == nasty["brief_facts"]
+
+
+def _case(world: World, case_id: int) -> Case:
+    with world.db.session() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        return case
+
+
+# --- charges, events, identifiers, links --------------------------------------------------
+
+
+def test_charges_fill_the_equivalent_and_are_audited(world: World) -> None:
+    inv = world.users["inv"]
+    first = edit.add_charge(world.db, inv, world.case_a, {"section": "IPC 370(3)"})
+    entry = last_entry(world.db)
+    assert entry.action == "case.update" and entry.details["change"] == "charge.add"
+    assert entry.details["before"]["charge"] is None
+    assert entry.details["after"]["charge"] == "IPC 370(3) (At FIR)"
+    second = edit.add_charge(
+        world.db, inv, world.case_a, {"section": "bns 143", "stage": "charge_sheet"}
+    )
+    # A bare number takes the penal code in force when the offence began (2023: IPC).
+    third = edit.add_charge(world.db, inv, world.case_a, {"section": "372"})
+    with world.db.session() as s:
+        rows = {
+            c.id: c for c in s.scalars(select(Charge).where(Charge.id.in_([first, second, third])))
+        }
+    assert (rows[first].law, rows[first].section, rows[first].subsection) == ("IPC", "370", "3")
+    assert rows[first].section_key == "IPC 370" and rows[first].equivalent == "BNS 143"
+    assert (rows[second].stage, rows[second].equivalent) == ("charge_sheet", "IPC 370")
+    assert rows[third].section_key == "IPC 372"
+    with pytest.raises(Conflict, match="already charged"):
+        edit.add_charge(world.db, inv, world.case_a, {"section": "IPC 370(3)", "stage": "fir"})
+    edit.remove_charge(world.db, inv, world.case_a, first)
+    entry = last_entry(world.db)
+    assert entry.details["change"] == "charge.remove"
+    assert entry.details["before"]["charge"] == "IPC 370(3) (At FIR)"
+    assert entry.details["after"]["charge"] is None
+    with world.db.session() as s:
+        assert s.get(Charge, first) is None
+    with pytest.raises(NotFound):
+        edit.remove_charge(world.db, inv, world.case_a, first)
+    with world.db.session() as s:
+        charge_b = s.scalars(select(Charge.id).where(Charge.case_id == world.case_b)).first()
+    assert charge_b is not None
+    with pytest.raises(NotFound):
+        edit.remove_charge(world.db, inv, world.case_a, charge_b)
+
+
+def test_bad_charges_name_their_field(world: World) -> None:
+    inv = world.users["inv"]
+    with pytest.raises(InvalidValue, match="IPC 9999 is not in") as caught:
+        edit.add_charge(world.db, inv, world.case_a, {"section": "IPC 9999"})
+    assert caught.value.kind == "section"
+    with pytest.raises(InvalidValue, match="not a valid charge stage") as caught:
+        edit.add_charge(world.db, inv, world.case_a, {"section": "IPC 370", "stage": "appeal"})
+    assert caught.value.kind == "stage"
+    with pytest.raises(FormErrors) as errors:
+        edit.add_charge(world.db, inv, world.case_a, {"section": "", "stage": "appeal"})
+    assert set(errors.value.errors) == {"section", "stage"}
+
+
+def test_events_keep_the_time_of_day_and_their_people(world: World) -> None:
+    inv = world.users["inv"]
+    accused = people_of(world, world.case_a, "accused")
+    data = {
+        "kind": "arrest",
+        "at": "2023-03-16T04:45",
+        "place": "Kasara station",
+        "description": "Arrested on the platform",
+        "person_ids": ",".join(map(str, accused)),
+    }
+    event_id = edit.add_event(world.db, inv, world.case_a, data)
+    with world.db.session() as s:
+        event = s.get(Event, event_id)
+        assert event is not None and (event.occurred_at.hour, event.occurred_at.minute) == (4, 45)
+        query = select(EventParticipant.person_id).where(EventParticipant.event_id == event_id)
+        assert sorted(s.scalars(query)) == accused
+    entry = last_entry(world.db)
+    assert entry.details["change"] == "event.add" and entry.details["after"]["kind"] == "arrest"
+    assert len(entry.details["after"]["participants"]) == 2
+    # Hearings may be scheduled ahead; arrests cannot lie in the future.
+    assert edit.add_event(world.db, inv, world.case_a, {"kind": "hearing", "at": "2999-01-05"})
+    with pytest.raises(InvalidValue, match="in the future") as caught:
+        edit.add_event(world.db, inv, world.case_a, {"kind": "arrest", "at": "2999-01-05"})
+    assert caught.value.kind == "at"
+    outsider = people_of(world, world.case_b, "accused")[0]
+    with pytest.raises(InvalidValue, match="has no part") as caught:
+        edit.add_event(
+            world.db, inv, world.case_a,
+            {"kind": "raid", "at": "2023-04-01", "person_ids": str(outsider)},
+        )  # fmt: skip
+    assert caught.value.kind == "person_ids"
+    with pytest.raises(FormErrors) as errors:
+        edit.add_event(world.db, inv, world.case_a, {"kind": "party", "person_ids": "x"})
+    assert set(errors.value.errors) == {"kind", "at", "person_ids"}
+
+
+def test_identifiers_are_normalised_to_one_row(world: World) -> None:
+    inv, admin = world.users["inv"], world.users["admin"]
+    first = edit.add_identifier(world.db, inv, world.case_a, {"value": "098765-43210"})
+    entry = last_entry(world.db)
+    assert entry.details["change"] == "identifier.add"
+    assert entry.details["after"] == {"kind": "phone", "value": "+91 98765 43210"}
+    assert entry.details["before"]["value"] is None
+    accused_b = people_of(world, world.case_b, "accused")[0]
+    data = {"kind": "phone", "value": "+91 98765 43210", "person_id": str(accused_b)}
+    assert edit.add_identifier(world.db, admin, world.case_b, data) == first
+    with world.db.session() as s:
+        assert s.scalar(select(Identifier.value).where(Identifier.id == first)) == "+919876543210"
+        uses = s.scalars(select(IdentifierUse).where(IdentifierUse.identifier_id == first)).all()
+        assert {(u.case_id, u.person_id) for u in uses} == {
+            (world.case_a, None),
+            (world.case_b, accused_b),
+        }
+    with pytest.raises(Conflict, match="already recorded"):
+        edit.add_identifier(world.db, inv, world.case_a, {"value": "+919876543210"})
+    assert edit.add_identifier(world.db, inv, world.case_a, {"value": "upi:ravi.j@okaxis"})
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"value": "not an identifier at all"}, "value", "does not look like"),
+        ({"value": ""}, "value", "Value is required"),
+        ({"kind": "phone", "value": "12"}, "value", "phone"),
+        ({"kind": "fax", "value": "9876543210"}, "kind", "not a kind of identifier"),
+        ({"value": "9876543210", "person_id": "abc"}, "person_id", "whole number"),
+        ({"value": "9876543210", "person_id": "999999"}, "person_id", "has no part"),
+    ],
+)
+def test_bad_identifiers_name_their_field(
+    world: World, data: dict[str, str], field: str, message: str
+) -> None:
+    with pytest.raises(InvalidValue, match=message) as caught:
+        edit.add_identifier(world.db, world.users["inv"], world.case_a, data)
+    assert caught.value.kind == field
+
+
+def test_linking_cases_needs_both_visible(world: World) -> None:
+    admin, inv = world.users["admin"], world.users["inv"]
+    link = edit.link_cases(world.db, admin, world.case_a, world.case_b, "same_accused", "Salim")
+    entry = last_entry(world.db)
+    assert (entry.action, entry.target_id) == ("case.link", str(world.case_a))
+    assert entry.details["after"]["note"] == "Salim" and entry.details["before"]["note"] is None
+    with world.db.session() as s:
+        row = s.get(CaseLink, link)
+        assert row is not None and (row.other_case_id, row.kind) == (world.case_b, "same_accused")
+    with pytest.raises(Conflict):
+        edit.link_cases(world.db, admin, world.case_a, world.case_b, "same_accused")
+    with pytest.raises(NotFound):
+        edit.link_cases(world.db, inv, world.case_a, world.case_b)
+    with pytest.raises(InvalidValue, match="itself") as caught:
+        edit.link_cases(world.db, inv, world.case_a, world.case_a)
+    assert caught.value.kind == "other_case_id"
+    with pytest.raises(InvalidValue) as caught:
+        edit.link_cases(world.db, admin, world.case_a, world.case_b, "cousin")
+    assert caught.value.kind == "kind"
+
+
+# --- people ---------------------------------------------------------------------------------
+
+WITNESS = {"role": "witness", "name": "A B"}
+VICTIM = {
+    "role": "victim",
+    "name": "Sunita Kalekar",
+    "gender": "female",
+    "age": "15",
+    "nationality": "in",
+    "home_state": "West Bengal",
+    "address": "Room 4, Shivaji Chawl, Kalyan",
+    "contact": "+91 90000 11111",
+}
+
+
+def test_victims_are_encrypted_and_never_audited_in_clear(world: World) -> None:
+    inv = world.users["inv"]
+    person_id = edit.add_person(world.db, inv, world.case_a, VICTIM, ip="10.0.0.7")
+    with world.db.session() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        assert person.protected and person.name == "" and person.address == ""
+        assert person.code.startswith("V-") and person.shown_name == person.code
+        assert person.name_enc and person.address_enc and person.contact_enc
+        assert (person.age, person.age_band, person.home_state) == (15, "minor", "WB")
+        assert person.nationality == "IN"
+        assert s.scalar(select(CaseRole.role).where(CaseRole.person_id == person_id)) == "victim"
+    entry = last_entry(world.db)
+    assert (entry.action, entry.target_id) == ("person.create", str(person_id))
+    assert entry.details["protected"] is True and entry.details["code"] == person.code
+    assert entry.details["after"]["name"] == "(protected)"
+    assert entry.details["before"]["name"] is None
+    assert_nowhere_in_database(world.db, "Sunita", "Shivaji Chawl", "90000 11111", "9000011111")
+    revealed = reveal_victim(world.db, inv, person_id, REASON)
+    assert revealed == {
+        "name": "Sunita Kalekar",
+        "address": "Room 4, Shivaji Chawl, Kalyan",
+        "contact": "+91 90000 11111",
+    }
+
+
+def test_updating_a_victim_re_encrypts_and_audits_only_that_it_changed(world: World) -> None:
+    inv = world.users["inv"]
+    person_id = edit.add_person(world.db, inv, world.case_a, VICTIM)
+    change = {"name": "Sunita R. Kalekar", "address": "Flat 9, Ganesh Nagar", "age": "16"}
+    assert edit.update_person(world.db, inv, person_id, change, ip="10.0.0.8") == person_id
+    entry = last_entry(world.db)
+    assert (entry.action, entry.target_id) == ("person.update", str(person_id))
+    detail = entry.details
+    assert detail["before"]["name"] == detail["after"]["name"] == "(protected)"
+    assert detail["before"]["address"] == detail["after"]["address"] == "(protected)"
+    assert "contact" not in detail["after"]
+    assert (detail["before"]["age"], detail["after"]["age"]) == ("15", "16")
+    assert_nowhere_in_database(world.db, "Sunita", "Ganesh Nagar", "Shivaji Chawl", "Kalekar")
+    revealed = reveal_victim(world.db, inv, person_id, REASON)
+    assert revealed["name"] == "Sunita R. Kalekar" and revealed["address"] == "Flat 9, Ganesh Nagar"
+    assert revealed["contact"] == "+91 90000 11111"
+    # The same name again is no change: no entry.
+    entries = count(world.db, AuditEntry)
+    edit.update_person(world.db, inv, person_id, {"name": "Sunita R. Kalekar"})
+    assert count(world.db, AuditEntry) == entries
+
+
+def test_a_victims_imported_aliases_stay_out_of_the_audit_log(world: World) -> None:
+    victim = people_of(world, world.case_a, "victim")[0]
+    with world.db.session() as s:
+        s.add(PersonAlias(person_id=victim, alias="Rinu Dasgupta"))
+    edit.update_person(world.db, world.users["inv"], victim, {"aliases": "", "age": "17"})
+    detail = last_entry(world.db).details
+    assert detail["before"]["aliases"] == detail["after"]["aliases"] == "(protected)"
+    assert "Rinu" not in last_entry(world.db).detail and "Rina" not in last_entry(world.db).detail
+    with world.db.session() as s:
+        assert s.scalars(select(PersonAlias).where(PersonAlias.person_id == victim)).all() == []
+    with pytest.raises(InvalidValue, match="unencrypted") as caught:
+        edit.update_person(world.db, world.users["inv"], victim, {"aliases": "Rinu"})
+    assert caught.value.kind == "aliases"
+
+
+def test_accused_get_aliases_roles_and_contact_identifiers(world: World) -> None:
+    inv = world.users["inv"]
+    data = {
+        "role": "accused",
+        "name": "Anil  Pawar",
+        "aliases": "Anya, Pappu",
+        "gender": "male",
+        "age": "38",
+        "accused_roles": "recruiter, financier",
+        "contact": "098765-43210, anil.p@okaxis",
+    }
+    person_id = edit.add_person(world.db, inv, world.case_a, data)
+    with world.db.session() as s:
+        person = s.get(Person, person_id)
+        assert person is not None and not person.protected
+        assert person.name == "Anil Pawar" and person.code.startswith("P-")
+        assert person.age_band == "adult"
+        aliases = s.scalars(select(PersonAlias.alias).where(PersonAlias.person_id == person_id))
+        assert sorted(aliases) == ["Anya", "Pappu"]
+        role = s.scalars(select(CaseRole).where(CaseRole.person_id == person_id)).one()
+        assert role.accused_roles == "recruiter,financier"
+        idents = s.scalars(
+            select(Identifier.value)
+            .join(IdentifierUse, IdentifierUse.identifier_id == Identifier.id)
+            .where(IdentifierUse.person_id == person_id)
+        )
+        assert sorted(idents) == ["+919876543210", "anil.p@okaxis"]
+    entry = last_entry(world.db)
+    assert entry.details["after"]["name"] == "Anil Pawar"
+    assert entry.details["after"]["identifiers"] == ["+91 98765 43210", "anil.p@okaxis"]
+    edit.update_person(
+        world.db, inv, person_id, {"name": "Anil B. Pawar", "aliases": "Pappu, Bunty"}
+    )
+    entry = last_entry(world.db)
+    assert entry.details["before"] == {"name": "Anil Pawar", "aliases": "Anya,Pappu"}
+    assert entry.details["after"] == {"name": "Anil B. Pawar", "aliases": "Pappu,Bunty"}
+    with world.db.session() as s:
+        aliases = s.scalars(select(PersonAlias.alias).where(PersonAlias.person_id == person_id))
+        assert sorted(aliases) == ["Bunty", "Pappu"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"role": "suspect", "name": "A B"}, "role", "not a valid person role"),
+        ({"role": "witness"}, "name", "Name is required"),
+        ({"role": "witness", "name": "<b>A</b>"}, "name", "characters names do not have"),
+        ({**WITNESS, "age": "200"}, "age", "0 to 120"),
+        ({**WITNESS, "age": "16", "age_band": "adult"}, "age_band", "does not agree with the age"),
+        ({**WITNESS, "gender": "x"}, "gender", "not a valid gender"),
+        ({**WITNESS, "nationality": "IND"}, "nationality", "two-letter"),
+        ({**WITNESS, "home_state": "Atlantis"}, "home_state", "no state"),
+        ({**WITNESS, "date_of_birth": "2999-01-01"}, "date_of_birth", "out of range"),
+        ({**WITNESS, "accused_roles": "recruiter"}, "accused_roles", "Only the accused"),
+        ({"role": "victim", "name": "A B", "aliases": "Rinu"}, "aliases", "unencrypted"),
+        ({**WITNESS, "contact": "not a phone"}, "contact", "Contact"),
+    ],
+)
+def test_bad_person_fields_are_named(
+    world: World, data: dict[str, str], field: str, message: str
+) -> None:
+    people = count(world.db, Person)
+    with pytest.raises(InvalidValue, match=message) as caught:
+        edit.add_person(world.db, world.users["inv"], world.case_a, data)
+    assert caught.value.kind == field
+    assert count(world.db, Person) == people
+
+
+def test_person_updates_are_checked(world: World) -> None:
+    inv = world.users["inv"]
+    accused = people_of(world, world.case_a, "accused")[0]
+    with pytest.raises(InvalidValue, match="identifiers") as caught:
+        edit.update_person(world.db, inv, accused, {"contact": "9876543210"})
+    assert caught.value.kind == "contact"
+    with pytest.raises(InvalidValue, match="not a field here"):
+        edit.update_person(world.db, inv, accused, {"role": "witness"})
+    with pytest.raises(FormErrors) as errors:
+        edit.update_person(world.db, inv, accused, {"name": "", "age": "-1"})
+    assert set(errors.value.errors) == {"name", "age"}
+    with pytest.raises(NotFound):
+        edit.update_person(world.db, inv, 999_999, {"name": "A B"})
+    assert audit.verify(world.db).ok

@@ -1,0 +1,148 @@
+"""Sign-in, sessions, CSRF, throttling and the security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from nervecentre.security import audit
+from nervecentre.security.sessions import WebSession
+from nervecentre.store.base import utcnow
+from tests.security.conftest import PASSWORD, World
+from tests.web.conftest import csrf_of, sign_in
+
+SignedIn = Callable[[str], tuple[TestClient, str]]
+
+
+def _post_login(client: TestClient, username: str, password: str, nxt: str = "/") -> object:
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_of(page.text),
+            "next": nxt,
+        },
+    )
+
+
+def test_pages_need_sign_in(client: TestClient) -> None:
+    response = client.get("/cases?q=x")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fcases%3Fq%3Dx"
+    api = client.get("/api/cases")
+    assert api.status_code == 401
+    assert api.headers["content-type"] == "application/problem+json"
+    assert api.json()["status"] == 401
+
+
+def test_sign_in_sets_a_strict_cookie_and_is_audited(client: TestClient, world: World) -> None:
+    response = _post_login(client, "inv", PASSWORD, "/cases")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.headers["location"] == "/cases"  # type: ignore[attr-defined]
+    cookie = response.headers["set-cookie"].lower()  # type: ignore[attr-defined]
+    assert "nc_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert client.get("/").status_code == 200
+    entry = audit.find(world.db, action="auth.login.success")[0]
+    assert entry.actor == "inv" and entry.ip == "127.0.0.1"
+
+
+def test_wrong_password_is_refused_and_audited(client: TestClient, world: World) -> None:
+    response = _post_login(client, "inv", "not the password at all")
+    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert "wrong username or password" in response.text.lower()  # type: ignore[attr-defined]
+    assert client.get("/").status_code == 303
+    assert audit.find(world.db, action="auth.login.failure")[0].target_id == "inv"
+
+
+def test_login_without_its_form_token_is_refused(client: TestClient) -> None:
+    response = client.post("/login", data={"username": "inv", "password": PASSWORD})
+    assert response.status_code == 403
+    assert client.get("/").status_code == 303
+
+
+def test_open_redirect_is_not_followed(app_for: Callable[..., TestClient]) -> None:
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        response = _post_login(app_for(), "inv", PASSWORD, target)
+        assert response.headers["location"] == "/", target  # type: ignore[attr-defined]
+
+
+def test_account_locks_after_repeated_failures(client: TestClient) -> None:
+    for _ in range(5):
+        _post_login(client, "ana", "wrong wrong wrong")
+    response = _post_login(client, "ana", PASSWORD)
+    assert response.status_code == 401  # type: ignore[attr-defined]
+    assert "locked" in response.text  # type: ignore[attr-defined]
+
+
+def test_one_address_guessing_many_users_must_wait(client: TestClient) -> None:
+    for i in range(20):
+        _post_login(client, f"nobody{i}", "wrong wrong wrong")
+    response = _post_login(client, "inv", PASSWORD)
+    assert response.status_code == 429  # type: ignore[attr-defined]
+    assert int(response.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+
+
+def test_sign_out_ends_the_session(signed_in: SignedIn, world: World) -> None:
+    client, csrf = signed_in("inv")
+    cookie = client.cookies.get("nc_session")
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
+    assert audit.find(world.db, action="auth.logout")[0].actor == "inv"
+    client.cookies.set("nc_session", cookie or "")
+    assert client.get("/").status_code == 303  # the old cookie no longer works
+
+
+def test_logout_needs_the_csrf_token(signed_in: SignedIn) -> None:
+    client, _csrf = signed_in("inv")
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
+    assert client.get("/").status_code == 200
+
+
+def test_idle_and_old_sessions_end(signed_in: SignedIn, world: World) -> None:
+    client, _ = signed_in("inv")
+    with world.db.session() as s:
+        s.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+    assert client.get("/").status_code == 303
+    client, _ = signed_in("inv")
+    with world.db.session() as s:
+        s.execute(
+            update(WebSession)
+            .where(WebSession.ended_at.is_(None))
+            .values(created_at=utcnow() - timedelta(hours=13))
+        )
+    assert client.get("/").status_code == 303
+
+
+def test_disabled_user_loses_their_session(signed_in: SignedIn, world: World) -> None:
+    from nervecentre.security import users
+
+    client, _ = signed_in("view")
+    users.disable_user(world.db, "view", actor="test")
+    assert client.get("/").status_code == 303
+
+
+def test_security_headers_on_pages_and_api(client: TestClient) -> None:
+    for path in ("/login", "/api/openapi.json"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+    assert client.get("/login").headers["cache-control"] == "no-store"
+
+
+def test_forged_cookie_is_ignored(client: TestClient) -> None:
+    client.cookies.set("nc_session", "x" * 43)
+    assert client.get("/").status_code == 303
+    client.cookies.set("nc_session", "' OR 1=1 --")
+    assert client.get("/").status_code == 303
+
+
+def test_sign_in_page_helper_works(client: TestClient) -> None:
+    assert sign_in(client, "admin")
