@@ -15,7 +15,7 @@ clients, rotating through six searches: the bare list, district + status, status
   SQL shape: the filtered first page of 50 ordered by ``fir_at`` desc plus ``count(*)``.
 
 The queries are equivalent, not merely similar: the need-to-know filter of the benchmark
-user (an analyst of Thane Rural's units) is given to Datasette as plain SQL
+user (an analyst of Thane Rural's units, without grants) is given to Datasette as plain SQL
 (``unit_code IN (...)`` and not restricted), the section filter as the same section keys
 nervecentre searches ('BNS 143' finds 'IPC 370' too), the text search as a match on the
 same FTS5 index (``search_cases``). Before any load, every query is sent once to both and
@@ -64,7 +64,7 @@ BENCH_USER = "bench-analyst"
 PAGE = 50
 GOAL_CLIENTS, GOAL_P99_MS = 10, 100.0
 
-# uvicorn serving the app exactly as `nervecentre serve` does, on one port, one process.
+# uvicorn serving the app as `nervecentre serve` does: one process, no access log.
 SERVE = """
 import sys, uvicorn
 from nervecentre.settings import load_settings
@@ -119,16 +119,17 @@ def build_database(work: Path, cases: int) -> Path:
     partial = work / f"partial-{cases}.db"
     for stale in work.glob(f"{partial.name}*"):
         stale.unlink()
+    register = work / f"register-{cases}"
+    shutil.rmtree(register, ignore_errors=True)  # left by an interrupted run
+    print(f"building a database of {cases:,} synthetic cases (minutes at 100,000)", flush=True)
     start = time.perf_counter()
-    paths = write_dataset(
-        work / f"register-{cases}", SynthConfig(cases=cases, seed=SEED), fmt="csv"
-    )
+    paths = write_dataset(register, SynthConfig(cases=cases, seed=SEED), fmt="csv")
     generated = time.perf_counter() - start
     db = Database(load_settings(database_url=_sqlite_url(partial), data_dir=str(work)))
     db.upgrade()
     report = import_register(db, paths.register, "demo-register")
     db.dispose()
-    shutil.rmtree(work / f"register-{cases}")
+    shutil.rmtree(register)
     for suffix in ("-wal", "-shm"):  # normally gone after a clean close
         side = partial.with_name(partial.name + suffix)
         if side.exists():
@@ -457,7 +458,8 @@ def _run(
     ours_paths = [_ours_path(q) for q in qs]
     ds_paths = [_anchor_path(copy.stem, q, units) for q in qs]
 
-    ours_port, ds_port = free_port(), free_port()
+    ours_port = free_port()
+    ds_port = next(p for p in iter(free_port, None) if p != ours_port)
     ours_pid = stack.enter_context(
         serving(
             "nervecentre",

@@ -106,7 +106,7 @@ def _recent(session: Session, user: User, kind: str, limit: int, walk: bool) -> 
     """
     when: Any = Event.occurred_at
     what: Any = Event.kind
-    visible = [visible_cases_filter(user)] if walk else visible_conditions(user)
+    visible = [visible_cases_filter(user)] if walk else visible_conditions(session, user)
     if session.get_bind().dialect.name == "sqlite":
         what, when = (no_index(what), when) if walk else (what, no_index(when))
     query = (
@@ -136,9 +136,9 @@ def dashboard(db: Database, user: User, *, months: int = 24, recent: int = 10) -
         raise InvalidValue(f"months must be from 1 to {MAX_MONTHS}", kind="months", value=months)
     if not 0 <= recent <= MAX_RECENT:
         raise InvalidValue(f"recent must be from 0 to {MAX_RECENT}", kind="recent", value=recent)
-    visible = visible_conditions(user)
     out = Dashboard()
     with db.session() as session:
+        visible = visible_conditions(session, user)
         by_status = dict(
             session.execute(
                 select(Case.status, func.count()).where(*visible).group_by(Case.status)

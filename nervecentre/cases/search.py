@@ -30,10 +30,12 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     case,
     cast,
     false,
     func,
+    intersect,
     literal_column,
     or_,
     select,
@@ -399,6 +401,14 @@ def _tsquery(term: _Term) -> str:
 _Ids = Select[Any] | CompoundSelect[Any]
 
 
+def _member(dialect: str, column: InstrumentedAttribute[int], ids: _Ids) -> ColumnElement[bool]:
+    """``column IN (ids)``. On PostgreSQL as ``= ANY(ARRAY(ids))``: its estimates for word
+    matches are too rough to trust, and an array of ids always gets index lookups."""
+    if dialect == "sqlite":
+        return column.in_(ids)
+    return column == any_(func.array(ids.scalar_subquery()))
+
+
 def _term_case_ids(dialect: str, term: _Term) -> _Ids:
     """Ids of cases where the term occurs: in the case, a non-protected person, an identifier."""
     parts: list[Select[Any]] = []
@@ -408,20 +418,22 @@ def _term_case_ids(dialect: str, term: _Term) -> _Ids:
             in_cases = select(_FTS_CASES.c.rowid).where(_FTS_CASES.c.body.op("MATCH")(q))
             names = select(_FTS_PERSONS.c.rowid).where(_FTS_PERSONS.c.name.op("MATCH")(q))
             alias_ids = select(_FTS_ALIASES.c.rowid).where(_FTS_ALIASES.c.alias.op("MATCH")(q))
+            aliases = select(PersonAlias.person_id).where(PersonAlias.id.in_(alias_ids))
         else:
             tsq = func.to_tsquery(_SIMPLE, _tsquery(term))
             other = aliased(Case, name="search_case")
             in_cases = select(other.id).where(_case_document(other).op("@@")(tsq))
             names = select(Person.id).where(~Person.protected, _tsvector(Person.name).op("@@")(tsq))
-            alias_ids = select(PersonAlias.id).where(_tsvector(PersonAlias.alias).op("@@")(tsq))
+            aliases = select(PersonAlias.person_id).where(
+                _tsvector(PersonAlias.alias).op("@@")(tsq)
+            )
         # Name hits are never protected people (their names are neither stored nor
         # indexed); aliases are stored for everyone, so those are checked.
-        by_name = select(CaseRole.case_id).where(CaseRole.person_id.in_(names))
-        aliased_people = select(PersonAlias.person_id).where(PersonAlias.id.in_(alias_ids))
+        by_name = select(CaseRole.case_id).where(_member(dialect, CaseRole.person_id, names))
         by_alias = (
             select(CaseRole.case_id)
             .join(Person, Person.id == CaseRole.person_id)
-            .where(CaseRole.person_id.in_(aliased_people), ~Person.protected)
+            .where(_member(dialect, CaseRole.person_id, aliases), ~Person.protected)
         )
         parts += [in_cases, by_name, by_alias]
     matches = [and_(Identifier.kind == k, Identifier.value == v) for k, v in term.identifiers]
@@ -446,7 +458,11 @@ def _text_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
     terms = _terms(text)
     if not terms:
         return false()
-    return and_(*(Case.id.in_(_term_case_ids(dialect, t)) for t in terms))
+    matches = [_term_case_ids(dialect, t) for t in terms]
+    if dialect == "sqlite" or len(matches) == 1:
+        return and_(*(_member(dialect, Case.id, m) for m in matches))
+    # PostgreSQL: one array of ids; two '= ANY' on one index scan can cost their product.
+    return _member(dialect, Case.id, intersect(*matches))
 
 
 # ---- running a query ------------------------------------------------------------------
@@ -456,26 +472,30 @@ def _unit_bound(user: User) -> bool:
     return can(user, "case.view") and not can(user, "case.view_all")
 
 
-def visible_conditions(user: User) -> list[ColumnElement[bool]]:
-    """``visible_cases_filter(user)``, and for unit-bound users a superset of it that indexes find.
+def visible_conditions(session: Session, user: User) -> list[ColumnElement[bool]]:
+    """``visible_cases_filter(user)`` and, for unit-bound users, a superset that indexes find.
 
-    The filter alone makes SQLite test every case (its first branch, "named on a
-    restriction", is a correlated EXISTS). ANDing in the cases of the user's units, grants
-    and restrictions, in any state, lets it start from the unit index instead. The hint
-    only ever narrows to a superset of what the filter allows; the filter decides.
+    The filter alone makes both databases test every case (its branches are correlated
+    subqueries). ANDing in the user's units and granted or named cases, as literal lists
+    (grants in any state: a superset is enough), lets them start from the unit and
+    primary-key indexes instead. The filter still decides what is visible.
     """
     where = [visible_cases_filter(user)]
     if _unit_bound(user):
         mine = AccessGrant.grantee_id == user.id
-        units: CompoundSelect[Any] = union(
-            select(UserUnit.unit_code).where(UserUnit.user_id == user.id),
-            select(AccessGrant.unit_code).where(mine, AccessGrant.unit_code.is_not(None)),
-        )
-        cases: CompoundSelect[Any] = union(
-            select(AccessGrant.case_id).where(mine, AccessGrant.case_id.is_not(None)),
-            select(CaseRestrictionUser.case_id).where(CaseRestrictionUser.user_id == user.id),
-        )
-        where.append(or_(Case.unit_code.in_(units), Case.id.in_(cases)))
+        units = session.scalars(
+            union(
+                select(UserUnit.unit_code).where(UserUnit.user_id == user.id),
+                select(AccessGrant.unit_code).where(mine, AccessGrant.unit_code.is_not(None)),
+            )
+        ).all()
+        cases = session.scalars(
+            union(
+                select(AccessGrant.case_id).where(mine, AccessGrant.case_id.is_not(None)),
+                select(CaseRestrictionUser.case_id).where(CaseRestrictionUser.user_id == user.id),
+            )
+        ).all()
+        where.append(or_(Case.unit_code.in_(sorted(units)), Case.id.in_(sorted(cases))))
     return where
 
 
@@ -639,10 +659,10 @@ def search_cases(
     # On SQLite, unit-bound users' cases are found from their units (a few thousand at
     # most), not from a filter's index that may hold most of the registry.
     hidden = db.dialect == "sqlite" and _unit_bound(user)
-    where = [*visible_conditions(user), *_filters(db.dialect, query, hidden=hidden)]
     offset = (query.page - 1) * query.per_page
-    count = select(func.count()).select_from(Case).where(*where)
     with db.session() as session:
+        where = [*visible_conditions(session, user), *_filters(db.dialect, query, hidden=hidden)]
+        count = select(func.count()).select_from(Case).where(*where)
         if _clean_text(query.text):
             # Finding the text's matches is the costly part: do it once, for the page and
             # the total together (a window count), starting from the matches.
