@@ -42,8 +42,13 @@ typecheck: setup
 pytest: setup browser
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
-bench: setup  ## run the benchmarks (slow; not part of the tests)
+bench: setup  ## run every benchmark (slow, an hour or more; not part of the tests)
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_hashing.py
+	$(BIN)/python benchmarks/bench_matching.py
+	$(BIN)/python benchmarks/bench_hashset_import.py
+	$(BIN)/python benchmarks/bench_exports.py
+	$(BIN)/python benchmarks/bench_web.py --keep benchmarks/out/web
 
 clean:  ## remove the virtual environment and demo data
 	rm -rf $(VENV) nervecentre-data

@@ -5,8 +5,10 @@ Both load the same synthetic register (CSV) into a fresh database, in the same r
 - anchor: ``pandas.read_csv`` then ``DataFrame.to_sql`` of the flat rows (no validation).
 Prints rows/s for both and the ratio (ours / anchor), for SQLite and, when reachable, PostgreSQL.
 With ``--million`` it also times generating and importing 1,000,000 cases into SQLite.
+``--revision`` migrates our databases only that far (e.g. ``0003_security``), to see what a
+later migration's triggers and indexes cost the import.
 
-    python benchmarks/bench_import.py [--rows 100000] [--million] [--pg URL]
+    python benchmarks/bench_import.py [--rows 100000] [--million] [--pg URL] [--revision REV]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.engine import make_url
 from nervecentre.imports import import_register
 from nervecentre.settings import load_settings
 from nervecentre.store.db import Database
+from nervecentre.store.migrate import upgrade
 from nervecentre.synth import SynthConfig, write_dataset
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -42,9 +45,10 @@ def _fresh_pg(url: str, schema: str) -> str:
     )
 
 
-def _ours(url: str, register: Path, data_dir: Path) -> tuple[float, int]:
+def _ours(url: str, register: Path, data_dir: Path, revision: str) -> tuple[float, int]:
     db = Database(load_settings(database_url=url, data_dir=str(data_dir)))
-    db.upgrade()
+    db.check()
+    upgrade(db, revision)
     start = time.perf_counter()
     report = import_register(db, register, "demo-register")
     elapsed = time.perf_counter() - start
@@ -75,6 +79,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pg", default=os.environ.get("NERVECENTRE_TEST_POSTGRES_URL", PG_DEFAULT))
     parser.add_argument("--million", action="store_true", help="also 1,000,000 cases end to end")
+    parser.add_argument("--revision", default="head", help="migrate our databases to this only")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="nc-bench-"))
     start = time.perf_counter()
@@ -89,19 +94,22 @@ def main() -> None:
     )
     sqlite_ours = f"sqlite:///{work / 'ours.db'}"
     sqlite_pd = f"sqlite:///{work / 'pandas.db'}"
-    _row("SQLite", _ours(sqlite_ours, paths.register, work), _pandas(sqlite_pd, paths.register))
+    ours = _ours(sqlite_ours, paths.register, work, args.revision)
+    _row("SQLite", ours, _pandas(sqlite_pd, paths.register))
     try:
         pg_ours = _fresh_pg(args.pg, "nc_bench_ours")
         pg_pd = _fresh_pg(args.pg, "nc_bench_pandas")
     except Exception as exc:
         print(f"PostgreSQL   skipped: {exc}")
     else:
-        _row("PostgreSQL", _ours(pg_ours, paths.register, work), _pandas(pg_pd, paths.register))
+        ours = _ours(pg_ours, paths.register, work, args.revision)
+        _row("PostgreSQL", ours, _pandas(pg_pd, paths.register))
     if args.million:
         start = time.perf_counter()
         big = write_dataset(work / "million", SynthConfig(cases=1_000_000, seed=11), fmt="csv")
         generated = time.perf_counter() - start
-        elapsed, stored = _ours(f"sqlite:///{work / 'million.db'}", big.register, work)
+        million_db = f"sqlite:///{work / 'million.db'}"
+        elapsed, stored = _ours(million_db, big.register, work, args.revision)
         print(
             f"\n1,000,000 cases: generated in {generated:.0f} s, imported in {elapsed:.0f} s "
             f"({stored / elapsed:,.0f} rows/s), total {generated + elapsed:.0f} s"

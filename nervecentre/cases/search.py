@@ -36,11 +36,14 @@ from sqlalchemy import (
     false,
     func,
     intersect,
+    literal,
     literal_column,
     or_,
     select,
     union,
 )
+from sqlalchemy import text as _sql
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
@@ -65,6 +68,8 @@ MAX_TEXT = 200
 MAX_PAGE = 1_000_000
 # More words than this add little but cost a full-text lookup each.
 MAX_TERMS = 8
+# Below this many charges, a section filter is the place to start looking.
+_FEW_CHARGES = 20_000
 
 _FILTERS = ("text", "district", "police_station", "unit", "status", "section")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -275,14 +280,11 @@ _FTS_CASES = Table("search_cases", _fts, Column("rowid", Integer), Column("body"
 _FTS_PERSONS = Table("search_persons", _fts, Column("rowid", Integer), Column("name", Text))
 _FTS_ALIASES = Table("search_aliases", _fts, Column("rowid", Integer), Column("alias", Text))
 # …and, on PostgreSQL, the indexed expressions, which must be exactly the migration's.
-_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 
 def _tsvector(expr: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[Any]:
-    punct: ColumnElement[str] = literal_column("'" + _PUNCT.replace("'", "''") + "'")
-    spaces: ColumnElement[str] = literal_column("'" + " " * len(_PUNCT) + "'")
-    return func.to_tsvector(_SIMPLE, func.translate(expr, punct, spaces))
+    return func.to_tsvector(_SIMPLE, expr)
 
 
 def _case_document(c: Any) -> ColumnElement[Any]:
@@ -317,14 +319,16 @@ class _Term:
     text: str
     tokens: tuple[str, ...]
     prefix: bool
-    heads: tuple[tuple[str, ...], ...]  # tokens of crime-head codes it names
+    heads: tuple[str, ...]  # codes of the crime heads it names ('trafficking': HT)
     identifiers: frozenset[tuple[str, str]]  # (kind, value) it normalises to
     accounts: frozenset[str]  # bare bank account numbers (no IFSC given)
 
 
 @cache
-def _head_words() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    return tuple((tuple(_tokens(h.code)), tuple(_tokens(h.name))) for h in law.crime_heads())
+def _head_words() -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+    return tuple(
+        (h.code, tuple(_tokens(h.code)), tuple(_tokens(h.name))) for h in law.crime_heads()
+    )
 
 
 def _names_head(tokens: tuple[str, ...], name: tuple[str, ...]) -> bool:
@@ -364,8 +368,8 @@ def _term(text: str) -> _Term | None:
     last = tokens[-1] if tokens else ""
     heads = tuple(
         code
-        for code, name in _head_words()
-        if tokens and (tokens == code or _names_head(tokens, name))
+        for code, code_tokens, name in _head_words()
+        if tokens and (tokens == code_tokens or _names_head(tokens, name))
     )
     # A prefix of one or two letters matches half the index; numbers are meant exactly.
     prefix = len(last) >= 3 and not last.isdigit()
@@ -386,16 +390,22 @@ def _terms(text: str) -> list[_Term]:
 def _fts5(term: _Term) -> str:
     """An FTS5 query: the term as a quoted phrase (FTS5 tokenises it), OR the heads it names."""
     phrase = '"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "")
-    heads = ['"' + " ".join(code) + '"' for code in term.heads]
-    return " OR ".join([phrase, *heads])
+    return " OR ".join([phrase, *(f'"{code}"' for code in term.heads)])
 
 
-def _tsquery(term: _Term) -> str:
-    def phrase(tokens: tuple[str, ...], prefix: bool) -> str:
-        return " <-> ".join(f"'{t}'" for t in tokens) + (":*" if prefix else "")
-
-    parts = [phrase(term.tokens, term.prefix), *(phrase(code, False) for code in term.heads)]
-    return " | ".join(f"({p})" for p in parts)
+def _tsqueries(session: Session, terms: list[_Term]) -> list[str]:
+    """A tsquery per term, its words parsed by PostgreSQL itself, as the index was."""
+    texts = [t.text for t in terms] + [code for t in terms for code in t.heads]
+    parsed = session.execute(
+        select(*(cast(func.phraseto_tsquery(_SIMPLE, t), Text) for t in texts))
+    ).one()
+    phrases = dict(zip(texts, parsed, strict=True))
+    out = []
+    for term in terms:
+        own = phrases[term.text] + (":*" if term.prefix and phrases[term.text] else "")
+        parts = [p for p in (own, *(phrases[c] for c in term.heads)) if p]
+        out.append(" | ".join(f"({p})" for p in parts))
+    return out
 
 
 _Ids = Select[Any] | CompoundSelect[Any]
@@ -409,10 +419,10 @@ def _member(dialect: str, column: InstrumentedAttribute[int], ids: _Ids) -> Colu
     return column == any_(func.array(ids.scalar_subquery()))
 
 
-def _term_case_ids(dialect: str, term: _Term) -> _Ids:
+def _term_case_ids(dialect: str, term: _Term, tsquery: str) -> _Ids:
     """Ids of cases where the term occurs: in the case, a non-protected person, an identifier."""
     parts: list[Select[Any]] = []
-    if term.tokens:
+    if term.tokens and (dialect == "sqlite" or tsquery):
         if dialect == "sqlite":
             q = _fts5(term)
             in_cases = select(_FTS_CASES.c.rowid).where(_FTS_CASES.c.body.op("MATCH")(q))
@@ -420,7 +430,7 @@ def _term_case_ids(dialect: str, term: _Term) -> _Ids:
             alias_ids = select(_FTS_ALIASES.c.rowid).where(_FTS_ALIASES.c.alias.op("MATCH")(q))
             aliases = select(PersonAlias.person_id).where(PersonAlias.id.in_(alias_ids))
         else:
-            tsq = func.to_tsquery(_SIMPLE, _tsquery(term))
+            tsq = cast(literal(tsquery, Text), TSQUERY)  # parsed: a cast keeps the lexemes
             other = aliased(Case, name="search_case")
             in_cases = select(other.id).where(_case_document(other).op("@@")(tsq))
             names = select(Person.id).where(~Person.protected, _tsvector(Person.name).op("@@")(tsq))
@@ -447,22 +457,94 @@ def _term_case_ids(dialect: str, term: _Term) -> _Ids:
             .join(Identifier, Identifier.id == IdentifierUse.identifier_id)
             .where(or_(*matches))
         )
+    if not parts:
+        return select(Case.id).where(false())
     return parts[0] if len(parts) == 1 else union(*parts)
 
 
-def _text_filter(dialect: str, text: str) -> ColumnElement[bool] | None:
-    """A WHERE clause on Case for free text (None for no text; never true for noise like '--')."""
+# SQLite's full-text tables (migration 0004_search): the table, its FTS5 table and column.
+_INDEXED = (
+    ("cases", "search_cases", "body"),
+    ("persons", "search_persons", "name"),
+    ("person_aliases", "search_aliases", "alias"),
+)
+
+
+def _mark(table: str) -> str:
+    return f"(SELECT last_id FROM search_state WHERE tbl = '{table}')"
+
+
+def _refresh(session: Session, *, rebuild: bool = False) -> bool:
+    """Index on SQLite what changed: rows above each table's mark, and queued ones."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False  # PostgreSQL maintains its indexes itself
+    behind = " OR ".join(
+        f"(SELECT coalesce(max(id), 0) FROM {table}) > {_mark(table)}" for table, _, _ in _INDEXED
+    )
+    stale = session.execute(_sql(f"SELECT EXISTS (SELECT 1 FROM search_queue) OR {behind}"))
+    if not (rebuild or stale.scalar()):
+        return False
+    for table, fts, col in _INDEXED:
+        # Table and column names are our own constants; nothing here comes from input.
+        insert = f"INSERT INTO {fts}(rowid, {col}) SELECT id, doc FROM {fts}_docs WHERE doc <> ''"
+        if rebuild:
+            session.execute(_sql(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')"))
+            session.execute(_sql(insert))
+        else:
+            queued = f"FROM search_queue WHERE tbl = '{table}'"
+            # Forget the text the index holds for queued rows, then index them as they are
+            # now (if they still are), and every row above the mark.
+            session.execute(
+                _sql(
+                    f"INSERT INTO {fts}({fts}, rowid, {col}) "
+                    f"SELECT 'delete', id, indexed {queued} AND indexed <> ''"
+                )
+            )
+            session.execute(
+                _sql(f"{insert} AND (id > {_mark(table)} OR id IN (SELECT id {queued}))")
+            )
+        session.execute(
+            _sql(
+                "UPDATE search_state SET last_id = max(last_id, "
+                f"(SELECT coalesce(max(id), 0) FROM {table})) WHERE tbl = '{table}'"
+            )
+        )
+    session.execute(_sql("DELETE FROM search_queue"))
+    return True
+
+
+def refresh_index(db: Database, *, rebuild: bool = False) -> bool:
+    """Bring the full-text index up to date; True if there was anything to do.
+
+    On SQLite, indexes the rows added or changed since the last time (PostgreSQL's indexes
+    are always up to date). Text searches do it when needed; call it after an import so
+    that the first search does not pay for it. ``rebuild`` indexes everything anew.
+    """
+    with db.session() as session:
+        return _refresh(session, rebuild=rebuild)
+
+
+def _text_filter(
+    session: Session, dialect: str, text: str, bounded: bool
+) -> ColumnElement[bool] | None:
+    """A WHERE clause on Case for free text (None for no text; never true for noise like '--').
+
+    ``bounded``: the query starts from the user's units, so the matches are only looked up
+    (a plain IN, which PostgreSQL hashes), not fetched one by one from an array of ids.
+    """
     text = _clean_text(text)
     if not text:
         return None
     terms = _terms(text)
     if not terms:
         return false()
-    matches = [_term_case_ids(dialect, t) for t in terms]
-    if dialect == "sqlite" or len(matches) == 1:
-        return and_(*(_member(dialect, Case.id, m) for m in matches))
-    # PostgreSQL: one array of ids; two '= ANY' on one index scan can cost their product.
-    return _member(dialect, Case.id, intersect(*matches))
+    tsqueries = _tsqueries(session, terms) if dialect != "sqlite" else [""] * len(terms)
+    matches = [_term_case_ids(dialect, t, q) for t, q in zip(terms, tsqueries, strict=True)]
+    if dialect == "sqlite":
+        return and_(*(Case.id.in_(m) for m in matches))
+    # PostgreSQL: one set of ids; two '= ANY' on one index scan can cost their product.
+    found = matches[0] if len(matches) == 1 else intersect(*matches)
+    return Case.id.in_(found) if bounded else _member(dialect, Case.id, found)
 
 
 # ---- running a query ------------------------------------------------------------------
@@ -495,15 +577,20 @@ def visible_conditions(session: Session, user: User) -> list[ColumnElement[bool]
                 select(CaseRestrictionUser.case_id).where(CaseRestrictionUser.user_id == user.id),
             )
         ).all()
-        where.append(or_(Case.unit_code.in_(sorted(units)), Case.id.in_(sorted(cases))))
+        hint = [Case.unit_code.in_(sorted(units))] if units else []
+        hint += [Case.id.in_(sorted(cases))] if cases else []
+        # One branch alone lets SQLite answer from the covering unit index, no OR to merge.
+        where.append(or_(*hint) if len(hint) > 1 else hint[0] if hint else false())
     return where
 
 
 def _filters(
-    dialect: str, query: CaseQuery, *, hidden: bool, walk: bool = False
+    session: Session, query: CaseQuery, *, bounded: bool, walk: bool = False
 ) -> list[ColumnElement[bool]]:
-    """The query's conditions. ``hidden``: keep SQLite off their indexes (it starts from the
-    user's units instead); ``walk``: the plan walks the FIR-date index."""
+    """The query's conditions. ``bounded``: start from the user's units (on SQLite, their
+    indexes are hidden from the planner); ``walk``: the plan walks the FIR-date index."""
+    dialect = session.get_bind().dialect.name
+    hidden = bounded and dialect == "sqlite"
 
     def col(c: Any) -> Any:
         return no_index(c) if hidden else c
@@ -522,16 +609,19 @@ def _filters(
     if query.date_to:
         end = datetime.combine(query.date_to + timedelta(days=1), time.min)
         where.append(col(Case.fir_at) < end)
-    text = _text_filter(dialect, query.text)
+    text = _text_filter(session, dialect, query.text, bounded)
     if text is not None:
         where.append(text)
     if query.section:
         keys = sorted(_section_keys(query.section))
         charged = select(Charge.case_id).where(Charge.section_key.in_(keys))
-        if where or hidden or walk:  # probe the charges of cases found otherwise
-            where.append(charged.where(Charge.case_id == Case.id).exists())
-        else:  # the section alone: start from its charges
+        # Start from the section's charges when they are few or all there is to go by;
+        # else probe the charges of the cases the other conditions find.
+        few = select(func.count()).select_from(charged.limit(_FEW_CHARGES).subquery())
+        if (session.scalar(few) or 0) < _FEW_CHARGES or not (where or hidden or walk):
             where.append(Case.id.in_(charged))
+        else:
+            where.append(charged.where(Charge.case_id == Case.id).exists())
     return where
 
 
@@ -590,7 +680,7 @@ def _page_ids(
         everything = session.scalar(select(func.max(Case.id))) or 0
         walk = (offset + query.per_page) * everything < total * total
     if walk:
-        where = [visible_cases_filter(user), *_filters(db.dialect, query, hidden=False, walk=True)]
+        where = [visible_cases_filter(user), *_filters(session, query, bounded=False, walk=True)]
     ids = (
         select(Case.id)
         .where(*where)
@@ -656,12 +746,14 @@ def search_cases(
     audited (``search``) unless ``audit_search`` is False.
     """
     _check(query)
-    # On SQLite, unit-bound users' cases are found from their units (a few thousand at
-    # most), not from a filter's index that may hold most of the registry.
-    hidden = db.dialect == "sqlite" and _unit_bound(user)
+    # Unit-bound users' cases are found from their units (a few thousand at most), not
+    # from a filter's index that may hold most of the registry.
+    bounded = _unit_bound(user)
     offset = (query.page - 1) * query.per_page
     with db.session() as session:
-        where = [*visible_conditions(session, user), *_filters(db.dialect, query, hidden=hidden)]
+        if _clean_text(query.text):
+            _refresh(session)
+        where = [*visible_conditions(session, user), *_filters(session, query, bounded=bounded)]
         count = select(func.count()).select_from(Case).where(*where)
         if _clean_text(query.text):
             # Finding the text's matches is the costly part: do it once, for the page and

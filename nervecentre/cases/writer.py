@@ -69,6 +69,11 @@ def _owned(key: str, ref: str) -> bool:
     return "#" not in key and ref.startswith(key) and ref[len(key) : len(key) + 1] == "#"
 
 
+def person_code(cipher: FieldCipher, person: PersonRecord) -> str:
+    """The pseudonymous code a new person gets: its own, or V-…/P-… derived from its ref."""
+    return person.code or cipher.pseudonym("V" if person.role == "victim" else "P", person.ref)
+
+
 @lru_cache(maxsize=4096)
 def _equivalent(ref: law.SectionRef) -> str:
     return ", ".join(str(e) for e in law.equivalents(ref))
@@ -217,11 +222,11 @@ class CaseWriter:
             ]
             self.conn.execute(update(Person).where(Person.id == bindparam("b_id")), rows)
         new_ids = self.bulk.reserve_ids("persons", len(fresh))
-        rows_new = []
-        pseudonym = self.cipher.pseudonym
-        for i, p in zip(new_ids, fresh, strict=True):
-            code = p.code or pseudonym("V" if p.role == "victim" else "P", p.ref)
-            rows_new.append((i, code, *self._person_values(p), self.now))
+        cipher = self.cipher
+        rows_new = [
+            (i, person_code(cipher, p), *self._person_values(p), self.now)
+            for i, p in zip(new_ids, fresh, strict=True)
+        ]
         self.bulk.insert("persons", _PERSON_COLS, rows_new)
         existing.update((p.ref, i) for i, p in zip(new_ids, fresh, strict=True))
         self._foreign_refs.update(

@@ -12,13 +12,17 @@ PostgreSQL), so the database can answer them from the key's index.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection
 
 # Stay well under SQLite's limit on bound parameters in one statement.
 _SQLITE_IN = 900
+# Rows per multi-row INSERT on SQLite, at most (and at most its bound-parameter limit).
+_SQLITE_ROWS = 2000
 
 
 class Bulk:
@@ -86,8 +90,21 @@ class Bulk:
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join("?" * len(columns))
-        self._raw().executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+        # Many rows per statement rather than executemany's one: SQLite's FTS5 tables, which
+        # triggers may keep up to date, write their pending tokens out after every statement,
+        # and that cost ten times the insert itself.
+        raw = self._raw()
+        one = "(" + ", ".join("?" * len(columns)) + ")"
+        per = max(1, min(_SQLITE_ROWS, self._sqlite_max_vars() // len(columns)))
+        head = f"INSERT INTO {table} ({cols}) VALUES "
+        full = head + ", ".join([one] * per)
+        for at in range(0, len(rows), per):
+            part = rows[at : at + per]
+            sql = full if len(part) == per else head + ", ".join([one] * len(part))
+            raw.execute(sql, list(chain.from_iterable(part)))
+
+    def _sqlite_max_vars(self) -> int:
+        return int(self._raw().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
     def lookup(
         self, table: str, column: str, values: Iterable[str], kind: str | None = None

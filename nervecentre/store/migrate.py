@@ -13,6 +13,16 @@ if TYPE_CHECKING:
     from nervecentre.store.db import Database
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Whether schema comparison should look at an object.
+
+    The full-text machinery of migration 0004 (FTS5 tables, triggers, expression indexes,
+    every name starting ``search_``) is declared by no model, on purpose: comparing it would
+    make autogenerate want to drop it.
+    """
+    return not (name or "").startswith("search_")
+
+
 def alembic_config(db: Database) -> Config:
     """An Alembic config pointing at the migrations shipped inside the package."""
     config = Config()

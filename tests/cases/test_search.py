@@ -16,6 +16,7 @@ from nervecentre.cases.search import (
     SORTS,
     CaseQuery,
     parse_query,
+    refresh_index,
     search_cases,
 )
 from nervecentre.errors import InvalidValue
@@ -261,8 +262,12 @@ def test_need_to_know_rows_and_totals(reg: Registry) -> None:
 def test_totals_agree_with_the_visibility_filter(reg: Registry) -> None:
     grants.grant_unit(reg.db, "test", "inv-b", AHTU, "covering for leave at the AHTU")
     grants.restrict_case(reg.db, "test", reg.ids[4], ["inv-b"], "the accused is a colleague")
+    lone = users.create_user(reg.db, "lone", PASSWORD, "analyst", actor="test", units=[])
+    nobody = users.create_user(reg.db, "nobody", PASSWORD, "viewer", actor="test", units=[])
+    grants.grant_case(reg.db, "test", "lone", reg.ids[3], "reviewing the AHTU's BNS case")
+    assert (reg.find(lone), reg.find(nobody)) == ({3}, set())
     with reg.db.session() as s:
-        for user in (reg.admin, reg.inv_a, reg.inv_b, reg.sup):
+        for user in (reg.admin, reg.inv_a, reg.inv_b, reg.sup, lone, nobody):
             count = select(func.count()).select_from(Case).where(visible_cases_filter(user))
             expected = s.scalar(count)
             for sort in SORTS:
@@ -325,6 +330,8 @@ def test_parse_query_reads_params_and_round_trips() -> None:
         ({"page": "9" * 5000}, "page", "whole number"),
         ({"sort": "name"}, "sort", "unknown sort 'name'; one of: fir_at, -fir_at"),
         ({"district": "Atlantis"}, "district", "no police district called 'Atlantis'"),
+        ({"district": "x' OR '1'='1"}, "district", "no police district called"),
+        ({"status": "trial' --"}, "status", "unknown status"),
         ({"police_station": "MH-THR-AHTU"}, "police_station", "not a police station"),
         ({"police_station": "Boisar", "district": "MH-THR"}, "police_station", "Boisar"),
         ({"unit": "Nowhere P.S."}, "unit", "no police unit called"),
@@ -380,12 +387,40 @@ def test_the_index_follows_changes_to_cases_and_people(reg: Registry, tmp_path: 
     assert reg.find(q="salim") == {2}
 
 
+def test_changes_queued_before_the_index_catches_up(reg: Registry, tmp_path: Path) -> None:
+    """Insert, update, delete and an id used again, all before one refresh (SQLite queues)."""
+    sqlite = reg.db.dialect == "sqlite"
+    assert refresh_index(reg.db) is sqlite  # the import was queued, for the first search
+    assert refresh_index(reg.db) is False
+    rows = registry_rows()
+    rows[1]["Accused"] = "Imran Qureshi (M/40)"
+    rows[1]["Arrests"] = ""
+    import_register(reg.db, write_csv(tmp_path / "changed.csv", rows))  # case 2 updated
+    with reg.db.session() as s:  # case 4 has the highest id: the next new case reuses it
+        s.execute(text("DELETE FROM cases WHERE id = :i"), {"i": reg.ids[4]})
+    new = row(5, **{"Accused": "Farid Ansari (M/50)", "Arrests": "", "Brief Facts": "Fresh."})
+    import_register(reg.db, write_csv(tmp_path / "new.csv", [new]))
+    assert refresh_index(reg.db) is sqlite
+    with reg.db.session() as s:
+        reg.ids[5] = s.scalars(select(Case.id).where(Case.fir_number == "5")).one()
+    assert (reg.ids[5] == reg.ids[4]) is sqlite  # SQLite gives the deleted case's id again
+    assert reg.find(q="imran") == {2}
+    assert reg.find(q="farid") == {5}
+    assert reg.find(q="fresh") == {5}
+    assert reg.find(q="salim") == {1}
+    assert reg.find(q="promise of work") == {1, 2}
+    # Rebuilt from scratch, the index says the same.
+    assert refresh_index(reg.db, rebuild=True) is sqlite
+    assert (reg.find(q="imran"), reg.find(q="farid"), reg.find(q="salim")) == ({2}, {5}, {1})
+
+
 def test_postgresql_uses_the_full_text_indexes(reg: Registry) -> None:
     if reg.db.dialect != "postgresql":
         pytest.skip("PostgreSQL's GIN indexes; SQLite's FTS5 tables are queried by name")
     from nervecentre.cases.search import _filters
 
-    where = _filters("postgresql", CaseQuery(text="salim"), hidden=False)
+    with reg.db.session() as s:
+        where = _filters(s, CaseQuery(text="salim"), bounded=False)
     query = select(func.count()).select_from(Case).where(*where)
     sql = str(query.compile(reg.db.engine, compile_kwargs={"literal_binds": True}))
     with reg.db.engine.connect() as conn:

@@ -80,8 +80,10 @@ def test_case_detail_shows_the_whole_case_and_is_audited(world: World) -> None:
     assert detail.events[1].participants == [salim.shown_name]
     kinds = {i.kind for i in detail.identifiers}
     assert {"phone", "upi", "url"} <= kinds
-    victim_phone = next(i for i in detail.identifiers if i.display == "+91 91234 56780")
-    assert victim_phone.person in {v.code for v in victims}
+    # A victim's phone is contact data: listed as theirs, its value hidden until revealed.
+    victim_phone = next(i for i in detail.identifiers if i.person in {v.code for v in victims})
+    assert victim_phone.display == views.PROTECTED
+    assert all("91234" not in i.display for i in detail.identifiers)
     assert [(s.stage, s.place) for s in detail.route] == [
         ("source", "Kolkata"), ("transit", "Pune"), ("destination", "Shahapur"),
     ]  # fmt: skip
@@ -174,7 +176,7 @@ def test_victims_are_linked_and_shown_only_by_code(world: World) -> None:
     admin_view = views.person_detail(world.db, world.users["admin"], victim_a)
     (link,) = admin_view.linked
     assert link.person_id == victim_b and link.shown_name.startswith("V-")
-    assert link.via == ["+91 91234 56780"]
+    assert link.via == [views.PROTECTED]  # the shared value is the victim's contact
     inv_view = views.person_detail(world.db, world.users["inv"], victim_a)
     assert inv_view.linked == [] and inv_view.protected
     assert inv_view.shown_name == inv_view.code and inv_view.aliases == []

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from nervecentre.cases import vocab
 from nervecentre.cases.models import District, Unit
 from nervecentre.store.db import Database
-from nervecentre.store.migrate import current_revision, head_revision
+from nervecentre.store.migrate import current_revision, head_revision, include_name
 from nervecentre.store.schema import metadata
 
 
 def test_migrated_schema_matches_models(db: Database) -> None:
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, metadata)
     assert diff == []
     assert current_revision(db) == head_revision(db)
 

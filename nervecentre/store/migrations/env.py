@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from nervecentre.store.migrate import include_name
 from nervecentre.store.schema import metadata
 
 connection = context.config.attributes["connection"]
@@ -10,6 +11,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -5,15 +5,21 @@ Revises: 0003_security
 Create Date: 2026-12-01 20:00:00
 
 What the case list's text box searches, indexed by each backend's own full-text engine so
-that a search stays fast at 100,000+ cases and the bulk import pays almost nothing:
+that a search stays fast at 100,000+ cases while the bulk import pays little:
 
-- SQLite: contentless FTS5 tables kept up to date by triggers (an FTS5 insert per row);
 - PostgreSQL: GIN expression indexes on ``to_tsvector``, maintained by PostgreSQL itself.
+- SQLite: contentless FTS5 tables, brought up to date in bulk. FTS5 writes its index out
+  at the end of every statement, and imports insert row by row (``executemany``), so a
+  trigger feeding FTS5 directly would make an import several times slower. Instead
+  ``search_state`` remembers the highest id indexed per table: rows above it are new.
+  Triggers note only what that cannot tell: rows at or below it that change or go
+  (``search_queue``, with the text the index holds, which a contentless table needs to
+  forget it). ``nervecentre.cases.search.refresh_index`` indexes all of it with a few
+  statements per table, before a text search or after an import.
 
 Three documents: a case's own text (FIR number, case key, place, investigating officer,
-crime-head codes, brief facts); a person's name, but never a protected person's; an alias.
-Every object is named ``search_…``: they are derived data, declared by no model.
-``nervecentre.cases.search`` builds its queries on exactly these expressions.
+crime-head codes, brief facts); a person's name, never a protected person's (it is empty);
+an alias. Every object is named ``search_…``: derived data that no model declares.
 """
 
 from alembic import op
@@ -24,12 +30,9 @@ branch_labels = None
 depends_on = None
 
 # ---- SQLite ---------------------------------------------------------------------------
-# Contentless (content=''): the text already lives in the tables, the index keeps only
-# tokens. Deleting from such a table needs the values that were indexed, which the
-# triggers have in OLD; every expression below depends on its own row only.
 _FTS = "fts5({col}, content='', columnsize=0, tokenize='unicode61 remove_diacritics 2')"
 _SQLITE_DOCS = {
-    # table: (FTS table, FTS column, document expression over {r} = NEW or OLD, watched columns)
+    # table: (FTS table, its column, the document over row {r}, the columns it is made of)
     "cases": (
         "search_cases",
         "body",
@@ -47,20 +50,58 @@ _SQLITE_DOCS = {
     ),
     "person_aliases": ("search_aliases", "alias", "{r}.alias", "id, alias"),
 }
+# Rows at or below the mark that changed since they were indexed; ``indexed`` is the text
+# the index holds for the row ('' or NULL: none). INSERT OR IGNORE keeps the first entry,
+# which is what the index holds.
+_TABLES = (
+    "CREATE TABLE search_state (tbl TEXT PRIMARY KEY, last_id INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE search_queue (tbl TEXT NOT NULL, id INTEGER NOT NULL, indexed TEXT,"
+    " PRIMARY KEY (tbl, id)) WITHOUT ROWID",
+)
+
+
+def _mark(table: str) -> str:
+    return f"(SELECT last_id FROM search_state WHERE tbl = '{table}')"
+
+
+def _note(table: str, row: str, indexed: str) -> str:
+    """Queue ``row`` (new or old) if the index may hold it: its id is at or below the mark."""
+    return (
+        f"INSERT OR IGNORE INTO search_queue (tbl, id, indexed) "
+        f"SELECT '{table}', {row}.id, {indexed} WHERE {row}.id <= {_mark(table)};"
+    )
 
 
 def _sqlite_upgrade() -> None:
+    for statement in _TABLES:
+        op.execute(statement)
     for table, (fts, col, doc, watched) in _SQLITE_DOCS.items():
-        new, old = doc.format(r="new"), doc.format(r="old")
-        insert = f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, {new});"
-        delete = f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, {old});"
+        new, old, mark = doc.format(r="new"), doc.format(r="old"), _mark(table)
+        # Every row's document, for refresh_index: defined here, once.
+        op.execute(
+            f"CREATE VIEW {fts}_docs (id, doc) AS SELECT id, {doc.format(r=table)} FROM {table}"
+        )
         op.execute(f"CREATE VIRTUAL TABLE {fts} USING {_FTS.format(col=col)}")
-        op.execute(f"INSERT INTO {fts}(rowid, {col}) SELECT id, {doc.format(r=table)} FROM {table}")
-        op.execute(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert} END")
-        op.execute(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete} END")
+        # Rows with an empty document are never in the index (protected people's names).
+        op.execute(
+            f"INSERT INTO {fts}(rowid, {col}) SELECT id, doc FROM {fts}_docs WHERE doc <> ''"
+        )
+        op.execute(
+            f"INSERT INTO search_state (tbl, last_id) "
+            f"SELECT '{table}', coalesce(max(id), 0) FROM {table}"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} WHEN new.id <= {mark} "
+            f"BEGIN {_note(table, 'new', 'NULL')} END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} WHEN old.id <= {mark} "
+            f"BEGIN {_note(table, 'old', old)} END"
+        )
         op.execute(
             f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {watched} ON {table} "
-            f"BEGIN {delete} {insert} END"
+            f"WHEN ({old}) IS NOT ({new}) OR old.id IS NOT new.id "
+            f"BEGIN {_note(table, 'old', old)} {_note(table, 'new', 'NULL')} END"
         )
 
 
@@ -68,19 +109,17 @@ def _sqlite_downgrade() -> None:
     for fts, *_ in _SQLITE_DOCS.values():
         for suffix in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
+        op.execute(f"DROP VIEW IF EXISTS {fts}_docs")
         op.execute(f"DROP TABLE IF EXISTS {fts}")
+    op.execute("DROP TABLE IF EXISTS search_queue")
+    op.execute("DROP TABLE IF EXISTS search_state")
 
 
 # ---- PostgreSQL -----------------------------------------------------------------------
-# ASCII punctuation becomes spaces before parsing, so that PostgreSQL's parser sees plain
-# words and numbers ('12/2023' -> '12' '2023', 'salim@ybl' -> 'salim' 'ybl'), as FTS5 does.
-_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-_SPACES = " " * len(_PUNCT)
-
-
+# The parser of the 'simple' configuration: words lower-cased, no stemming, no stop words.
+# Queries are parsed the same way (phraseto_tsquery), so both sides agree on the words.
 def _tsvector(expr: str) -> str:
-    punct = _PUNCT.replace("'", "''")
-    return f"to_tsvector('simple'::regconfig, translate({expr}, '{punct}', '{_SPACES}'))"
+    return f"to_tsvector('simple'::regconfig, {expr})"
 
 
 _PG_INDEXES = {
@@ -110,14 +149,29 @@ def _pg_downgrade() -> None:
 # ---- both -----------------------------------------------------------------------------
 # Covering indexes for the case list's counts and the dashboard's groupings: by district
 # (admins, district filters), by unit (need-to-know starts from the user's units), and by
-# crime heads (the dashboard counts every case by them).
-_LIST_INDEXES = {
-    "search_cases_heads": ["crime_heads"],
-    "search_cases_district": ["district_code", "status", "fir_at", "crime_heads"],
-    "search_cases_unit": [
-        "unit_code", "status", "district_code", "police_station_code", "fir_at", "crime_heads",
-    ],
-}  # fmt: skip
+# crime heads (the dashboard counts every case by them); and from a person found by name
+# to their cases without reading the rows.
+_BTREE_INDEXES = {
+    "search_cases_heads": ("cases", ["crime_heads"]),
+    # The id last: PostgreSQL can then answer from the index alone (SQLite always can).
+    "search_cases_district": (
+        "cases",
+        ["district_code", "status", "fir_at", "crime_heads", "id"],
+    ),
+    "search_cases_unit": (
+        "cases",
+        [
+            "unit_code",
+            "status",
+            "district_code",
+            "police_station_code",
+            "fir_at",
+            "crime_heads",
+            "id",
+        ],
+    ),
+    "search_case_roles_person": ("case_roles", ["person_id", "case_id"]),
+}
 
 
 def upgrade() -> None:
@@ -125,13 +179,13 @@ def upgrade() -> None:
         _sqlite_upgrade()
     else:
         _pg_upgrade()
-    for name, columns in _LIST_INDEXES.items():
-        op.create_index(name, "cases", columns)
+    for name, (table, columns) in _BTREE_INDEXES.items():
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
-    for name in _LIST_INDEXES:
-        op.drop_index(name, table_name="cases")
+    for name, (table, _) in _BTREE_INDEXES.items():
+        op.drop_index(name, table_name=table)
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_downgrade()
     else:
