@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from nervecentre.errors import ConfigError, StorageError
 from nervecentre.settings import Settings, load_settings
 
-
 # Starlette's thread pool for synchronous routes holds 40 threads.
 WEB_THREADS = 40
 
@@ -32,9 +31,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")
-        # Reads through the OS page cache instead of copying into each connection's cache:
-        # a fresh pooled connection starts warm.
-        cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
 
 
