@@ -77,25 +77,15 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Any:
     """Audit entries, newest first (needs audit.view; reading the log is itself audited)."""
-    require(who.user, "audit.view")
-    db = database(request)
-    entries = audit.find(
-        db,
+    entries = audit.read_log(
+        database(request),
+        who.user,
         actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
         before_id=before_id,
         limit=limit,
-    )
-    filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id}
-    audit.record(
-        db,
-        who.user,
-        "audit.view",
-        "audit",
-        None,
-        {k: v for k, v in filters.items() if v},
         ip=client_ip(request),
     )
     return [

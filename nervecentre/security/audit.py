@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from nervecentre.errors import InvalidValue
 from nervecentre.security.models import AuditCheckpoint, AuditEntry, AuditHead
-from nervecentre.security.roles import Principal
+from nervecentre.security.roles import Principal, require
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
@@ -348,3 +348,25 @@ def find(
 def tail(db: Database, n: int = 20) -> list[AuditEntry]:
     """The newest ``n`` entries, oldest first."""
     return find(db, limit=n)[::-1]
+
+
+def read_log(
+    db: Database,
+    user: Principal,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+    ip: str | None = None,
+) -> list[AuditEntry]:
+    """Entries as :func:`find` gives them, for a user with ``audit.view``; the read is audited."""
+    require(user, "audit.view")
+    filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id}
+    entries = find(
+        db, before_id=before_id, limit=limit, **{k: v or None for k, v in filters.items()}
+    )
+    record(db, user, "audit.view", "audit", None, {k: v for k, v in filters.items() if v}, ip=ip)
+    return entries

@@ -110,28 +110,21 @@ async def audit_page(
     require(who.user, "audit.view")
     db = database(request)
     entries = await run_in_threadpool(
-        lambda: audit.find(
+        lambda: audit.read_log(
             db,
-            actor=actor or None,
-            action=action or None,
-            target_type=target_type or None,
-            target_id=target_id or None,
+            who.user,
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
             before_id=before,
             limit=PAGE,
+            ip=client_ip(request),
         )
     )
     # Walking the whole chain takes time on a big log: only when asked.
     result = await run_in_threadpool(audit.verify, db) if verify else None
     filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id}
-    audit.record(
-        db,
-        who.user,
-        "audit.view",
-        "audit",
-        None,
-        {k: v for k, v in filters.items() if v},
-        ip=client_ip(request),
-    )
     context = {
         "entries": entries,
         "verify": result,
