@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from nervecentre import law, places
 from nervecentre.cases import vocab
 from nervecentre.cases.models import Case, CaseLink, Charge
+from nervecentre.cases.people import Person
 from nervecentre.cases.records import case_key
 from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from nervecentre.imports.cells import fir_number as _fir_number
@@ -399,6 +400,12 @@ def _check_duplicate(session: Session, values: Mapping[str, Any], case_id: int |
         )
 
 
+def mark_edited(row: Case | Person, fields: Iterable[str]) -> None:
+    """Note fields changed by hand: a re-import of the register keeps their values."""
+    done = {f for f in (row.edited_fields or "").split(",") if f} | set(fields)
+    row.edited_fields = ",".join(sorted(done))
+
+
 def _case_strings(values: Mapping[str, Any]) -> dict[str, str]:
     return {k: form_value(values.get(k)) for k in CASE_FIELDS}
 
@@ -415,6 +422,8 @@ def create_case(db: Database, user: User, data: Mapping[str, str], *, ip: str | 
         _check_duplicate(session, values, None)
         key = case_key(values["police_station_code"], values["fir_year"], values["fir_number"])
         case = Case(case_key=key, **{k: values[k] for k in (*CASE_FIELDS, "district_code")})
+        # Entered by hand: a register that lists the same FIR later does not overwrite it.
+        mark_edited(case, (k for k in CASE_FIELDS if k in form))
         session.add(case)
         session.flush()
         detail = {"case_key": key, **audit.diff({}, _case_strings(values))}
@@ -443,6 +452,7 @@ def update_case(
             return case.id
         for name in (*CASE_FIELDS, "district_code"):
             setattr(case, name, values[name])
+        mark_edited(case, change["after"])
         case.case_key = key
         case.updated_at = utcnow()
         session.flush()

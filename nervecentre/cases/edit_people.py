@@ -28,6 +28,7 @@ from nervecentre.cases.edit import (
     form_value,
     int_field,
     local_now,
+    mark_edited,
     record_change,
     text_field,
     writing,
@@ -278,6 +279,7 @@ def update_person(
             person.aliases.remove(alias)
         had = {a.alias for a in person.aliases}
         person.aliases += [PersonAlias(alias=a) for a in values["aliases"] if a not in had]
+        mark_edited(person, (k for k in PERSON_UPDATE_FIELDS if values[k] != current[k]))
         session.flush()
         detail = {"code": person.code, **change}
         audit.record(session, user, "person.update", "person", person.id, detail, ip=ip)

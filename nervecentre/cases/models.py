@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from nervecentre.store.base import Base, utcnow
+from nervecentre.store.base import Base, Imported, utcnow
 
 
 class District(Base):
@@ -71,6 +71,10 @@ class Case(Base):
         UniqueConstraint("police_station_code", "fir_year", "fir_number"),
         Index("ix_cases_district_fir_at", "district_code", "fir_at"),
         Index("ix_cases_status_fir_at", "status", "fir_at"),
+        Index(
+            "ix_cases_unit_filters",
+            *("unit_code", "status", "fir_at", "district_code", "police_station_code"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +95,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(24), default="registered")
     investigating_officer: Mapped[str] = mapped_column(String(160), default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    #: Fields changed in nervecentre (comma-separated): re-imports keep their values.
+    edited_fields: Mapped[str] = mapped_column(String(400), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -105,7 +111,7 @@ class Case(Base):
     )
 
 
-class CaseLink(Base):
+class CaseLink(Imported, Base):
     """A directed link between two cases (related, same accused, transferred…)."""
 
     __tablename__ = "case_links"
@@ -120,7 +126,7 @@ class CaseLink(Base):
     note: Mapped[str] = mapped_column(String(400), default="")
 
 
-class Charge(Base):
+class Charge(Imported, Base):
     """A law section applied to a case at one stage, with its equivalent in the other code."""
 
     __tablename__ = "charges"
@@ -138,7 +144,7 @@ class Charge(Base):
     case: Mapped[Case] = relationship(back_populates="charges")
 
 
-class Event(Base):
+class Event(Imported, Base):
     """Something that happened in a case at a date and time of day: arrest, rescue, hearing…"""
 
     __tablename__ = "events"
@@ -165,7 +171,7 @@ class EventParticipant(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
 
 
-class RouteStop(Base):
+class RouteStop(Imported, Base):
     """One place on a trafficking route: source, transit or destination, in order."""
 
     __tablename__ = "route_stops"

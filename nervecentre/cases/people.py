@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from nervecentre.store.base import Base, utcnow
+from nervecentre.store.base import Base, Imported, utcnow
 
 
 class Person(Base):
@@ -45,6 +45,8 @@ class Person(Base):
     nationality: Mapped[str] = mapped_column(String(2), default="")
     home_state: Mapped[str] = mapped_column(String(8), default="")
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    #: Fields changed in nervecentre (comma-separated): re-imports keep their values.
+    edited_fields: Mapped[str] = mapped_column(String(400), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     aliases: Mapped[list[PersonAlias]] = relationship(cascade="all, delete-orphan")
@@ -56,7 +58,7 @@ class Person(Base):
         return self.code if self.protected else self.name
 
 
-class PersonAlias(Base):
+class PersonAlias(Imported, Base):
     """Another name a person is known by ('Salim @ Salu')."""
 
     __tablename__ = "person_aliases"
@@ -67,7 +69,7 @@ class PersonAlias(Base):
     alias: Mapped[str] = mapped_column(String(200), index=True)
 
 
-class CaseRole(Base):
+class CaseRole(Imported, Base):
     """A person's part in a case: victim, complainant, accused (and how), witness, buyer."""
 
     __tablename__ = "case_roles"
@@ -98,7 +100,7 @@ class Identifier(Base):
     extra: Mapped[str] = mapped_column(String(400), default="")
 
 
-class IdentifierUse(Base):
+class IdentifierUse(Imported, Base):
     """An identifier seen in a case, and the person it belonged to when known."""
 
     __tablename__ = "identifier_uses"

@@ -1,8 +1,14 @@
 """Stores validated case records in bulk: one transaction, upsert by the case's natural key.
 
 Re-writing a case (same police station, year and FIR number) updates it and replaces
-what hangs off it, so importing the same register twice changes nothing. People are
-upserted by their source reference, so they keep their id and pseudonymous code.
+what an import attached to it, so importing the same register twice changes nothing.
+People are upserted by their source reference, so they keep their id and pseudonymous code.
+
+What was done by hand in nervecentre survives a re-import: rows added there (charges,
+events, people's parts, identifiers, links, aliases: ``imported`` False) are kept, and
+an import row that would repeat one is not written; fields edited there
+(``edited_fields``) keep their values, and the writer reports each case and person it
+left so (:attr:`WriteStats.kept_edits`).
 
 Lookups of existing rows go by unique keys and are skipped where they cannot find anything:
 the people of a case that is new, in a table that was empty when the writer started, and
@@ -48,6 +54,25 @@ _PERSON_COLS = (
 )  # fmt: skip
 
 
+# A person's editable fields and the columns an import writes for each.
+_PERSON_FIELD_COLUMNS = {
+    "name": ("name", "name_enc"),
+    "address": ("address", "address_enc"),
+    "contact": ("contact_enc",),
+}
+# Rows attached to cases that an import writes, and what makes two of them the same.
+_SAME = {
+    "charges": ("case_id", "law", "section", "subsection", "stage"),
+    "case_roles": ("case_id", "person_id", "role"),
+    "identifier_uses": ("identifier_id", "case_id", "person_id"),
+    "case_links": ("case_id", "other_case_id", "kind"),
+}
+
+
+def _edited(raw: str | None) -> frozenset[str]:
+    return frozenset(f for f in (raw or "").split(",") if f)
+
+
 @dataclass
 class WriteStats:
     """What a write did."""
@@ -56,6 +81,8 @@ class WriteStats:
     updated: int = 0
     people: int = 0
     unresolved_links: list[tuple[str, str]] = field(default_factory=list)
+    #: (FIR case key or person code, fields kept as edited in nervecentre)
+    kept_edits: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -89,6 +116,8 @@ class CaseWriter:
         self.batch_id = batch_id
         self.stats = WriteStats()
         self._pending_links: list[tuple[int, str, str]] = []
+        # Cases that existed before this writer: they may hold rows added by hand.
+        self._old_cases: set[int] = set()
         # Ids of identifiers known to be stored; while _idents_complete, that is all of them.
         self._idents: dict[tuple[str, str], int] = {}
         self._idents_complete: bool | None = None
@@ -120,9 +149,10 @@ class CaseWriter:
             if other is None:
                 self.stats.unresolved_links.append((source_key, key))
             elif other != case_id:
-                links[(case_id, other)] = (case_id, other, "related", "")
+                links[(case_id, other)] = (case_id, other, "related", "", True)
+        rows = self._without_manual("case_links", list(links.values()))
         self.bulk.insert(
-            "case_links", ("case_id", "other_case_id", "kind", "note"), list(links.values())
+            "case_links", ("case_id", "other_case_id", "kind", "note", "imported"), rows
         )
         return self.stats
 
@@ -134,14 +164,37 @@ class CaseWriter:
             rec.status, rec.investigating_officer, self.batch_id,
         )  # fmt: skip
 
-    def _delete_children(self, table: str, column: str, ids: list[int]) -> None:
+    def _in(self, sql: str, ids: Iterable[int]) -> Iterator[tuple[Any, ...]]:
+        """Run ``sql`` (ending in ``IN``) for chunks of ``ids``; yields the rows."""
         mark = "%s" if self.bulk.postgres else "?"
-        for part in _chunks(ids, _IN_CHUNK):
-            # Table and column names are our own; the ids are bound.
-            self.conn.exec_driver_sql(
-                f"DELETE FROM {table} WHERE {column} IN ({', '.join([mark] * len(part))})",
-                tuple(part),
+        for part in _chunks(sorted(ids), _IN_CHUNK):
+            # The SQL is our own; the ids are bound.
+            found = self.conn.exec_driver_sql(
+                f"{sql} ({', '.join([mark] * len(part))})", tuple(part)
             )
+            if found.returns_rows:
+                yield from (tuple(row) for row in found)
+
+    def _delete_children(self, table: str, column: str, ids: Iterable[int]) -> None:
+        """Delete the rows an import attached to these parents (not those added by hand)."""
+        for _ in self._in(f"DELETE FROM {table} WHERE imported AND {column} IN", ids):
+            pass
+
+    def _edited_fields(self, table: str, ids: Iterable[int]) -> dict[int, frozenset[str]]:
+        sql = f"SELECT id, edited_fields FROM {table} WHERE edited_fields <> '' AND id IN"
+        return {row[0]: _edited(row[1]) for row in self._in(sql, ids)}
+
+    def _without_manual(self, table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """``rows`` less those that repeat a row added by hand to a case that existed before."""
+        key = _SAME[table]
+        cases = {row[key.index("case_id")] for row in rows} & self._old_cases
+        if not cases:
+            return rows
+        sql = f"SELECT {', '.join(key)} FROM {table} WHERE NOT imported AND case_id IN"
+        manual = set(self._in(sql, cases))
+        if not manual:
+            return rows
+        return [row for row in rows if tuple(row[: len(key)]) not in manual]
 
     def _upsert_cases(self, records: Sequence[CaseRecord]) -> tuple[dict[str, int], set[str]]:
         existing = self.bulk.lookup("cases", "case_key", (r.key for r in records))
@@ -149,18 +202,22 @@ class CaseWriter:
         stale = [r for r in records if r.key in existing]
         if stale:
             ids = [existing[r.key] for r in stale]
+            self._old_cases.update(ids)
             for model in (Charge, Event, RouteStop, CaseRole, IdentifierUse, CaseLink):
                 self._delete_children(model.__tablename__, "case_id", ids)
+            edited = self._edited_fields("cases", ids)
             names = _CASE_COLS[1:-2]
-            rows = [
-                {
-                    "b_id": existing[r.key],
-                    "updated_at": self.now,
-                    **dict(zip(names, self._case_values(r), strict=True)),
-                }
-                for r in stale
-            ]
-            self.conn.execute(update(Case).where(Case.id == bindparam("b_id")), rows)
+            rows = []
+            for r in stale:
+                values = dict(zip(names, self._case_values(r), strict=True))
+                kept = edited.get(existing[r.key], frozenset()) & values.keys()
+                if kept:
+                    self.stats.kept_edits.append((r.key, tuple(sorted(kept))))
+                    if "police_station_code" in kept:
+                        kept |= {"district_code"}
+                values = {k: v for k, v in values.items() if k not in kept}
+                rows.append({"b_id": existing[r.key], "updated_at": self.now, **values})
+            self._update(Case, rows)
             self.stats.updated += len(stale)
         new_ids = self.bulk.reserve_ids("cases", len(fresh))
         self.bulk.insert(
@@ -174,6 +231,14 @@ class CaseWriter:
         existing.update((r.key, i) for i, r in zip(new_ids, fresh, strict=True))
         self.stats.created += len(fresh)
         return existing, {r.key for r in fresh}
+
+    def _update(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """UPDATE by ``b_id``, one executemany per set of columns (edits leave some out)."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row), []).append(row)
+        for group in groups.values():
+            self.conn.execute(update(model).where(model.id == bindparam("b_id")), group)
 
     def _person_values(self, p: PersonRecord) -> tuple[Any, ...]:
         protected = p.role == "victim"
@@ -212,15 +277,27 @@ class CaseWriter:
         existing = self.bulk.lookup("persons", "source_ref", self._maybe_stored(records, new_keys))
         stale = [p for p in people if p.ref in existing]
         fresh = [p for p in people if p.ref not in existing]
+        keep_aliases: set[int] = set()
+        manual_aliases: set[tuple[int, str]] = set()
         if stale:
             ids = [existing[p.ref] for p in stale]
-            self._delete_children("person_aliases", "person_id", ids)
+            edited = self._edited_fields("persons", ids)
+            keep_aliases = {i for i, fields in edited.items() if "aliases" in fields}
+            self._delete_children("person_aliases", "person_id", set(ids) - keep_aliases)
+            sql = "SELECT person_id, alias FROM person_aliases WHERE NOT imported AND person_id IN"
+            manual_aliases = set(self._in(sql, ids))
             names = _PERSON_COLS[2:-1]
-            rows = [
-                {"b_id": existing[p.ref], **dict(zip(names, self._person_values(p), strict=True))}
-                for p in stale
-            ]
-            self.conn.execute(update(Person).where(Person.id == bindparam("b_id")), rows)
+            rows = []
+            for p in stale:
+                pid = existing[p.ref]
+                values = dict(zip(names, self._person_values(p), strict=True))
+                fields = edited.get(pid, frozenset())
+                kept = {c for f in fields for c in _PERSON_FIELD_COLUMNS.get(f, (f,))}
+                kept &= values.keys()
+                if fields:
+                    self.stats.kept_edits.append((p.code or p.ref, tuple(sorted(fields))))
+                rows.append({"b_id": pid, **{k: v for k, v in values.items() if k not in kept}})
+            self._update(Person, rows)
         new_ids = self.bulk.reserve_ids("persons", len(fresh))
         cipher = self.cipher
         rows_new = [
@@ -234,7 +311,9 @@ class CaseWriter:
         )
         self.stats.people += len(people)
         aliases = {(existing[p.ref], a) for p in people for a in p.aliases if a}
-        self.bulk.insert("person_aliases", ("person_id", "alias"), sorted(aliases))
+        aliases -= manual_aliases
+        rows_alias = [(i, a, True) for i, a in sorted(aliases) if i not in keep_aliases]
+        self.bulk.insert("person_aliases", ("person_id", "alias", "imported"), rows_alias)
         return existing
 
     def _identifier_ids(self, values: Iterable[Value]) -> dict[tuple[str, str], int]:
@@ -290,17 +369,18 @@ class CaseWriter:
             for ch in rec.charges:
                 ref = ch.ref
                 charges.append(
-                    (cid, ref.law, ref.section, ref.subsection, ref.key, ch.stage, _equivalent(ref))
-                )
+                    (cid, ref.law, ref.section, ref.subsection, ch.stage, ref.key,
+                     _equivalent(ref), True)
+                )  # fmt: skip
             for p in rec.people:
                 pid = person_ids[p.ref]
-                roles.append((cid, pid, p.role, ",".join(p.accused_roles)))
+                roles.append((cid, pid, p.role, ",".join(p.accused_roles), True))
                 for v, raw in p.identifiers:
                     uses[(ident_ids[(v.kind, v.value)], cid, pid)] = raw
             for v, raw in rec.identifiers:
                 uses.setdefault((ident_ids[(v.kind, v.value)], cid, None), raw)
             stops += [
-                (cid, seq, s.stage, s.place, s.state, s.country)
+                (cid, seq, s.stage, s.place, s.state, s.country, True)
                 for seq, s in enumerate(rec.route, start=1)
             ]
             events += [(cid, ev) for ev in rec.events]
@@ -308,7 +388,7 @@ class CaseWriter:
         for table, cols, rows in (
             (
                 "charges",
-                ("case_id", "law", "section", "subsection", "section_key", "stage", "equivalent"),
+                ("case_id", "law", "section", "subsection", "stage", "section_key", "equivalent"),
                 charges,
             ),
             ("case_roles", ("case_id", "person_id", "role", "accused_roles"), roles),
@@ -316,10 +396,12 @@ class CaseWriter:
             (
                 "identifier_uses",
                 ("identifier_id", "case_id", "person_id", "raw"),
-                [(*k, raw) for k, raw in uses.items()],
+                [(*k, raw, True) for k, raw in uses.items()],
             ),
         ):
-            self.bulk.insert(table, cols, rows)
+            if table in _SAME:
+                rows = self._without_manual(table, rows)
+            self.bulk.insert(table, (*cols, "imported"), rows)
         self._write_events(events, person_ids)
 
     def _write_events(
@@ -328,9 +410,9 @@ class CaseWriter:
         ids = self.bulk.reserve_ids("events", len(events))
         self.bulk.insert(
             "events",
-            ("id", "case_id", "kind", "occurred_at", "place", "description"),
+            ("id", "case_id", "kind", "occurred_at", "place", "description", "imported"),
             [
-                (i, cid, ev.kind, ev.at, ev.place, ev.description)
+                (i, cid, ev.kind, ev.at, ev.place, ev.description, True)
                 for i, (cid, ev) in zip(ids, events, strict=True)
             ],
         )

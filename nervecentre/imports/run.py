@@ -20,6 +20,7 @@ from sqlalchemy import insert, update
 
 from nervecentre.cases.models import ImportBatch
 from nervecentre.cases.records import CaseRecord
+from nervecentre.cases.search import refresh_index
 from nervecentre.cases.writer import person_code, write_cases
 from nervecentre.errors import InputFileError
 from nervecentre.exports.safety import neutralise
@@ -60,6 +61,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     rejects_file: Path | None = None
     batch_id: int | None = None
+    #: Cases and people whose fields edited in nervecentre the import left as they were.
+    kept_edits: int = 0
 
     @property
     def cases_ok(self) -> int:
@@ -86,6 +89,8 @@ def count_rows(path: Path) -> int | None:
 Converted = tuple[int, list[Cell], CaseRecord | None, list[Problem]]
 Chunk = list[tuple[int, list[Cell]]]
 _CHUNK = 250
+# Kept edits listed one by one in the report's warnings; the rest are counted.
+_SHOWN_EDITS = 20
 _worker: RowConverter | None = None
 _cipher: FieldCipher | None = None
 
@@ -328,6 +333,15 @@ def import_register(
                 f"related FIR {k} (in {src}) is not in the registry"
                 for src, k in stats.unresolved_links[:20]
             ]
+            report.kept_edits = len(stats.kept_edits)
+            report.warnings += [
+                f"{what}: kept {', '.join(fields)} as edited in nervecentre"
+                " (the register's values were not applied)"
+                for what, fields in stats.kept_edits[:_SHOWN_EDITS]
+            ]
+            if len(stats.kept_edits) > _SHOWN_EDITS:
+                more = len(stats.kept_edits) - _SHOWN_EDITS
+                report.warnings.append(f"… and {more:,} more cases and people with kept edits")
             conn.execute(
                 update(ImportBatch)
                 .where(ImportBatch.id == batch)
@@ -347,6 +361,9 @@ def import_register(
             transaction.rollback()
         else:
             transaction.commit()
+    if not dry_run and report.cases_ok:
+        # Index the new text now, so that the first search after the import does not wait.
+        refresh_index(db)
     if rows.bad_rows:
         report.rejects_file = rejects_path or path.with_name(path.stem + ".rejects.csv")
         write_rejects(report.rejects_file, register.headers, rows.bad_rows)

@@ -98,6 +98,7 @@ def confirm_upload(db: Database, user: User, token: str, *, ip: str | None = Non
         "created": report.cases_created,
         "updated": report.cases_updated,
         "rejected": report.rejected_rows,
+        "kept_edits": report.kept_edits,
         "batch": report.batch_id,
     }
     audit.record(db, user, "import.run", "import_batch", report.batch_id, detail, ip=ip)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import Boolean, MetaData, false
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable names make Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -26,3 +26,13 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo (stored the same way on SQLite and PostgreSQL)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Imported:
+    """Mixin for rows an import may replace: ``imported`` is True for rows an import wrote.
+
+    Re-importing a register replaces the imported rows of its cases and people; rows added
+    by hand in nervecentre (``imported`` False) are kept.
+    """
+
+    imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
