@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from nervecentre import places
 from nervecentre.cases import vocab
-from nervecentre.cases.edit import (
+from nervecentre.cases.edit import mark_edited, record_change, writing
+from nervecentre.cases.forms import (
     Form,
     code_field,
     codes_field,
@@ -28,10 +29,7 @@ from nervecentre.cases.edit import (
     form_value,
     int_field,
     local_now,
-    mark_edited,
-    record_change,
     text_field,
-    writing,
 )
 from nervecentre.cases.models import Event, EventParticipant
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias

@@ -6,7 +6,6 @@ import dataclasses
 import io
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,16 +16,11 @@ from nervecentre.errors import NotFound, PermissionDenied
 from nervecentre.evidence.documents import add_document, record_custody
 from nervecentre.security import audit, grants
 from nervecentre.store.base import Base
-from nervecentre.store.db import Database
-from tests.cases.test_edit import NEW_CASE, VICTIM, build_world, count, last_entry, people_of
+from tests.cases.editing import NEW_CASE, count, last_entry, people_of
+from tests.cases.test_edit_people import VICTIM
 from tests.security.conftest import World
 
 REASON = "joint probe of the Boisar network"
-
-
-@pytest.fixture
-def world(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    return build_world(db, tmp_path, monkeypatch)
 
 
 def assert_plain(value: Any) -> None:

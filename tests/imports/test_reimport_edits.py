@@ -13,7 +13,7 @@ from nervecentre.cases.models import Case, CaseLink, Charge, Event
 from nervecentre.cases.people import CaseRole, IdentifierUse, Person, PersonAlias
 from nervecentre.imports import import_register
 from nervecentre.store.db import Database
-from tests.cases.test_edit import build_world, people_of
+from tests.cases.editing import build_world, people_of
 from tests.imports.registers import row, write_csv
 from tests.security.conftest import World
 
