@@ -198,6 +198,8 @@ class CaseDetail:
     documents: list[DocumentView]
     links: list[LinkedCase]
     restricted_to: list[str] | None
+    #: Fields changed in nervecentre; a re-import of the register keeps their values.
+    edited_fields: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,6 +489,7 @@ def case_detail(db: Database, user: User, case_id: int, *, ip: str | None = None
             documents=_documents(session, case.id),
             links=_links(session, user, case.id),
             restricted_to=None,
+            edited_fields=[f for f in case.edited_fields.split(",") if f],
         )
         # Last: the audit append takes the chain lock until commit.
         audit.record(

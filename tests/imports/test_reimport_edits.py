@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from nervecentre.cases import edit
+from nervecentre.cases import edit, views
 from nervecentre.cases.models import Case, CaseLink, Charge, Event
 from nervecentre.cases.people import CaseRole, IdentifierUse, Person, PersonAlias
 from nervecentre.imports import import_register
@@ -72,6 +72,7 @@ def test_hand_edits_and_additions_survive_a_reimport(world: World, tmp_path: Pat
     case = case_of(db, case_id)
     assert (case.status, case.brief_facts) == ("charge_sheeted", "Corrected.")
     assert case.investigating_officer == "PSI R. K. Patil"
+    assert views.case_detail(db, inv, case_id).edited_fields == ["brief_facts", "status"]
 
     # The register changes: what was not edited by hand follows it; the hand's rows stay,
     # and a charge the register now repeats is not stored twice.

@@ -42,7 +42,9 @@ def test_edit_case_form_saves_and_audits(signed_in: SignedIn, world: World) -> N
         data={"csrf_token": csrf, "investigating_officer": "PI Sunita Kale"},
     )
     assert response.status_code == 303
-    assert "PI Sunita Kale" in client.get(f"/cases/{world.case_a}").text
+    page = client.get(f"/cases/{world.case_a}").text
+    assert "PI Sunita Kale" in page
+    assert "Edited in nervecentre: investigating officer." in page  # re-imports keep it
     entry = audit.find(world.db, action="case.update", target_id=world.case_a)[0]
     assert entry.actor == "inv"
     assert "PI Sunita Kale" in entry.detail
