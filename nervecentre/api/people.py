@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from nervecentre.api._common import ERRORS, Who, as_form
 from nervecentre.api.cases import Created, PersonIn
-from nervecentre.cases import edit, views
+from nervecentre.cases import edit, person_views
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.web.auth import client_ip, database
 from nervecentre.web.params import RecordId
@@ -31,10 +31,10 @@ class Revealed(BaseModel):
     contact: str
 
 
-@router.get("/people/{person_id}", response_model=views.PersonDetail)
+@router.get("/people/{person_id}", response_model=person_views.PersonDetail)
 def get_person(request: Request, who: Who, person_id: RecordId) -> Any:
     """A person's cases and roles, identifiers and linked people (audited)."""
-    return views.person_detail(database(request), who.user, person_id, ip=client_ip(request))
+    return person_views.person_detail(database(request), who.user, person_id, ip=client_ip(request))
 
 
 @router.patch("/people/{person_id}", response_model=Created)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nervecentre.cases import edit, views
+from nervecentre.cases import edit, person_views, views
 from nervecentre.cases.people import CaseRole
 from nervecentre.errors import NotFound, PermissionDenied
 from nervecentre.evidence.documents import add_document, record_custody
@@ -143,19 +143,19 @@ def test_people_are_linked_through_shared_identifiers_within_need_to_know(world:
     chetan = _accused(world, "inv", world.case_a, "Chetan More", "anil.p@okaxis, 9876543210")
     bhau = _accused(world, "admin", world.case_b, "Bhau Shinde", "+91 98765 43210")
 
-    mine = views.person_detail(db, world.users["admin"], anil)
+    mine = person_views.person_detail(db, world.users["admin"], anil)
     assert [(p.person_id, p.via, p.shared_cases) for p in mine.linked] == [
         (chetan, ["+91 98765 43210", "anil.p@okaxis"], 1),
         (bhau, ["+91 98765 43210"], 1),
     ]
     # The investigator cannot see case B, so Bhau (and that a case B exists) stays hidden.
-    theirs = views.person_detail(db, world.users["inv"], anil, ip="10.0.0.6")
+    theirs = person_views.person_detail(db, world.users["inv"], anil, ip="10.0.0.6")
     assert [p.person_id for p in theirs.linked] == [chetan]
     assert "Bhau" not in as_json(theirs)
     entry = last_entry(db)
     assert (entry.action, entry.target_id, entry.ip) == ("person.view", str(anil), "10.0.0.6")
     grants.grant_case(db, "test", "inv", world.case_b, REASON)
-    granted = views.person_detail(db, world.users["inv"], anil)
+    granted = person_views.person_detail(db, world.users["inv"], anil)
     assert [p.shown_name for p in granted.linked] == ["Chetan More", "Bhau Shinde"]
     assert {(i.display, i.case_id) for i in granted.identifiers} == {
         ("+91 98765 43210", world.case_a),
@@ -167,11 +167,11 @@ def test_victims_are_linked_and_shown_only_by_code(world: World) -> None:
     # Rina Das appears in both imported cases with the same phone number.
     victim_a = people_of(world, world.case_a, "victim")[0]
     victim_b = people_of(world, world.case_b, "victim")[0]
-    admin_view = views.person_detail(world.db, world.users["admin"], victim_a)
+    admin_view = person_views.person_detail(world.db, world.users["admin"], victim_a)
     (link,) = admin_view.linked
     assert link.person_id == victim_b and link.shown_name.startswith("V-")
     assert link.via == [views.PROTECTED]  # the shared value is the victim's contact
-    inv_view = views.person_detail(world.db, world.users["inv"], victim_a)
+    inv_view = person_views.person_detail(world.db, world.users["inv"], victim_a)
     assert inv_view.linked == [] and inv_view.protected
     assert inv_view.shown_name == inv_view.code and inv_view.aliases == []
     assert inv_view.address == "" and inv_view.date_of_birth is None
@@ -185,17 +185,17 @@ def test_person_roles_cover_visible_cases_only(world: World) -> None:
     edit.update_person(world.db, world.users["inv"], anil, {"aliases": "Anya"})
     with world.db.session() as s:
         s.add(CaseRole(case_id=world.case_b, person_id=anil, role="accused", accused_roles=""))
-    inv_view = views.person_detail(world.db, world.users["inv"], anil)
+    inv_view = person_views.person_detail(world.db, world.users["inv"], anil)
     assert [(r.case_id, r.role) for r in inv_view.roles] == [(world.case_a, "accused")]
     assert inv_view.aliases == ["Anya"] and inv_view.shown_name == "Anil Pawar"
-    admin_view = views.person_detail(world.db, world.users["admin"], anil)
+    admin_view = person_views.person_detail(world.db, world.users["admin"], anil)
     assert {r.case_id for r in admin_view.roles} == {world.case_a, world.case_b}
     with pytest.raises(NotFound):
-        views.person_detail(
+        person_views.person_detail(
             world.db, world.users["inv-b"], people_of(world, world.case_a, "victim")[0]
         )
     with pytest.raises(NotFound):
-        views.person_detail(world.db, world.users["inv"], 999_999)
+        person_views.person_detail(world.db, world.users["inv"], 999_999)
 
 
 def test_case_form_data_round_trips_and_is_not_audited(world: World) -> None:

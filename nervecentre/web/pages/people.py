@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from nervecentre.cases import edit, views
+from nervecentre.cases import edit, person_views
 from nervecentre.errors import InvalidValue
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
@@ -24,7 +24,7 @@ async def _person_page(
     request: Request, who: Caller, person_id: RecordId, **context: object
 ) -> Response:
     detail = await run_in_threadpool(
-        views.person_detail, database(request), who.user, person_id, ip=client_ip(request)
+        person_views.person_detail, database(request), who.user, person_id, ip=client_ip(request)
     )
     values = {"person": detail, "revealed": None, "errors": {}, "values": {}, **context}
     return render(request, "person.html", values, status=422 if values["errors"] else 200)
