@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -85,6 +86,13 @@ def main() -> None:
     parser.add_argument("--revision", default="head", help="migrate our databases to this only")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="nc-bench-"))
+    try:
+        _run(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # gigabytes at a million cases
+
+
+def _run(args: argparse.Namespace, work: Path) -> None:
     start = time.perf_counter()
     paths = write_dataset(work / "data", SynthConfig(cases=args.rows, seed=7), fmt="csv")
     print(
