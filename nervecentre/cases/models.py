@@ -71,10 +71,7 @@ class Case(Base):
         UniqueConstraint("police_station_code", "fir_year", "fir_number"),
         Index("ix_cases_district_fir_at", "district_code", "fir_at"),
         Index("ix_cases_status_fir_at", "status", "fir_at"),
-        Index(
-            "ix_cases_unit_filters",
-            *("unit_code", "status", "fir_at", "district_code", "police_station_code"),
-        ),
+        Index("ix_cases_station_fir_at", "police_station_code", "fir_at", "unit_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

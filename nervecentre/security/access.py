@@ -10,9 +10,29 @@ guessing ids that case 4711 exists (and, by its unit, roughly what it is about).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    false,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from nervecentre.cases.models import Case
@@ -29,6 +49,10 @@ from nervecentre.security.models import (
 from nervecentre.security.roles import can, require
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
+
+# Up to this many restricted cases are listed in a resolved filter; beyond, it looks them up.
+MAX_LISTED_RESTRICTIONS = 1_000
+_CASES = Case.__table__.c
 
 
 def _active_grants(user: User, now: datetime) -> ColumnElement[bool]:
@@ -68,6 +92,111 @@ def visible_cases_filter(user: User, *, now: datetime | None = None) -> ColumnEl
                 Case.id.in_(granted_cases),
             ),
         ),
+    )
+
+
+def _visibility_statement() -> CompoundSelect[Any]:
+    """(kind, unit, case) rows: 1 units, 2 granted cases, 3 named cases, 4 restricted cases."""
+    user_id, now = bindparam("user_id", type_=Integer), bindparam("now", type_=DateTime)
+    granted = and_(
+        AccessGrant.grantee_id == user_id,
+        AccessGrant.revoked_at.is_(None),
+        or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now),
+    )
+    no_unit, no_case = cast(null(), String), cast(null(), Integer)
+    listed = select(CaseRestriction.case_id).limit(MAX_LISTED_RESTRICTIONS + 1).subquery()
+    return union_all(
+        select(literal(1), UserUnit.unit_code, no_case).where(UserUnit.user_id == user_id),
+        select(literal(1), AccessGrant.unit_code, no_case).where(
+            granted, AccessGrant.unit_code.is_not(None)
+        ),
+        select(literal(2), no_unit, AccessGrant.case_id).where(
+            granted, AccessGrant.case_id.is_not(None)
+        ),
+        select(literal(3), no_unit, CaseRestrictionUser.case_id).where(
+            CaseRestrictionUser.user_id == user_id
+        ),
+        select(literal(4), no_unit, listed.c.case_id),
+    )
+
+
+# Built once: a search reads its user's visibility with it, in one statement.
+_VISIBILITY = _visibility_statement()
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What :func:`visible_cases_filter` decides for one user, read from the database once.
+
+    ``units``: the user's own and actively granted units; ``cases``: cases seen whatever
+    their unit (named on a restriction, or actively granted and not restricted);
+    ``restricted``: the restricted cases, or None when there are too many to list.
+    """
+
+    everything: bool = False
+    units: tuple[str, ...] = ()
+    cases: tuple[int, ...] = ()
+    restricted: tuple[int, ...] | None = ()
+
+    def condition(self, hide: Callable[[Any], Any] | None = None) -> ColumnElement[bool]:
+        """A WHERE clause on :class:`Case` that keeps exactly the cases the filter keeps.
+
+        Literal lists, not subqueries per case: the database tests index entries. ``hide``
+        wraps the columns compared (a planner hint, such as SQLite's unary +).
+        """
+        if self.everything:
+            return true()
+        unit, case_id = (
+            (hide(_CASES.unit_code), hide(_CASES.id)) if hide else (_CASES.unit_code, _CASES.id)
+        )
+        branches: list[ColumnElement[bool]] = []
+        if self.units:
+            mine = unit.in_(self.units)
+            if self.restricted is None:
+                mine = and_(mine, case_id.not_in(select(CaseRestriction.case_id)))
+            elif self.restricted:
+                mine = and_(mine, case_id.not_in(self.restricted))
+            branches.append(mine)
+        if self.cases:
+            branches.append(case_id.in_(self.cases))
+        return or_(*branches) if len(branches) > 1 else branches[0] if branches else false()
+
+
+def visibility(session: Session, user: User, *, now: datetime | None = None) -> Visibility:
+    """The user's :class:`Visibility` as the database holds it now (one or two statements).
+
+    Its condition selects the same cases as ``visible_cases_filter(user, now=now)`` in a
+    statement run soon after in the same transaction; a grant given later is not in it.
+    """
+    if not can(user, "case.view"):
+        return Visibility()
+    if can(user, "case.view_all"):
+        return Visibility(everything=True)
+    rows = session.execute(_VISIBILITY, {"user_id": user.id, "now": now or utcnow()}).all()
+    found: dict[int, set[Any]] = {1: set(), 2: set(), 3: set(), 4: set()}
+    for kind, unit, case_id in rows:
+        found[kind].add(unit if kind == 1 else case_id)
+    units, granted_cases, named, restricted = found[1], found[2], found[3], found[4]
+    if len(restricted) > MAX_LISTED_RESTRICTIONS:
+        # Too many to list: only the granted ones matter for the cases seen beyond units.
+        restricted = (
+            set(
+                session.scalars(
+                    select(CaseRestriction.case_id).where(
+                        CaseRestriction.case_id.in_(sorted(granted_cases))
+                    )
+                )
+            )
+            if granted_cases
+            else set()
+        )
+        listed_restricted: tuple[int, ...] | None = None
+    else:
+        listed_restricted = tuple(sorted(restricted))
+    return Visibility(
+        units=tuple(sorted(units)),
+        cases=tuple(sorted(named | (granted_cases - restricted))),
+        restricted=listed_restricted,
     )
 
 

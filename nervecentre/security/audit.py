@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -121,20 +121,29 @@ def _naive_utc(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
+_HEAD = cast(Table, AuditHead.__table__)
+# Built once: every request that reads a case or searches appends an entry.
+_CLAIM = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_id=_HEAD.c.last_id + 1)
+    .returning(_HEAD.c.last_id, _HEAD.c.last_hash)
+)
+_INSERT = insert(cast(Table, AuditEntry.__table__))
+_ADVANCE = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_hash=bindparam("new_hash"), updated_at=bindparam("new_at"))
+)
+
+
 def _claim_next(session: Session) -> tuple[int, str]:
     """Take the chain lock and the next id: the head row's UPDATE serialises every append.
 
     On PostgreSQL the UPDATE row-locks the head until commit (as SELECT … FOR UPDATE would);
     on SQLite it takes the database write lock. Either way no two appends share a predecessor.
     """
-    claim = (
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_id=AuditHead.last_id + 1)
-        .returning(AuditHead.last_id, AuditHead.last_hash)
-        .execution_options(synchronize_session=False)
-    )
-    claimed = session.execute(claim).first()
+    claimed = session.execute(_CLAIM).first()
     if claimed is None:
         # No head row (emptied by a PostgreSQL TRUNCATE): rebuild it from the newest entry.
         # ON CONFLICT: two first appends may race here; the loser waits, then claims as usual.
@@ -150,7 +159,7 @@ def _claim_next(session: Session) -> tuple[int, str]:
             .values(id=1, last_id=last_id, last_hash=last_hash, updated_at=utcnow())
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        claimed = session.execute(claim).one()
+        claimed = session.execute(_CLAIM).one()
     return int(claimed[0]), str(claimed[1])
 
 
@@ -176,16 +185,12 @@ def _append(
         "ip": ip,
         "prev_hash": prev_hash,
     }
-    entry = AuditEntry(**fields, hash=entry_hash(**fields))
-    session.add(entry)
-    session.flush()
-    session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_hash=entry.hash, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return entry
+    fields["hash"] = entry_hash(**fields)
+    # Core statements, not a flush: the chain lock is held from the claim to the commit,
+    # and every other append waits for it.
+    session.execute(_INSERT, fields)
+    session.execute(_ADVANCE, {"new_hash": fields["hash"], "new_at": utcnow()})
+    return AuditEntry(**fields)
 
 
 def record(

@@ -420,11 +420,12 @@ def test_changes_queued_before_the_index_catches_up(reg: Registry, tmp_path: Pat
 def test_postgresql_uses_the_full_text_indexes(reg: Registry) -> None:
     if reg.db.dialect != "postgresql":
         pytest.skip("PostgreSQL's GIN indexes; SQLite's FTS5 tables are queried by name")
-    from nervecentre.cases.search import _filters
+    from nervecentre.cases.fulltext import text_filter
 
     with reg.db.session() as s:
-        where = _filters(s, CaseQuery(text="salim"), bounded=False)
-    query = select(func.count()).select_from(Case).where(*where)
+        where = text_filter(s, reg.db.dialect, "salim", bounded=False)
+    assert where is not None
+    query = select(func.count()).select_from(Case).where(where)
     sql = str(query.compile(reg.db.engine, compile_kwargs={"literal_binds": True}))
     with reg.db.engine.connect() as conn:
         conn.exec_driver_sql("SET enable_seqscan = off")

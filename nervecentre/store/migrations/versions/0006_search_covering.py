@@ -1,12 +1,14 @@
-"""search covering: an index that answers the case list's filters without the table
+"""search covering: an index that answers a police station's cases by FIR date
 
 Revision ID: 0006_search_covering
 Revises: 0005_web_sessions
 Create Date: 2026-12-03 11:00:00
 
-A unit-bound user's searches start from their units; with status, FIR date, district and
-police station in the same index, counts and pages of the usual filters read the index
-only, never the wide case rows.
+The unit filters (unit, status, district) are covered by ``search_cases_unit`` (0004). A
+police station's cases over a period were not: they were read from every case of the
+user's units. With the station, the FIR date and the unit in one index, their count and
+their first page come from the index alone, the unit telling which ones the user may see.
+No ANALYZE: the case list chooses SQLite's plans itself (``nervecentre.cases.search``).
 """
 
 from alembic import op
@@ -16,12 +18,12 @@ down_revision = "0005_web_sessions"
 branch_labels = None
 depends_on = None
 
-_COLUMNS = ["unit_code", "status", "fir_at", "district_code", "police_station_code"]
+_COLUMNS = ["police_station_code", "fir_at", "unit_code"]
 
 
 def upgrade() -> None:
-    op.create_index("ix_cases_unit_filters", "cases", _COLUMNS)
+    op.create_index("ix_cases_station_fir_at", "cases", _COLUMNS)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_cases_unit_filters", table_name="cases")
+    op.drop_index("ix_cases_station_fir_at", table_name="cases")
