@@ -81,6 +81,12 @@ class Settings:
         "127.0.0.1", "Address `nervecentre serve` listens on (keep it on the centre's network)."
     )
     web_port: int = _setting(8000, "Port `nervecentre serve` listens on.")
+    web_workers: int = _setting(
+        0,
+        "Server processes of `nervecentre serve`; 0 means one per CPU core (up to 4). Each "
+        "process answers requests on its own core; sessions, the login throttle and the "
+        "audit chain live in the database, so they share everything that matters.",
+    )
     session_idle_minutes: int = _setting(
         30, "Minutes without a request after which a signed-in session ends."
     )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
 from nervecentre.cli._common import DatabaseOption, console, database, friendly_errors
-from nervecentre.settings import load_settings
+from nervecentre.settings import ENV_PREFIX, load_settings
+
+
+def server_processes(setting: int) -> int:
+    """How many processes serve the web app: the setting, or one per core (up to 4) for 0."""
+    return setting or min(os.cpu_count() or 1, 4)
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +28,14 @@ def register(app: typer.Typer) -> None:
         port: Annotated[
             int | None, typer.Option(help="Port (default NERVECENTRE_WEB_PORT, 8000)")
         ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                min=0,
+                max=64,
+                help="Server processes (default NERVECENTRE_WEB_WORKERS; 0: one per core, up to 4)",
+            ),
+        ] = None,
         db: DatabaseOption = None,
     ) -> None:
         """Serve the web UI and the REST API (OpenAPI at /api/openapi.json).
@@ -29,7 +43,10 @@ def register(app: typer.Typer) -> None:
         Only addresses in NERVECENTRE_ALLOWED_NETWORKS may connect (default: this machine).
         Every script, style and font is served by the app itself: it works offline.
 
-        Example: nervecentre serve --host 10.20.0.5 --port 8000
+        Several processes (--workers) serve more analysts at once; each opens the database
+        itself, and sessions, the login throttle and the audit chain are shared through it.
+
+        Example: nervecentre serve --host 10.20.0.5 --port 8000 --workers 2
         """
         import uvicorn
 
@@ -37,9 +54,19 @@ def register(app: typer.Typer) -> None:
 
         settings = load_settings()
         handle = database(db)
-        app = create_app(db=handle)
         host = host or settings.web_host
         port = port or settings.web_port
-        console.print(f"nervecentre on [bold]http://{host}:{port}/[/] (Ctrl-C stops it)")
+        count = server_processes(settings.web_workers if workers is None else workers)
+        shown = f" ({count} processes)" if count > 1 else ""
+        console.print(f"nervecentre on [bold]http://{host}:{port}/[/]{shown} (Ctrl-C stops it)")
         console.print(f"Allowed networks: {settings.allowed_networks}")
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        options: dict[str, Any] = {"log_level": "warning", "access_log": False}
+        if count == 1:
+            uvicorn.run(create_app(db=handle), host=host, port=port, **options)
+            return
+        # Each process builds the app from the environment: name the same database there.
+        os.environ[ENV_PREFIX + "DATABASE_URL"] = handle.url
+        os.environ[ENV_PREFIX + "DATA_DIR"] = str(handle.settings.data_dir)
+        handle.dispose()
+        factory = "nervecentre.web.app:app_from_environment"
+        uvicorn.run(factory, factory=True, workers=count, host=host, port=port, **options)

@@ -6,6 +6,7 @@ from nervecentre.evidence import models as _evidence  # noqa: F401
 from nervecentre.hashing import models as _hashing  # noqa: F401
 from nervecentre.security import models as _security  # noqa: F401
 from nervecentre.security import sessions as _sessions  # noqa: F401
+from nervecentre.security import throttle as _throttle  # noqa: F401
 from nervecentre.store.base import Base
 
 metadata = Base.metadata

@@ -10,12 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from nervecentre import __version__
 from nervecentre.api import router as api_router
 from nervecentre.security.network import parse_networks
+from nervecentre.security.throttle import LoginThrottle
 from nervecentre.settings import Settings, load_settings
 from nervecentre.store.db import Database
 from nervecentre.web import errors
 from nervecentre.web.middleware import NetworkGuard, SecurityHeaders
 from nervecentre.web.pages import router as pages_router
-from nervecentre.web.throttle import LoginThrottle
 
 STATIC = Path(__file__).parent / "static"
 
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         openapi_url="/api/openapi.json",
     )
     app.state.db = db
-    app.state.throttle = LoginThrottle(settings.login_ip_max_failures)
+    app.state.throttle = LoginThrottle(db, settings.login_ip_max_failures)
     errors.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)
@@ -51,3 +51,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(NetworkGuard, networks=parse_networks(settings.allowed_networks))
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the database the ``NERVECENTRE_*`` settings name (uvicorn's factory for
+    ``nervecentre serve`` with several processes: each builds its own)."""
+    return create_app(load_settings())

@@ -87,6 +87,20 @@ def test_one_address_guessing_many_users_must_wait(client: TestClient) -> None:
     assert int(response.headers["retry-after"]) > 0  # type: ignore[attr-defined]
 
 
+def test_the_throttle_is_shared_by_every_server_process(
+    app_for: Callable[..., TestClient],
+) -> None:
+    """Two app instances over one database stand for two server processes."""
+    first, second = app_for("127.0.0.9"), app_for("127.0.0.9")
+    for i in range(10):
+        _post_login(first, f"nobody{i}", "wrong wrong wrong")
+        _post_login(second, f"nobody{i}", "wrong wrong wrong")
+    assert _post_login(first, "inv", PASSWORD).status_code == 429  # type: ignore[attr-defined]
+    assert _post_login(second, "inv", PASSWORD).status_code == 429  # type: ignore[attr-defined]
+    other = app_for("127.0.0.10")  # another address is not held back
+    assert _post_login(other, "inv", PASSWORD).status_code == 303  # type: ignore[attr-defined]
+
+
 def test_sign_out_ends_the_session(signed_in: SignedIn, world: World) -> None:
     client, csrf = signed_in("inv")
     cookie = client.cookies.get("nc_session")
