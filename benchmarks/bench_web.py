@@ -65,15 +65,22 @@ BENCH_USER = "bench-analyst"
 PAGE = 50
 GOAL_CLIENTS, GOAL_P99_MS = 10, 100.0
 
-# uvicorn serving the app as `nervecentre serve` does: one process, no access log.
+# uvicorn serving the app as `nervecentre serve` does: --workers processes (default one per
+# core, up to 4), each building the app from the environment; no access log.
 SERVE = """
-import sys, uvicorn
+import os, sys, uvicorn
 from nervecentre.settings import load_settings
 from nervecentre.store.db import Database
 from nervecentre.web import create_app
-url, data_dir, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-app = create_app(db=Database(load_settings(database_url=url, data_dir=data_dir)))
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+url, data_dir, port, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+options = dict(host="127.0.0.1", port=port, log_level="warning", access_log=False)
+if workers == 1:
+    app = create_app(db=Database(load_settings(database_url=url, data_dir=data_dir)))
+    uvicorn.run(app, **options)
+else:
+    os.environ.update(NERVECENTRE_DATABASE_URL=url, NERVECENTRE_DATA_DIR=data_dir)
+    factory = "nervecentre.web.app:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=workers, **options)
 """
 
 
@@ -321,13 +328,30 @@ def _tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system, all threads) a process has used so far; Linux only."""
+def _stat(pid: int) -> list[str] | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) a process and its live descendants (a server's
+    worker processes) have used so far; Linux only."""
+    stats = {int(e.name): _stat(int(e.name)) for e in Path("/proc").iterdir() if e.name.isdigit()}
+    children: dict[int, list[int]] = {}
+    for child, stat in stats.items():
+        if stat is not None:
+            children.setdefault(int(stat[1]), []).append(child)
+    if stats.get(pid) is None:
+        return None
+    total, todo = 0, [pid]
+    while todo:
+        stat = stats.get(current := todo.pop())
+        if stat is not None:
+            total += int(stat[11]) + int(stat[12])
+            todo += children.get(current, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run_load(
@@ -443,6 +467,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--keep", type=Path, help="folder to keep and reuse the database in")
     parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="nervecentre server processes (0: as serve, per core)",
+    )
     args = parser.parse_args()
     cases = args.cases or (5_000 if args.quick else 100_000)
     duration = args.duration or (3.0 if args.quick else 10.0)
@@ -457,7 +487,7 @@ def main() -> int:
             work = Path(tempfile.mkdtemp(prefix="nc-bench-web-"))
             stack.callback(shutil.rmtree, work, ignore_errors=True)
         try:
-            return _run(stack, work, cases, duration, warmup, args.clients)
+            return _run(stack, work, cases, duration, warmup, args.clients, args.workers)
         except KeyboardInterrupt:
             print("\ninterrupted: stopping the servers", file=sys.stderr)
             return 130
@@ -470,7 +500,11 @@ def _run(
     duration: float,
     warmup: float,
     levels: list[int],
+    workers: int,
 ) -> int:
+    from nervecentre.cli.web import server_processes
+
+    workers = server_processes(workers)
     path = build_database(work, cases)
     token, units = bench_user(path, work)
     index_text(path, work)
@@ -485,7 +519,15 @@ def _run(
     ours_pid = stack.enter_context(
         serving(
             "nervecentre",
-            [sys.executable, "-c", SERVE, _sqlite_url(path), str(work), str(ours_port)],
+            [
+                sys.executable,
+                "-c",
+                SERVE,
+                _sqlite_url(path),
+                str(work),
+                str(ours_port),
+                str(workers),
+            ],
             ours_port,
             "/api/me",
             auth,
@@ -504,7 +546,8 @@ def _run(
 
     load = os.getloadavg()[0]
     print(
-        f"\nnervecentre GET /api/cases (token, need-to-know, audit) vs Datasette "
+        f"\nnervecentre GET /api/cases (token, need-to-know, audit; {workers} processes) vs "
+        f"Datasette "
         f"{version('datasette')} table API; {cases:,} cases; user {BENCH_USER} "
         f"(analyst, {len(units)} {DISTRICT} units); {len(qs)} queries in rotation; "
         f"{duration:g}+ s per level after {warmup:g}+ s warm-up; {os.cpu_count()} CPUs, "
