@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 
 from nervecentre import law
+from nervecentre.cases import vocab
 from nervecentre.cases.models import Case, CaseLink, Charge, Event, RouteStop
 from nervecentre.cases.people import CaseRole, IdentifierUse, Person
 from nervecentre.cases.records import CaseRecord, EventRecord, PersonRecord
@@ -99,6 +100,23 @@ def _owned(key: str, ref: str) -> bool:
 def person_code(cipher: FieldCipher, person: PersonRecord) -> str:
     """The pseudonymous code a new person gets: its own, or V-…/P-… derived from its ref."""
     return person.code or cipher.pseudonym("V" if person.role == "victim" else "P", person.ref)
+
+
+@lru_cache(maxsize=64)
+def protected_role(role: str) -> bool:
+    """Whether people in this role (victims) are stored encrypted, by code only."""
+    term = vocab.vocabulary("person_role").get(role)
+    return bool(term and term.protected)
+
+
+def _secret_name(p: PersonRecord) -> str:
+    # A protected person's aliases go into the encrypted name, in the register's notation.
+    return " @ ".join([p.name, *(a for a in p.aliases if a)])
+
+
+def _secret_contact(p: PersonRecord) -> str:
+    # Their phones and e-mails are contact details: encrypted; identifiers get a blind index.
+    return p.contact or ", ".join(raw for _, raw in p.identifiers)
 
 
 @lru_cache(maxsize=4096)
@@ -241,10 +259,12 @@ class CaseWriter:
             self.conn.execute(update(model).where(model.id == bindparam("b_id")), group)
 
     def _person_values(self, p: PersonRecord) -> tuple[Any, ...]:
-        protected = p.role == "victim"
+        protected = protected_role(p.role)
         if protected:
             enc = self.cipher.encrypt
-            secret: tuple[Any, ...] = ("", enc(p.name), enc(p.address), enc(p.contact), "")
+            secret: tuple[Any, ...] = (
+                *("", enc(_secret_name(p)), enc(p.address), enc(_secret_contact(p)), ""),
+            )
         else:
             secret = (p.name, None, None, None, p.address)
         return (
@@ -310,7 +330,13 @@ class CaseWriter:
             p.ref for rec in records for p in rec.people if not _owned(rec.key, p.ref)
         )
         self.stats.people += len(people)
-        aliases = {(existing[p.ref], a) for p in people for a in p.aliases if a}
+        aliases = {
+            (existing[p.ref], a)
+            for p in people
+            if not protected_role(p.role)
+            for a in p.aliases
+            if a
+        }
         aliases -= manual_aliases
         rows_alias = [(i, a, True) for i, a in sorted(aliases) if i not in keep_aliases]
         self.bulk.insert("person_aliases", ("person_id", "alias", "imported"), rows_alias)
@@ -353,6 +379,14 @@ class CaseWriter:
         known.update(found)
         return found
 
+    def _idents_of(self, p: PersonRecord) -> list[tuple[Value, str]]:
+        """A person's identifiers as stored: a protected person's by blind index only (their
+        values are in the encrypted contact), so that the same victim still links."""
+        if not protected_role(p.role):
+            return p.identifiers
+        blind = self.cipher.blind_index
+        return [(Value(v.kind, blind(v.kind, v.value), ""), "") for v, _ in p.identifiers]
+
     def _write_children(
         self, records: Sequence[CaseRecord], case_ids: dict[str, int], person_ids: dict[str, int]
     ) -> None:
@@ -362,7 +396,7 @@ class CaseWriter:
         events: list[tuple[int, EventRecord]] = []
         uses: dict[tuple[int, int, int | None], str] = {}
         ident_values = [v for rec in records for v, _ in rec.identifiers]
-        ident_values += [v for rec in records for p in rec.people for v, _ in p.identifiers]
+        ident_values += [v for rec in records for p in rec.people for v, _ in self._idents_of(p)]
         ident_ids = self._identifier_ids(ident_values)
         for rec in records:
             cid = case_ids[rec.key]
@@ -375,7 +409,7 @@ class CaseWriter:
             for p in rec.people:
                 pid = person_ids[p.ref]
                 roles.append((cid, pid, p.role, ",".join(p.accused_roles), True))
-                for v, raw in p.identifiers:
+                for v, raw in self._idents_of(p):
                     uses[(ident_ids[(v.kind, v.value)], cid, pid)] = raw
             for v, raw in rec.identifiers:
                 uses.setdefault((ident_ids[(v.kind, v.value)], cid, None), raw)

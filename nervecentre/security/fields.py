@@ -63,6 +63,14 @@ class FieldCipher:
                 "an encrypted field could not be decrypted: wrong secret key or altered data"
             ) from None
 
+    def blind_index(self, kind: str, value: str) -> str:
+        """A keyed stand-in for a protected person's identifier (``protected:…``): equal for
+        equal values, so two records of one victim still link, but it shows nothing of the
+        value, and without the key nobody can test guesses against it."""
+        message = f"identifier:{kind}:{value}".encode()
+        digest = hmac.new(self._mac_key, message, hashlib.sha256).digest()
+        return "protected:" + base64.b32encode(digest[:20]).decode("ascii").lower()
+
     def pseudonym(self, prefix: str, ref: str) -> str:
         """A stable code such as ``V-7QK2M-9XHZA`` for a record reference; reveals nothing."""
         digest = hmac.new(self._mac_key, ref.encode("utf-8"), hashlib.sha256).digest()

@@ -43,3 +43,13 @@ def test_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
     assert cipher_for(settings).decrypt(first.encrypt("x")) == "x"
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         cipher_for(load_settings(secret_key="too-short"))
+
+
+def test_blind_indexes_link_equal_values_and_show_nothing() -> None:
+    cipher = FieldCipher(new_key().encode())
+    index = cipher.blind_index("phone", "+919123456780")
+    assert index == cipher.blind_index("phone", "+919123456780")
+    assert index.startswith("protected:") and "9123456780" not in index
+    assert index != cipher.blind_index("phone", "+919123456781")
+    assert index != cipher.blind_index("email", "+919123456780")
+    assert index != FieldCipher(new_key().encode()).blind_index("phone", "+919123456780")

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from nervecentre.cases.models import Case, Charge, Event, RouteStop
-from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person
+from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
 from nervecentre.errors import InputFileError
 from nervecentre.imports import import_register
+from nervecentre.security.fields import cipher_for
 from nervecentre.store.db import Database
 from tests.imports.registers import HEADERS, row, write_csv, write_xlsx
 
@@ -61,6 +62,35 @@ def test_victims_are_encrypted_and_pseudonymous(db: Database, tmp_path: Path) ->
             assert v.code.startswith("V-") and v.shown_name == v.code
     raw = Path(db.url.removeprefix("sqlite:///")).read_bytes() if db.dialect == "sqlite" else b""
     assert b"Rina Das" not in raw
+
+
+def test_victims_contacts_and_aliases_are_encrypted_not_identifiers(
+    db: Database, tmp_path: Path
+) -> None:
+    victims = "Rina Das @ Rinu (F/16) - 9123456780, rina.d@okaxis; Mou Roy (F/19)"
+    import_register(db, write_csv(tmp_path / "reg.csv", [row(1, Victims=victims)]))
+    with db.session() as s:
+        values = set(s.scalars(select(Identifier.value)))
+        aliases = set(s.scalars(select(PersonAlias.alias)))
+        rina = next(
+            p
+            for p in s.scalars(select(Person).where(Person.protected.is_(True)))
+            if cipher_for(db.settings).decrypt(p.name_enc).startswith("Rina")
+        )
+        used = s.execute(
+            select(Identifier.kind, Identifier.value, Identifier.display, IdentifierUse.raw)
+            .join(IdentifierUse, IdentifierUse.identifier_id == Identifier.id)
+            .where(IdentifierUse.person_id == rina.id)
+        ).all()
+    assert "+919123456780" not in values and "rina.d@okaxis" not in values
+    assert "Rinu" not in aliases
+    # A keyed blind index stands in for each, so the same victim still links across cases.
+    assert sorted(kind for kind, *_ in used) == ["phone", "upi"]
+    assert all(v.startswith("protected:") and d == r == "" for _, v, d, r in used)
+    cipher = cipher_for(db.settings)
+    assert cipher.decrypt(rina.name_enc) == "Rina Das @ Rinu"
+    assert cipher.decrypt(rina.contact_enc) == "9123456780, rina.d@okaxis"
+    assert "+919876543001" in values  # the accused's phones are identifiers as before
 
 
 def test_reimport_updates_instead_of_duplicating(db: Database, tmp_path: Path) -> None:
