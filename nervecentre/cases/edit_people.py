@@ -156,7 +156,9 @@ def add_person(
                 " the name instead (e.g. 'Rina Das @ Rinu')",
             )
         contacts: list[tuple[Value, str]] = []
-        if not protected and values["contact"] and form.ok("contact"):
+        if protected and values["contact"] and form.ok("contact"):
+            contacts = _readable_contacts(values["contact"])
+        elif values["contact"] and form.ok("contact"):
             try:
                 contacts = [
                     (parse_identifier(p.strip()), p.strip())
@@ -185,6 +187,8 @@ def add_person(
             CaseRole(case_id=case.id, person_id=person.id, role=role, accused_roles=accused_roles)
         )
         for value, raw in contacts:
+            if protected:  # linked by blind index only: the contact itself is encrypted
+                value, raw = _blind(cipher, value), ""
             use_identifier(session, value, raw, case.id, person.id)
         case.updated_at = utcnow()
         session.flush()
@@ -202,6 +206,22 @@ def add_person(
         }
         audit.record(session, user, "person.create", "person", person.id, detail, ip=ip)
         return person.id
+
+
+def _readable_contacts(contact: str) -> list[tuple[Value, str]]:
+    """The phones, e-mails… a protected person's free-text contact names (the rest skipped)."""
+    found = []
+    for part in (p.strip() for p in contact.split(",")):
+        try:
+            found.append((parse_identifier(part), part))
+        except InvalidValue:
+            continue  # 'c/o the shelter, Thane' is contact text, not an identifier
+    return found
+
+
+def _blind(cipher: FieldCipher, value: Value) -> Value:
+    """A protected person's identifier as stored: the keyed blind index, nothing readable."""
+    return Value(value.kind, cipher.blind_index(value.kind, value.value), "")
 
 
 def _stored_secrets(
@@ -356,12 +376,22 @@ def add_identifier(
                 form.error("person_id", f"person {person_id} has no part in case {case.case_key}")
         form.check()
         value: Value = values["value"]
-        ident_id, added = use_identifier(session, value, form.values["value"], case.id, person_id)
+        raw = form.values["value"]
+        shown = value.display
+        if person is not None and person.protected:
+            # A victim's identifier is contact data: kept in their encrypted contact, and
+            # stored for linking only as a blind index.
+            cipher = cipher_for(db.settings)
+            contact = cipher.decrypt(person.contact_enc)
+            if raw not in [p.strip() for p in contact.split(",")]:
+                person.contact_enc = cipher.encrypt(", ".join(filter(None, [contact, raw])))
+            value, raw, shown = _blind(cipher, value), "", PROTECTED
+        ident_id, added = use_identifier(session, value, raw, case.id, person_id)
         if not added:
-            raise Conflict(f"{value.display} is already recorded in case {case.case_key}")
+            raise Conflict(f"{shown} is already recorded in case {case.case_key}")
         after = {
             "kind": value.kind,
-            "value": value.display,
+            "value": shown,
             "person": person.shown_name if person else None,
         }
         record_change(session, user, case, "identifier.add", {}, after, ip, identifier_id=ident_id)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from nervecentre.cases import edit
 from nervecentre.cases.forms import FormErrors
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
-from nervecentre.errors import InvalidValue, NotFound
+from nervecentre.errors import Conflict, InvalidValue, NotFound
 from nervecentre.security import audit
 from nervecentre.security.models import AuditEntry
 from nervecentre.security.reveal import reveal_victim
@@ -60,6 +60,37 @@ def test_victims_are_encrypted_and_never_audited_in_clear(world: World) -> None:
         "address": "Room 4, Shivaji Chawl, Kalyan",
         "contact": "+91 90000 11111",
     }
+
+
+def test_victims_identifiers_link_by_blind_index_only(world: World) -> None:
+    inv = world.users["inv"]
+    first = edit.add_person(
+        world.db, inv, world.case_a, {**VICTIM, "contact": "+91 90000 11111, c/o shelter"}
+    )
+    again = edit.add_person(
+        world.db, inv, world.case_a, {**VICTIM, "name": "S. Kalekar", "contact": "090000-11111"}
+    )
+    with world.db.session() as s:
+        rows = s.execute(
+            select(IdentifierUse.person_id, Identifier.value, Identifier.display, IdentifierUse.raw)
+            .join(Identifier, Identifier.id == IdentifierUse.identifier_id)
+            .where(IdentifierUse.person_id.in_([first, again]))
+        ).all()
+    assert {r[0] for r in rows} == {first, again}
+    assert len({r[1] for r in rows}) == 1  # one number, written two ways: one blind index
+    assert all(r[1].startswith("protected:") and r[2] == r[3] == "" for r in rows)
+    # Recorded later through the identifier form: kept in the encrypted contact, not shown.
+    edit.add_identifier(
+        world.db, inv, world.case_a, {"value": "sunita.k@okaxis", "person_id": str(first)}
+    )
+    assert last_entry(world.db).details["after"]["value"] == "(protected)"
+    with pytest.raises(Conflict):
+        edit.add_identifier(
+            world.db, inv, world.case_a, {"value": "sunita.k@okaxis", "person_id": str(first)}
+        )
+    assert_nowhere_in_database(world.db, "90000 11111", "9000011111", "sunita.k")
+    contact = reveal_victim(world.db, inv, first, REASON)["contact"]
+    assert contact == "+91 90000 11111, c/o shelter, sunita.k@okaxis"
 
 
 def test_updating_a_victim_re_encrypts_and_audits_only_that_it_changed(world: World) -> None:
