@@ -148,7 +148,9 @@ def register(app: typer.Typer) -> None:
 
         Every row is validated; rejected rows are listed with row, column, value and reason
         and written to a rejects file. Re-importing the same register updates cases instead
-        of duplicating them. The import is all-or-nothing.
+        of duplicating them, and keeps what was added or edited by hand in nervecentre (the
+        report lists every case and person whose edited fields it kept). The import is
+        all-or-nothing.
 
         Example: nervecentre import register.xlsx --dry-run
         """
