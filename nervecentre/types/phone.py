@@ -46,6 +46,27 @@ _IN_MOBILE = re.compile(_IN.mobile.national_number_pattern or "(?!)")
 _IN_FIXED = re.compile(_IN.fixed_line.national_number_pattern or "(?!)")
 
 
+# libphonenumber's international formats for India, compiled once: choosing and applying one
+# the way format_number does (first format whose last leading-digits pattern matches the
+# start and whose pattern matches the whole number) costs a few microseconds instead of ~100.
+_IN_FORMATS = tuple(
+    (
+        re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None,
+        re.compile(f.pattern or "(?!)"),
+        f.format or "",
+    )
+    for f in (_IN.intl_number_format or _IN.number_format)
+)
+
+
+def _indian_international(nsn: str) -> str:
+    """``+91`` and the national number grouped as ``format_number(…, INTERNATIONAL)`` does."""
+    for leading, pattern, rule in _IN_FORMATS:
+        if (leading is None or leading.match(nsn)) and pattern.fullmatch(nsn):
+            return "+91 " + pattern.sub(rule, nsn)
+    return "+91 " + nsn
+
+
 def _indian_mobile(digits: str, plus: bool) -> str | None:
     """The 10-digit national number if ``digits`` is plainly a valid Indian mobile, else None."""
     n = len(digits)
@@ -104,11 +125,7 @@ class PhoneType(ValueType):
         if body.count("+") > int(plus):
             raise self.invalid(f"phone {quote(text)} has a '+' in the middle", text)
         if region == DEFAULT_REGION and (nsn := _indian_mobile(digits, plus)):
-            shown = phonenumbers.format_number(
-                phonenumbers.PhoneNumber(country_code=91, national_number=int(nsn)),
-                PhoneNumberFormat.INTERNATIONAL,
-            )
-            return self.make("+91" + nsn, shown, type="mobile", region="IN")
+            return self.make("+91" + nsn, _indian_international(nsn), type="mobile", region="IN")
         return self.parse_full(text, digits, plus, region)
 
     def parse_full(self, text: str, digits: str, plus: bool, region: str) -> Value:

@@ -52,3 +52,22 @@ def test_fast_path_declines_what_it_cannot_prove() -> None:
 )
 def test_common_forms_are_one_number(raw: str) -> None:
     assert phone.clean(raw).value == "+919876543210"
+
+
+def test_indian_grouping_agrees_with_libphonenumber_for_every_prefix() -> None:
+    """Every 5-digit mobile prefix (the grouping varies: 98765 43210, 6284 920 276, …)."""
+    from nervecentre.types.phone import _indian_international
+
+    checked = 0
+    for prefix in range(60000, 100000):
+        for tail in ("00000", "17293") if prefix % 7 else ("00000", "17293", "99999"):
+            nsn = f"{prefix}{tail}"
+            if _indian_mobile(nsn, False) is None:
+                continue
+            number = phonenumbers.PhoneNumber(country_code=91, national_number=int(nsn))
+            expected = phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            )
+            assert _indian_international(nsn) == expected, nsn
+            checked += 1
+    assert checked > 50000
