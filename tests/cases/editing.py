@@ -13,7 +13,7 @@ from nervecentre.security import audit, users
 from nervecentre.security.models import AuditEntry
 from nervecentre.store.base import Base
 from nervecentre.store.db import Database
-from tests.security.conftest import FAST, PASSWORD, UNIT_A, UNIT_B, World, make_cases
+from tests.security.conftest import FAST, World, make_world
 
 REASON = "court summons to victim for deposition"
 NEW_CASE = {
@@ -36,18 +36,7 @@ NEW_CASE = {
 def build_world(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     """Case A (Shahapur, Thane Rural) and case B (Boisar, Palghar); a user of every role."""
     monkeypatch.setattr(users, "hasher", lambda: FAST)
-    case_a, case_b = make_cases(db, tmp_path)
-    made = {}
-    for name, role, units in [
-        ("admin", "admin", []),
-        ("sup", "supervisor", [UNIT_A]),
-        ("inv", "investigator", [UNIT_A]),
-        ("ana", "analyst", [UNIT_A]),
-        ("view", "viewer", [UNIT_A]),
-        ("inv-b", "investigator", [UNIT_B]),
-    ]:
-        made[name] = users.create_user(db, name, PASSWORD, role, actor="test", units=units)
-    return World(db, case_a, case_b, made)
+    return make_world(db, tmp_path)
 
 
 def last_entry(db: Database) -> AuditEntry:

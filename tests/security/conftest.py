@@ -54,6 +54,11 @@ def make_cases(db: Database, tmp_path: Path) -> tuple[int, int]:
 
 @pytest.fixture
 def world(db: Database, tmp_path: Path) -> World:
+    return make_world(db, tmp_path)
+
+
+def make_world(db: Database, tmp_path: Path) -> World:
+    """Cases A (Shahapur) and B (Boisar), imported, and a user of every role."""
     case_a, case_b = make_cases(db, tmp_path)
     made = {}
     for name, role, units in [
