@@ -38,7 +38,7 @@ from nervecentre.security import audit
 from nervecentre.security.access import require_case
 from nervecentre.security.models import AccessGrant, User
 from nervecentre.security.roles import can, require
-from nervecentre.store.base import utcnow
+from nervecentre.store.base import edited_set, utcnow
 from nervecentre.store.db import Database
 
 CASE_FIELDS: tuple[str, ...] = (
@@ -225,8 +225,7 @@ def _check_duplicate(session: Session, values: Mapping[str, Any], case_id: int |
 
 def mark_edited(row: Case | Person, fields: Iterable[str]) -> None:
     """Note fields changed by hand: a re-import of the register keeps their values."""
-    done = {f for f in (row.edited_fields or "").split(",") if f} | set(fields)
-    row.edited_fields = ",".join(sorted(done))
+    row.edited_fields = ",".join(sorted(edited_set(row.edited_fields) | set(fields)))
 
 
 def _case_strings(values: Mapping[str, Any]) -> dict[str, str]:

@@ -146,7 +146,7 @@ def add_person(
         role = values.get("role")
         if role is None:
             form.error("role", "Role is required")
-        protected = bool(role) and vocab.vocabulary("person_role")[str(role)].protected
+        protected = bool(role) and vocab.protected_role(str(role))
         if values["accused_roles"] and role != "accused" and form.ok("role"):
             form.error("accused_roles", "Only the accused have accused roles (recruiter, …)")
         if protected and values["aliases"]:

@@ -43,6 +43,7 @@ from nervecentre.security.access import (
 )
 from nervecentre.security.grants import restricted_to
 from nervecentre.security.models import User
+from nervecentre.store.base import edited_set
 from nervecentre.store.db import Database
 
 # A protected person's identifiers (a victim's phone, say) are contact details: shown only
@@ -422,7 +423,7 @@ def case_detail(db: Database, user: User, case_id: int, *, ip: str | None = None
             documents=_documents(session, case.id),
             links=_links(session, user, case.id),
             restricted_to=None,
-            edited_fields=[f for f in case.edited_fields.split(",") if f],
+            edited_fields=sorted(edited_set(case.edited_fields)),
         )
         # Last: the audit append takes the chain lock until commit.
         audit.record(

@@ -77,3 +77,9 @@ def label(name: str, code: str | None) -> str:
 def can_move(status_from: str, status_to: str) -> bool:
     """Whether the case-status lifecycle allows this step."""
     return status_from == status_to or status_to in vocabulary("case_status")[status_from].next
+
+
+def protected_role(role: str) -> bool:
+    """Whether people in this role (victims) are stored encrypted and shown by code only."""
+    term = vocabulary("person_role").get(role)
+    return bool(term and term.protected)

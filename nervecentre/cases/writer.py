@@ -27,12 +27,12 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 
 from nervecentre import law
-from nervecentre.cases import vocab
 from nervecentre.cases.models import Case, CaseLink, Charge, Event, RouteStop
 from nervecentre.cases.people import CaseRole, IdentifierUse, Person
 from nervecentre.cases.records import CaseRecord, EventRecord, PersonRecord
+from nervecentre.cases.vocab import protected_role
 from nervecentre.security.fields import FieldCipher
-from nervecentre.store.base import utcnow
+from nervecentre.store.base import edited_set, utcnow
 from nervecentre.store.bulk import Bulk
 from nervecentre.types import Value
 
@@ -70,10 +70,6 @@ _SAME = {
 }
 
 
-def _edited(raw: str | None) -> frozenset[str]:
-    return frozenset(f for f in (raw or "").split(",") if f)
-
-
 @dataclass
 class WriteStats:
     """What a write did."""
@@ -99,14 +95,7 @@ def _owned(key: str, ref: str) -> bool:
 
 def person_code(cipher: FieldCipher, person: PersonRecord) -> str:
     """The pseudonymous code a new person gets: its own, or V-…/P-… derived from its ref."""
-    return person.code or cipher.pseudonym("V" if person.role == "victim" else "P", person.ref)
-
-
-@lru_cache(maxsize=64)
-def protected_role(role: str) -> bool:
-    """Whether people in this role (victims) are stored encrypted, by code only."""
-    term = vocab.vocabulary("person_role").get(role)
-    return bool(term and term.protected)
+    return person.code or cipher.pseudonym("V" if protected_role(person.role) else "P", person.ref)
 
 
 def _secret_name(p: PersonRecord) -> str:
@@ -183,7 +172,7 @@ class CaseWriter:
         )  # fmt: skip
 
     def _in(self, sql: str, ids: Iterable[int]) -> Iterator[tuple[Any, ...]]:
-        """Run ``sql`` (ending in ``IN``) for chunks of ``ids``; yields the rows."""
+        """Run ``sql`` (ending in ``IN``) for chunks of ``ids``; yields the rows it returns."""
         mark = "%s" if self.bulk.postgres else "?"
         for part in _chunks(sorted(ids), _IN_CHUNK):
             # The SQL is our own; the ids are bound.
@@ -195,12 +184,12 @@ class CaseWriter:
 
     def _delete_children(self, table: str, column: str, ids: Iterable[int]) -> None:
         """Delete the rows an import attached to these parents (not those added by hand)."""
-        for _ in self._in(f"DELETE FROM {table} WHERE imported AND {column} IN", ids):
-            pass
+        # Consumed for its effect: a DELETE returns no rows.
+        list(self._in(f"DELETE FROM {table} WHERE imported AND {column} IN", ids))
 
     def _edited_fields(self, table: str, ids: Iterable[int]) -> dict[int, frozenset[str]]:
         sql = f"SELECT id, edited_fields FROM {table} WHERE edited_fields <> '' AND id IN"
-        return {row[0]: _edited(row[1]) for row in self._in(sql, ids)}
+        return {row[0]: edited_set(row[1]) for row in self._in(sql, ids)}
 
     def _without_manual(self, table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """``rows`` less those that repeat a row added by hand to a case that existed before."""

@@ -36,3 +36,8 @@ class Imported:
     """
 
     imported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+def edited_set(raw: str | None) -> frozenset[str]:
+    """The field names an ``edited_fields`` column holds (comma-separated)."""
+    return frozenset(f for f in (raw or "").split(",") if f)
