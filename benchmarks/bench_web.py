@@ -38,27 +38,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from _servers import HOST, cpu_seconds, free_port, http_get, serving
+
 LOAD = Path(__file__).with_name("_load.py")
-HOST = "127.0.0.1"
 SEED = 7
 DISTRICT = "MH-THR"  # Thane Rural, the demo users' district
 BENCH_USER = "bench-analyst"
@@ -269,91 +266,6 @@ def _anchor_path(db_name: str, query: Query, units: list[str]) -> str:
     return f"/{db_name}/cases.json?" + urlencode(params)
 
 
-def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=60)
-    try:
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def serving(
-    name: str, argv: list[str], port: int, ready: str, headers: dict[str, str], log: Path
-) -> Iterator[int]:
-    """Run a server until the block ends (normally, on error or on Ctrl-C); yields its pid."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    with log.open("wb") as out:
-        # A session of its own: Ctrl-C reaches only us, and we stop the server ourselves.
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited ({proc.returncode}):\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not answer within 180 s:\n{_tail(log)}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                status, body = _get(port, ready, headers)
-                if status == 200:
-                    break
-                raise RuntimeError(f"{name}: GET {ready} -> {status}: {body[:300]!r}")
-            time.sleep(0.2)
-        yield proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system, all threads) a process and its live descendants (a server's
-    worker processes) have used so far; Linux only."""
-    stats = {int(e.name): _stat(int(e.name)) for e in Path("/proc").iterdir() if e.name.isdigit()}
-    children: dict[int, list[int]] = {}
-    for child, stat in stats.items():
-        if stat is not None:
-            children.setdefault(int(stat[1]), []).append(child)
-    if stats.get(pid) is None:
-        return None
-    total, todo = 0, [pid]
-    while todo:
-        stat = stats.get(current := todo.pop())
-        if stat is not None:
-            total += int(stat[11]) + int(stat[12])
-            todo += children.get(current, [])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def run_load(
     pid: int,
     port: int,
@@ -374,7 +286,7 @@ def run_load(
         "warmup": warmup,
         "duration": duration,
     }
-    cpu_before = _cpu_seconds(pid)
+    cpu_before = cpu_seconds(pid)
     done = subprocess.run(
         [sys.executable, str(LOAD)],
         input=json.dumps(spec),
@@ -386,7 +298,7 @@ def run_load(
     )
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    cpu_after = _cpu_seconds(pid)
+    cpu_after = cpu_seconds(pid)
     result: dict[str, Any] = json.loads(done.stdout)
     sent = sum(result["sent"].values())
     result["cpu_ms"] = (
@@ -412,8 +324,8 @@ def preflight(
     )
     agree = True
     for query, our_path, ds_path in zip(qs, ours, anchor, strict=True):
-        ours_status, ours_body = _get(ours_port, our_path, headers)
-        ds_status, ds_body = _get(ds_port, ds_path, {})
+        ours_status, ours_body = http_get(ours_port, our_path, headers)
+        ds_status, ds_body = http_get(ds_port, ds_path, {})
         if ours_status != 200 or ds_status != 200:
             raise RuntimeError(
                 f"{query.name}: nervecentre {ours_status} {ours_body[:300]!r}; "
