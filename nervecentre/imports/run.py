@@ -18,9 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
+from nervecentre.cases.fulltext import refresh_index
 from nervecentre.cases.models import ImportBatch
 from nervecentre.cases.records import CaseRecord
-from nervecentre.cases.search import refresh_index
 from nervecentre.cases.writer import person_code, write_cases
 from nervecentre.errors import InputFileError
 from nervecentre.exports.safety import neutralise
