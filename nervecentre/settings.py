@@ -98,6 +98,12 @@ class Settings:
         "Mark the session cookie Secure: 'auto' (when the request came over HTTPS), "
         "'always' (behind a TLS proxy) or 'never'.",
     )
+    case_index_max_cases: int = _setting(
+        2_000_000,
+        "On SQLite, the case list counts and pages from an in-memory index of its filter "
+        "columns (about 40 bytes a case per server process) up to this many cases; 0 turns "
+        "it off, and searches then count in SQL (slower at 100,000 cases, same results).",
+    )
     login_ip_max_failures: int = _setting(
         20, "Failed logins from one address within 10 minutes before it must wait (429)."
     )

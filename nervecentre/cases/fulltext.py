@@ -347,6 +347,23 @@ def _fewest(session: Session, terms: list[list[Select[Any]]]) -> int | None:
     return fewest if counts[fewest] < _FEW_MATCHES else None
 
 
+def term_matches(session: Session, dialect: str, text: str) -> list[_Ids] | None:
+    """Per word or phrase of the text, a statement of the ids of the cases it occurs in
+    (ids may repeat); a case matches the text when it is in all of them. None for no text;
+    noise like '--' gives one statement that finds nothing."""
+    text = clean_text(text)
+    if not text:
+        return None
+    terms = _terms(text)
+    if not terms:
+        return [_ids([])]
+    tsqueries = _tsqueries(session, terms) if dialect != "sqlite" else [""] * len(terms)
+    return [
+        _ids(_term_parts(dialect, t, q), distinct=False)
+        for t, q in zip(terms, tsqueries, strict=True)
+    ]
+
+
 def text_filter(
     session: Session, dialect: str, text: str, *, bounded: bool
 ) -> ColumnElement[bool] | None:

@@ -12,10 +12,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from nervecentre import law, places
 from nervecentre.cases import vocab
 from nervecentre.cases.fulltext import clean_text
+from nervecentre.cases.models import Case, District
 from nervecentre.errors import InvalidValue
 
 SORTS: tuple[str, ...] = (
@@ -95,6 +100,23 @@ class CasePage:
     def pages(self) -> int:
         """How many pages the total fills (at least 1, so an empty list still has a page)."""
         return max(1, math.ceil(self.total / self.per_page))
+
+
+def sort_columns(session: Session, key: str) -> list[Any]:
+    """The columns a sort key (``SORTS`` without its '-') orders cases by, ascending, before
+    the id that breaks ties."""
+    c = Case.__table__.c
+    if key == "fir_at":
+        return [c.fir_at]
+    if key == "fir_number":
+        # Year, then number as a number: '9' before '10' (numbers are stored without zeros).
+        return [c.fir_year, func.length(c.fir_number), c.fir_number]
+    if key == "district":
+        names = session.scalars(select(District.code).order_by(District.name, District.code))
+        rank = {code: i for i, code in enumerate(names)}
+        return [case(rank, value=c.district_code, else_=len(rank))]
+    rank = {code: i for i, code in enumerate(vocab.codes("case_status"))}
+    return [case(rank, value=c.status, else_=len(rank))]
 
 
 # ---- parsing --------------------------------------------------------------------------

@@ -15,12 +15,21 @@ from functools import lru_cache
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, case, func, or_, select
+import numpy as np
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from nervecentre import law
 from nervecentre.cases import vocab
-from nervecentre.cases.fulltext import MAX_TEXT, clean_text, no_index, refresh_index, text_filter
+from nervecentre.cases.case_index import case_ids, index_for, seconds
+from nervecentre.cases.fulltext import (
+    MAX_TEXT,
+    clean_text,
+    no_index,
+    refresh_index,
+    term_matches,
+    text_filter,
+)
 from nervecentre.cases.fulltext import refresh as refresh_text
 from nervecentre.cases.models import Case, Charge, District, Unit
 from nervecentre.cases.query import (
@@ -32,6 +41,7 @@ from nervecentre.cases.query import (
     CaseRow,
     parse_query,
     section_keys,
+    sort_columns,
 )
 from nervecentre.errors import InvalidValue
 from nervecentre.security import audit
@@ -123,8 +133,11 @@ def visible_conditions(session: Session, user: User) -> list[ColumnElement[bool]
 class _Search:
     """One search's conditions, read and built once, for its total and its page."""
 
-    def __init__(self, session: Session, user: User, query: CaseQuery) -> None:
+    def __init__(
+        self, session: Session, user: User, query: CaseQuery, *, max_cases: int = 0
+    ) -> None:
         self.session = session
+        self.max_cases = max_cases  # of the in-memory index (0: count in SQL)
         self.query = query
         self.dialect = session.get_bind().dialect.name
         self.sqlite = self.dialect == "sqlite"
@@ -137,15 +150,60 @@ class _Search:
         self.bounded = _unit_bound(user)
         # On SQLite, the filters' indexes are hidden from the planner for those users.
         self.hidden = self.bounded and self.sqlite
-        self.text_where = text_filter(session, self.dialect, self.text, bounded=self.bounded)
-        self.keys, self.charges = self._section_charges()
+        self.keys = sorted(section_keys(query.section)) if query.section else []
+        self.charges = 0
+        self.text_where: ColumnElement[bool] | None = None
 
-    def _section_charges(self) -> tuple[list[str], int]:
-        """The section filter's keys, most charged first, and how many charges they have."""
-        if not self.query.section:
-            return [], 0
-        counts = _charge_counts(self.session, sorted(section_keys(self.query.section)))
-        return sorted(counts, key=lambda k: -counts[k]), sum(counts.values())
+    def _plan_sql(self) -> None:
+        """What only the SQL search needs: the text's condition and the sections' charges."""
+        self.text_where = text_filter(self.session, self.dialect, self.text, bounded=self.bounded)
+        if self.keys:
+            # Most charged first, and how many charges they have: they choose the plan.
+            counts = _charge_counts(self.session, self.keys)
+            self.keys = sorted(counts, key=lambda k: -counts[k])
+            self.charges = sum(counts.values())
+
+    def _indexed(self) -> tuple[int, list[int]] | None:
+        """The total and page from the in-memory index, when it is exact (SQLite only)."""
+        index = index_for(self.session) if self.sqlite else None
+        # Too many restrictions to list: SQL looks them up (the index does not hold them).
+        listed = self.seen.restricted is not None
+        snap = index.snapshot(self.session, self.max_cases) if index and listed else None
+        if index is None or snap is None:
+            return None
+        query = self.query
+        mask = snap.visible(self.seen)
+        for value, column in (
+            (query.district, "district_code"),
+            (query.police_station, "police_station_code"),
+            (query.unit, "unit_code"),
+            (query.status, "status"),
+        ):
+            if value:
+                mask &= snap.equal(column, value)
+        if query.date_from:
+            mask &= snap.fir_at >= seconds(datetime.combine(query.date_from, time.min))
+        if query.date_to:
+            end = datetime.combine(query.date_to + timedelta(days=1), time.min)
+            mask &= snap.fir_at < seconds(end)
+        if self.keys:
+            charged = np.zeros(len(mask), np.bool_)
+            for key in self.keys:
+                found = index.section(self.session, snap, key)
+                if found is None:
+                    return None
+                charged[found] = True
+            mask &= charged
+        for matches in term_matches(self.session, self.dialect, self.text) or ():
+            mask &= snap.among(case_ids(self.session, matches))
+        total = int(np.count_nonzero(mask))
+        offset = (query.page - 1) * query.per_page
+        if offset >= total:
+            return total, []
+        order = index.order(self.session, snap, query.sort.lstrip("-"))
+        if order is None:
+            return None
+        return total, snap.page(mask, order, query.sort.startswith("-"), offset, query.per_page)
 
     def conditions(self, *, walk: bool = False) -> list[ColumnElement[bool]]:
         """Visibility and the query's conditions. ``walk``: the plan walks the FIR-date
@@ -201,22 +259,7 @@ class _Search:
     def order(self, unindexed: bool) -> list[Any]:
         """ORDER BY terms; ``unindexed`` keeps SQLite from walking an index in sort order."""
         sort = self.query.sort
-        key = sort.lstrip("-")
-        columns: list[Any]
-        if key == "fir_at":
-            columns = [_C.fir_at]
-        elif key == "fir_number":
-            # Year, then number as a number: '9' before '10' (numbers are stored without zeros).
-            columns = [_C.fir_year, func.length(_C.fir_number), _C.fir_number]
-        elif key == "district":
-            names = self.session.scalars(
-                select(District.code).order_by(District.name, District.code)
-            )
-            rank = {code: i for i, code in enumerate(names)}
-            columns = [case(rank, value=_C.district_code, else_=len(rank))]
-        else:
-            rank = {code: i for i, code in enumerate(vocab.codes("case_status"))}
-            columns = [case(rank, value=_C.status, else_=len(rank))]
+        columns = sort_columns(self.session, sort.lstrip("-"))
         if unindexed:
             columns = [no_index(c) for c in columns]
         columns.append(_C.id)
@@ -224,6 +267,10 @@ class _Search:
 
     def run(self) -> tuple[int, list[int]]:
         """The total and the ids of the page asked for."""
+        indexed = self._indexed()
+        if indexed is not None:
+            return indexed
+        self._plan_sql()
         query = self.query
         offset = (query.page - 1) * query.per_page
         where = self.conditions()
@@ -324,7 +371,8 @@ def search_cases(
     """
     _check(query)
     with db.session() as session:
-        total, ids = _Search(session, user, query).run()
+        limit = db.settings.case_index_max_cases
+        total, ids = _Search(session, user, query, max_cases=limit).run()
         rows = _rows(session, ids)
         if audit_search and query.filtered:
             detail = {"query": query.as_params(), "total": total}

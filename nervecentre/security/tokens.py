@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select, update
 
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.security import audit
 from nervecentre.security.audit import Actor
-from nervecentre.security.models import ApiToken, User
+from nervecentre.security.models import ApiToken, User, UserUnit
 from nervecentre.security.roles import require
 from nervecentre.security.users import AuthenticationFailed, user_in
 from nervecentre.store.base import utcnow
@@ -97,23 +98,66 @@ def revoke_token(
     return record
 
 
+# One prebuilt statement for the token, its user and the user's units, run by every API
+# request. Users are built from its rows and kept (a few hundred at most) for as long as the
+# same row comes back: each request still reads the row, so a revocation, a new role or a
+# unit taken away applies at once; only the building of the object is saved.
+_USERS = User.__table__
+_UNIT_CODES = (
+    select(func.aggregate_strings(UserUnit.unit_code, ","))
+    .where(UserUnit.user_id == _USERS.c.id)
+    .scalar_subquery()
+)
+_TOKEN_USER = (
+    select(ApiToken.id, ApiToken.name, ApiToken.revoked_at, ApiToken.expires_at)
+    .add_columns(ApiToken.last_used_at, _UNIT_CODES, *_USERS.c)
+    .join_from(ApiToken.__table__, _USERS, _USERS.c.id == ApiToken.user_id)
+    .where(ApiToken.token_sha256 == bindparam("digest"))
+)
+_BUILT: dict[tuple[Any, ...], User] = {}
+_BUILT_MAX = 256
+
+
+def _user(row: tuple[Any, ...]) -> User:
+    """A detached user with its units, as from a closed session, for one user row."""
+    found = _BUILT.get(row)
+    if found is not None:
+        return found
+    codes, columns = row[0], row[1:]
+    user = User(**{c.key: value for c, value in zip(_USERS.c, columns, strict=True)})
+    user.units = [
+        UserUnit(user_id=user.id, unit_code=code)
+        for code in sorted(set((codes or "").split(",")) - {""})
+    ]
+    if len(_BUILT) >= _BUILT_MAX:
+        _BUILT.clear()
+    _BUILT[row] = user
+    return user
+
+
 def authenticate_token(db: Database, token: str, *, now: datetime | None = None) -> User:
-    """The active user a token belongs to; AuthenticationFailed if unknown, revoked or expired."""
+    """The active user a token belongs to; AuthenticationFailed if unknown, revoked or expired.
+
+    The user comes back detached, with its units, as from a closed session; treat it as
+    read-only (it may serve other requests of the same user).
+    """
     now = now or utcnow()
     if not token.strip().startswith(TOKEN_PREFIX):
         raise AuthenticationFailed("not a nervecentre API token")
     with db.session() as session:
-        record = session.scalars(
-            select(ApiToken).where(ApiToken.token_sha256 == token_digest(token))
-        ).first()
-        if record is None:
+        found = session.execute(_TOKEN_USER, {"digest": token_digest(token)}).first()
+        if found is None:
             raise AuthenticationFailed("unknown API token")
-        if record.revoked_at is not None:
-            raise AuthenticationFailed(f"API token {record.name!r} was revoked")
-        if record.expires_at is not None and record.expires_at <= now:
-            raise AuthenticationFailed(f"API token {record.name!r} has expired")
-        if not record.user.active:
-            raise AuthenticationFailed(f"user {record.user.username!r} is disabled")
-        if record.last_used_at is None or now - record.last_used_at >= _TOUCH_EVERY:
-            record.last_used_at = now
-        return record.user
+        token_id, name, revoked_at, expires_at, last_used_at = found[:5]
+        if revoked_at is not None:
+            raise AuthenticationFailed(f"API token {name!r} was revoked")
+        if expires_at is not None and expires_at <= now:
+            raise AuthenticationFailed(f"API token {name!r} has expired")
+        user = _user(tuple(found[5:]))
+        if not user.active:
+            raise AuthenticationFailed(f"user {user.username!r} is disabled")
+        if last_used_at is None or now - last_used_at >= _TOUCH_EVERY:
+            session.execute(
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+            )
+        return user

@@ -17,10 +17,11 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Whether schema comparison should look at an object.
 
     The full-text machinery of migration 0004 (FTS5 tables, triggers, expression indexes,
-    every name starting ``search_``) is declared by no model, on purpose: comparing it would
-    make autogenerate want to drop it.
+    every name starting ``search_``) and the case index's counter of migration 0010
+    (``data_generations``, SQLite only) are declared by no model, on purpose: comparing them
+    would make autogenerate want to drop them.
     """
-    return not (name or "").startswith("search_")
+    return not (name or "").startswith("search_") and name != "data_generations"
 
 
 def alembic_config(db: Database) -> Config:

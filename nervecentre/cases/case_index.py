@@ -1,0 +1,261 @@
+"""The case list's filter and sort columns in memory, for SQLite: exact counts in microseconds.
+
+A case-list search must count every case its filters keep. SQLite counts by visiting each
+match: 12-40 ms when most of an analyst's 20,000 cases match a section or a word, most of
+a request's time. This index holds, per case, what the list filters on (unit, district,
+police station, status, FIR date) as numpy arrays, each sort order as a permutation, and
+per law section the cases charged under it (read when first asked for); a search is then a
+few vector operations over them, whatever the filters.
+
+It is used only while it is exact. Migration ``0010_data_generations`` keeps a counter that
+triggers move whenever one of those columns changes anywhere; the index remembers the
+counter it was read at, and every search reads the counter first: if it moved, the search
+runs in SQL as before while the index is read again. Nothing here decides what a user may
+see: :func:`visibility <nervecentre.security.access.visibility>` does, as for SQL; free text
+is still matched by the full-text index, and only its case ids come here.
+
+PostgreSQL never uses it (no counter exists there): its planner has statistics, and its
+searches stay in SQL.
+"""
+
+from __future__ import annotations
+
+import calendar
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import CompoundSelect, Connection, Engine, Select, func, select
+from sqlalchemy import text as _sql
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from nervecentre.cases.models import Case
+from nervecentre.cases.query import sort_columns
+from nervecentre.security.access import Visibility
+
+__all__ = ["CaseIndex", "Snapshot", "case_ids", "index_for", "seconds"]
+
+# Up to this many cases the index is read in the request that finds it stale (tens of
+# milliseconds); beyond, in a thread of its own while searches run in SQL.
+SYNC_READ_MAX = 20_000
+# After a read, wait this many times its duration before the next (an edit every second
+# must not keep a core busy reading the registry).
+_PAUSE_FACTOR = 4.0
+
+_GENERATION = _sql("SELECT generation FROM data_generations WHERE name = 'cases'")
+_CASES = (
+    "SELECT id, unit_code, district_code, police_station_code, status, fir_at FROM cases"
+    " ORDER BY id"
+)
+_C = Case.__table__.c
+_SECTION = _sql("SELECT group_concat(case_id) FROM charges WHERE section_key = :key")
+_Bools = npt.NDArray[np.bool_]
+_Ints = npt.NDArray[np.int64]
+
+
+def _generation(conn: Connection | Session) -> int | None:
+    try:
+        value = conn.execute(_GENERATION).scalar()
+    except OperationalError:
+        return None  # a database from before migration 0010: no index
+    return None if value is None else int(value)
+
+
+def _parse(joined: str | None) -> _Ints:
+    """Ids SQLite joined with commas (group_concat): one string, not a row per id, is the
+    cheapest way to fetch tens of thousands of them."""
+    return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.empty(0, np.int64)
+
+
+def case_ids(session: Session, ids: Select[Any] | CompoundSelect[Any]) -> _Ints:
+    """The ids a statement selects (its first column), as an array."""
+    sub = ids.subquery()
+    return _parse(session.execute(select(func.group_concat(next(iter(sub.c))))).scalar())
+
+
+def _encode(values: list[str]) -> tuple[dict[str, int], npt.NDArray[np.int32]]:
+    codes: dict[str, int] = {}
+    out = np.fromiter((codes.setdefault(v, len(codes)) for v in values), np.int32, len(values))
+    return codes, out
+
+
+def seconds(at: datetime) -> int:
+    """A naive UTC date-time as the index's seconds since 1970."""
+    return calendar.timegm(at.timetuple())
+
+
+@dataclass
+class Snapshot:
+    """The columns as they were at ``generation``; sort orders and sections filled lazily."""
+
+    generation: int
+    ids: _Ints  # ascending; every other array is indexed like it
+    columns: dict[str, tuple[dict[str, int], npt.NDArray[np.int32]]]
+    fir_at: _Ints  # seconds since 1970 (whole seconds: date filters fall on midnight)
+    orders: dict[str, _Ints] = field(default_factory=dict)
+    sections: dict[str, _Ints] = field(default_factory=dict)
+
+    def positions(self, ids: Any) -> _Ints:
+        """Where these case ids are in the arrays (ids not in the index left out)."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        if not len(wanted) or not len(self.ids):
+            return np.empty(0, np.int64)
+        at = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+        found: _Ints = at[self.ids[at] == wanted]
+        return found
+
+    def among(self, ids: Any) -> _Bools:
+        mask = np.zeros(len(self.ids), np.bool_)
+        mask[self.positions(ids)] = True
+        return mask
+
+    def equal(self, column: str, value: str) -> _Bools:
+        codes, values = self.columns[column]
+        code = codes.get(value)
+        if code is None:
+            return np.zeros(len(self.ids), np.bool_)
+        equal: _Bools = values == code
+        return equal
+
+    def visible(self, seen: Visibility) -> _Bools:
+        """The cases ``seen`` keeps, as its SQL condition does (listed restrictions only)."""
+        if seen.everything:
+            return np.ones(len(self.ids), np.bool_)
+        mask = np.zeros(len(self.ids), np.bool_)
+        if seen.units:
+            codes, units = self.columns["unit_code"]
+            allowed = np.zeros(len(codes) + 1, np.bool_)
+            allowed[[codes[u] for u in seen.units if u in codes]] = True
+            mine = allowed[units]
+            mine[self.positions(seen.restricted or ())] = False
+            mask |= mine
+        mask[self.positions(seen.cases)] = True
+        return mask
+
+    def page(
+        self, mask: _Bools, order: _Ints, descending: bool, offset: int, limit: int
+    ) -> list[int]:
+        """Ids of the cases in ``mask`` from ``offset`` on, in ``order`` (ascending
+        positions) or its reverse."""
+        if descending:
+            order = order[::-1]
+        chosen = np.flatnonzero(mask[order])[offset : offset + limit]
+        return [int(i) for i in self.ids[order[chosen]]]
+
+
+class CaseIndex:
+    """The index of one database; :meth:`snapshot` gives it only when it is exact."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+        self._reading = False
+        self._not_before = 0.0
+        self.reads = 0  # completed reads, for tests and diagnostics
+
+    def snapshot(self, session: Session, max_cases: int) -> Snapshot | None:
+        """The index as of the database's current generation, or None (search in SQL):
+        also while it is being read, and when the registry has more than ``max_cases``."""
+        generation = _generation(session) if max_cases else None
+        if generation is None:
+            return None
+        snap = self._snapshot
+        if snap is not None and snap.generation == generation:
+            return snap if len(snap.ids) <= max_cases else None
+        cases = session.execute(_sql("SELECT max(id) FROM cases")).scalar() or 0
+        if cases > max_cases:
+            return None
+        if cases <= SYNC_READ_MAX:
+            self._read()
+        else:
+            self._read_later()
+        snap = self._snapshot
+        return snap if snap is not None and snap.generation == generation else None
+
+    def _read_later(self) -> None:
+        with self._lock:
+            if self._reading or time.monotonic() < self._not_before:
+                return
+            self._reading = True
+        threading.Thread(target=self._read, args=(True,), daemon=True).start()
+
+    def _read(self, claimed: bool = False) -> None:
+        """Read the columns; kept only if nothing changed while reading."""
+        if not claimed:
+            with self._lock:
+                if self._reading:
+                    return
+                self._reading = True
+        started = time.monotonic()
+        try:
+            with self.engine.connect() as conn:
+                before = _generation(conn)
+                # The driver's own cursor: 100,000 rows as plain tuples, nothing on top.
+                raw = conn.connection.driver_connection
+                rows = raw.execute(_CASES).fetchall() if raw is not None and before else None
+                if before is not None and rows is not None and _generation(conn) == before:
+                    self._snapshot = self._columns(before, rows)
+                    self.reads += 1
+        finally:
+            elapsed = time.monotonic() - started
+            with self._lock:
+                self._reading = False
+                self._not_before = time.monotonic() + _PAUSE_FACTOR * elapsed
+
+    @staticmethod
+    def _columns(generation: int, rows: Sequence[Any]) -> Snapshot:
+        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        names = ("unit_code", "district_code", "police_station_code", "status")
+        columns = {n: _encode([r[i + 1] for r in rows]) for i, n in enumerate(names)}
+        # As SQLAlchemy stores them ('2024-03-05 14:30:00[.ffffff]'), to whole seconds.
+        at = np.array([r[5] for r in rows], dtype="datetime64[s]").astype(np.int64)
+        return Snapshot(generation, ids, columns, at)
+
+    def order(self, session: Session, snap: Snapshot, key: str) -> _Ints | None:
+        """Positions in a sort key's ascending order, exactly as SQL sorts (ties by id);
+        read when first asked for (None: the data moved on meanwhile)."""
+        found = snap.orders.get(key)
+        if found is not None:
+            return found
+        ordered = select(_C.id).order_by(*sort_columns(session, key), _C.id)
+        ids = np.fromiter(session.scalars(ordered), np.int64)
+        if _generation(session) != snap.generation or len(ids) != len(snap.ids):
+            return None
+        found = snap.orders[key] = snap.positions(ids)
+        return found
+
+    def section(self, session: Session, snap: Snapshot, key: str) -> _Ints | None:
+        """Positions of the cases charged under a section key (None: the data moved on)."""
+        found = snap.sections.get(key)
+        if found is not None:
+            return found
+        ids = _parse(session.execute(_SECTION, {"key": key}).scalar())
+        if _generation(session) != snap.generation:
+            return None
+        found = snap.positions(ids)
+        snap.sections[key] = found
+        return found
+
+
+_INDEXES: weakref.WeakKeyDictionary[Engine, CaseIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(session: Session) -> CaseIndex | None:
+    """The case index of the session's database (None on PostgreSQL)."""
+    engine = session.get_bind().engine
+    if engine.dialect.name != "sqlite":
+        return None
+    with _INDEXES_LOCK:
+        found = _INDEXES.get(engine)
+        if found is None:
+            found = _INDEXES[engine] = CaseIndex(engine)
+    return found
