@@ -62,8 +62,9 @@ BENCH_USER = "bench-analyst"
 PAGE = 50
 GOAL_CLIENTS, GOAL_P99_MS = 10, 100.0
 
-# uvicorn serving the app as `nervecentre serve` does: --workers processes (default one per
-# core, up to 4), each building the app from the environment; no access log.
+# The app served as `nervecentre serve` serves it: --workers processes (default one per
+# core, up to 4), each with its own socket on the port and the app built from the
+# environment (nervecentre.web.processes); no access log.
 SERVE = """
 import os, sys, uvicorn
 from nervecentre.settings import load_settings
@@ -75,9 +76,10 @@ if workers == 1:
     app = create_app(db=Database(load_settings(database_url=url, data_dir=data_dir)))
     uvicorn.run(app, **options)
 else:
+    from nervecentre.web.processes import serve_processes
     os.environ.update(NERVECENTRE_DATABASE_URL=url, NERVECENTRE_DATA_DIR=data_dir)
-    factory = "nervecentre.web.app:app_from_environment"
-    uvicorn.run(factory, factory=True, workers=workers, **options)
+    del options["host"], options["port"]
+    serve_processes("127.0.0.1", port, workers, options)
 """
 
 

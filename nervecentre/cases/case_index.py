@@ -21,6 +21,7 @@ searches stay in SQL.
 from __future__ import annotations
 
 import calendar
+import logging
 import threading
 import time
 import weakref
@@ -33,14 +34,16 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import CompoundSelect, Connection, Engine, Select, func, select
 from sqlalchemy import text as _sql
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from nervecentre.cases.models import Case
 from nervecentre.cases.query import sort_columns
+from nervecentre.errors import NervecentreError
 from nervecentre.security.access import Visibility
+from nervecentre.store.db import Database
 
-__all__ = ["CaseIndex", "Snapshot", "case_ids", "index_for", "seconds"]
+__all__ = ["CaseIndex", "Snapshot", "case_ids", "index_for", "seconds", "warm"]
 
 # Up to this many cases the index is read in the request that finds it stale (tens of
 # milliseconds); beyond, in a thread of its own while searches run in SQL.
@@ -49,6 +52,7 @@ SYNC_READ_MAX = 20_000
 # must not keep a core busy reading the registry).
 _PAUSE_FACTOR = 4.0
 
+_log = logging.getLogger(__name__)
 _GENERATION = _sql("SELECT generation FROM data_generations WHERE name = 'cases'")
 _CASES = (
     "SELECT id, unit_code, district_code, police_station_code, status, fir_at FROM cases"
@@ -259,3 +263,17 @@ def index_for(session: Session) -> CaseIndex | None:
         if found is None:
             found = _INDEXES[engine] = CaseIndex(engine)
     return found
+
+
+def warm(db: Database) -> None:
+    """Start reading the index now (a server process starting), not at the first search.
+
+    A database that cannot be read yet is left to the first search, which says why.
+    """
+    try:
+        with db.session() as session:
+            index = index_for(session)
+            if index is not None:
+                index.snapshot(session, db.settings.case_index_max_cases)
+    except (SQLAlchemyError, NervecentreError) as exc:
+        _log.warning("case index not read at start: %s", exc)

@@ -51,6 +51,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from nervecentre.web import create_app
+        from nervecentre.web.processes import serve_processes
 
         settings = load_settings()
         handle = database(db)
@@ -68,5 +69,4 @@ def register(app: typer.Typer) -> None:
         os.environ[ENV_PREFIX + "DATABASE_URL"] = handle.url
         os.environ[ENV_PREFIX + "DATA_DIR"] = str(handle.settings.data_dir)
         handle.dispose()
-        factory = "nervecentre.web.app:app_from_environment"
-        uvicorn.run(factory, factory=True, workers=count, host=host, port=port, **options)
+        serve_processes(host, port, count, options)

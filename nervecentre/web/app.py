@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from nervecentre import __version__
 from nervecentre.api import router as api_router
+from nervecentre.cases import case_index
 from nervecentre.security.network import parse_networks
 from nervecentre.security.throttle import LoginThrottle
 from nervecentre.settings import Settings, load_settings
@@ -33,7 +37,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     if db is None:
         db = Database(settings or load_settings())
     settings = db.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Each server process reads the case list's index as it starts (in the background
+        # for a large registry), so that the first searches do not wait for it.
+        await run_in_threadpool(case_index.warm, db)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="nervecentre",
         version=__version__,
         description=DESCRIPTION,

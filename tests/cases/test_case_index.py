@@ -56,9 +56,7 @@ def _setting(db: Database, max_cases: int) -> Database:
 
 
 @pytest.fixture
-def world(
-    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[World]:
+def world(sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setattr(users, "hasher", lambda: FAST)
     paths = write_dataset(tmp_path / "synth", SynthConfig(cases=300, seed=3), fmt="csv")
     import_register(sqlite_db, paths.register)
