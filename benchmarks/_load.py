@@ -194,6 +194,10 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             spec["paths"][i]: _percentile(sorted(v), 0.50) * ms
             for i, v in sorted(tally.by_path.items())
         },
+        "path_p99_ms": {
+            spec["paths"][i]: _percentile(sorted(v), 0.99) * ms
+            for i, v in sorted(tally.by_path.items())
+        },
     }
 
 

@@ -498,6 +498,16 @@ def _run(
         ds_ms = theirs["path_p50_ms"].get(ds_path, float("nan"))
         print(f"  {query.name:<20} {ours_ms:>7.1f} / {ds_ms:>6.1f}")
 
+    goal_level = [(m, t) for c, m, t in results if c == GOAL_CLIENTS]
+    if goal_level:
+        mine, theirs = goal_level[0]
+        print(f"\np50 / p99 per query at {GOAL_CLIENTS} clients (ms): nervecentre | datasette")
+        for query, our_path, ds_path in zip(qs, ours_paths, ds_paths, strict=True):
+            nan = float("nan")
+            o50, o99 = (mine[k].get(our_path, nan) for k in ("path_p50_ms", "path_p99_ms"))
+            d50, d99 = (theirs[k].get(ds_path, nan) for k in ("path_p50_ms", "path_p99_ms"))
+            print(f"  {query.name:<20} {o50:>7.1f} / {o99:>7.1f} | {d50:>7.1f} / {d99:>7.1f}")
+
     errors = 0
     for clients, mine, theirs in results:
         for name, result in (("nervecentre", mine), ("datasette", theirs)):

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from nervecentre.api._common import ERRORS, Who, as_form
 from nervecentre.cases import edit, views
 from nervecentre.cases.dashboard import Dashboard, dashboard
 from nervecentre.cases.search import CasePage, parse_query, search_cases
 from nervecentre.security.roles import require
-from nervecentre.web.auth import client_ip, database
+from nervecentre.web.auth import api_caller, client_ip, database
 from nervecentre.web.params import BodyId, RecordId
 
 router = APIRouter(tags=["cases"], responses=ERRORS)
@@ -89,9 +90,8 @@ class Created(BaseModel):
 
 
 @router.get("/cases", response_model=CasePage)
-def list_cases(
+async def list_cases(
     request: Request,
-    who: Who,
     q: Annotated[str, Query(max_length=200, description="Full-text search")] = "",
     district: str = "",
     police_station: str = "",
@@ -106,8 +106,13 @@ def list_cases(
 ) -> Any:
     """Cases visible to the caller, filtered, sorted and paginated (searches are audited)."""
     params = {k: v for k, v in request.query_params.items()}
-    query = parse_query(params)
-    return search_cases(database(request), who.user, query, ip=client_ip(request))
+
+    def run() -> CasePage:
+        who = api_caller(request)
+        query = parse_query(params)
+        return search_cases(database(request), who.user, query, ip=client_ip(request))
+
+    return await run_in_threadpool(run)
 
 
 @router.post("/cases", response_model=Created, status_code=201)

@@ -374,7 +374,8 @@ def search_cases(
         limit = db.settings.case_index_max_cases
         total, ids = _Search(session, user, query, max_cases=limit).run()
         rows = _rows(session, ids)
-        if audit_search and query.filtered:
-            detail = {"query": query.as_params(), "total": total}
-            audit.record(session, user, "search", "case", None, detail, ip=ip)
+    if audit_search and query.filtered:
+        # After the reads, in the audit's group commit: committed before the page is shown.
+        detail = {"query": query.as_params(), "total": total}
+        audit.record(db, user, "search", "case", None, detail, ip=ip)
     return CasePage(rows, total, query.page, query.per_page, query)

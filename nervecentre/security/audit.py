@@ -10,18 +10,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
+import time
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Engine, Integer, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from nervecentre.errors import InvalidValue
+from nervecentre.errors import InvalidValue, StorageError
 from nervecentre.security.models import AuditCheckpoint, AuditEntry, AuditHead
 from nervecentre.security.roles import Principal, require
 from nervecentre.store.base import utcnow
@@ -126,7 +130,7 @@ _HEAD = cast(Table, AuditHead.__table__)
 _CLAIM = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
-    .values(last_id=_HEAD.c.last_id + 1)
+    .values(last_id=_HEAD.c.last_id + bindparam("n", type_=Integer))
     .returning(_HEAD.c.last_id, _HEAD.c.last_hash)
 )
 _INSERT = insert(cast(Table, AuditEntry.__table__))
@@ -135,15 +139,23 @@ _ADVANCE = (
     .where(_HEAD.c.id == 1)
     .values(last_hash=bindparam("new_hash"), updated_at=bindparam("new_at"))
 )
+# What an entry is made of before the chain gives it an id and a predecessor.
+_ARGS = ("actor", "action", "target_type", "target_id", "detail", "ip", "at")
+# At most this many entries go into one transaction of the group commit.
+_BATCH_MAX = 500
+# SQLite: how long a group waits for another process's write lock, and how often it looks.
+_LOCKED_FOR_S = 30
+_RETRY_S = 0.0003
 
 
-def _claim_next(session: Session) -> tuple[int, str]:
-    """Take the chain lock and the next id: the head row's UPDATE serialises every append.
+def _claim(session: Session, n: int) -> tuple[int, str]:
+    """Take the chain lock and the next ``n`` ids (the first is returned, with the hash
+    before it): the head row's UPDATE serialises every append.
 
     On PostgreSQL the UPDATE row-locks the head until commit (as SELECT … FOR UPDATE would);
     on SQLite it takes the database write lock. Either way no two appends share a predecessor.
     """
-    claimed = session.execute(_CLAIM).first()
+    claimed = session.execute(_CLAIM, {"n": n}).first()
     if claimed is None:
         # No head row (emptied by a PostgreSQL TRUNCATE): rebuild it from the newest entry.
         # ON CONFLICT: two first appends may race here; the loser waits, then claims as usual.
@@ -159,38 +171,120 @@ def _claim_next(session: Session) -> tuple[int, str]:
             .values(id=1, last_id=last_id, last_hash=last_hash, updated_at=utcnow())
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        claimed = session.execute(_CLAIM).one()
-    return int(claimed[0]), str(claimed[1])
+        claimed = session.execute(_CLAIM, {"n": n}).one()
+    return int(claimed[0]) - n + 1, str(claimed[1])
 
 
-def _append(
-    session: Session,
-    actor: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    detail: str,
-    ip: str | None,
-    at: datetime,
-) -> AuditEntry:
-    new_id, prev_hash = _claim_next(session)
-    fields: dict[str, Any] = {
-        "id": new_id,
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "target_type": target_type,
-        "target_id": target_id,
-        "detail": detail,
-        "ip": ip,
-        "prev_hash": prev_hash,
-    }
-    fields["hash"] = entry_hash(**fields)
+def _append(session: Session, entries: list[tuple[Any, ...]]) -> list[AuditEntry]:
+    """Chain and insert entries (``_ARGS`` tuples), in order, in the session's transaction."""
+    first, prev_hash = _claim(session, len(entries))
+    rows: list[dict[str, Any]] = []
+    for i, args in enumerate(entries):
+        fields: dict[str, Any] = {"id": first + i, **dict(zip(_ARGS, args, strict=True))}
+        fields["prev_hash"] = prev_hash
+        fields["hash"] = prev_hash = entry_hash(**fields)
+        rows.append(fields)
     # Core statements, not a flush: the chain lock is held from the claim to the commit,
     # and every other append waits for it.
-    session.execute(_INSERT, fields)
-    session.execute(_ADVANCE, {"new_hash": fields["hash"], "new_at": utcnow()})
-    return AuditEntry(**fields)
+    session.execute(_INSERT, rows)
+    session.execute(_ADVANCE, {"new_hash": prev_hash, "new_at": utcnow()})
+    return [AuditEntry(**fields) for fields in rows]
+
+
+def _commit_group(db: Database, entries: list[tuple[Any, ...]]) -> list[AuditEntry]:
+    """Append and commit; on SQLite, retry at once (not after SQLite's 1-100 ms sleeps)
+    while another process holds the write lock, for up to its busy timeout (30 s)."""
+    if db.dialect != "sqlite":
+        with db.session() as session:
+            return _append(session, entries)
+    deadline = time.monotonic() + _LOCKED_FOR_S
+    while True:
+        try:
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+                conn.commit()  # the session below must begin (and commit) its own transaction
+                try:
+                    with Session(bind=conn) as session, session.begin():
+                        return _append(session, entries)
+                finally:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {_LOCKED_FOR_S * 1000}")
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise StorageError(f"database error: {exc.orig}") from exc
+            time.sleep(_RETRY_S)
+
+
+@dataclasses.dataclass(eq=False)
+class _Waiting:
+    """One entry waiting for its group's commit."""
+
+    args: tuple[Any, ...]
+    woken: threading.Event = dataclasses.field(default_factory=threading.Event)
+    entry: AuditEntry | None = None
+    error: BaseException | None = None
+
+
+class _GroupCommit:
+    """Appends of one database from every thread of this process, committed in groups.
+
+    Each append is a write to one chain, so appends take turns; on SQLite a writer that
+    finds the lock taken sleeps (1, 2, 5, 10 ms …) before it tries again, and under load
+    those sleeps are most of a request's wait. So one caller at a time writes: it commits
+    every entry waiting at that moment in one transaction, then wakes their callers and
+    hands the turn to the first entry that arrived meanwhile. Every caller returns only
+    once its own entry is committed (or raises the error that stopped its group).
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: list[_Waiting] = []
+        self._writing = False
+        self.groups = 0  # transactions written, for tests
+
+    def append(self, db: Database, args: tuple[Any, ...]) -> AuditEntry:
+        me = _Waiting(args)
+        with self._mutex:
+            self._waiting.append(me)
+            writer, self._writing = not self._writing, True
+        if not writer:
+            me.woken.wait()
+        if me.entry is None and me.error is None:  # my turn (first, or handed to me)
+            self._write_group(db)
+        if me.error is not None:
+            raise me.error
+        assert me.entry is not None
+        return me.entry
+
+    def _write_group(self, db: Database) -> None:
+        with self._mutex:
+            group, self._waiting = self._waiting[:_BATCH_MAX], self._waiting[_BATCH_MAX:]
+        try:
+            entries = _commit_group(db, [w.args for w in group])
+            for waiting, entry in zip(group, entries, strict=True):
+                waiting.entry = entry
+            self.groups += 1
+        except BaseException as exc:
+            for waiting in group:
+                waiting.error = exc
+        with self._mutex:
+            if self._waiting:
+                self._waiting[0].woken.set()  # its turn: it writes the next group
+            else:
+                self._writing = False
+        for waiting in group:
+            waiting.woken.set()
+
+
+_GROUPS: weakref.WeakKeyDictionary[Engine, _GroupCommit] = weakref.WeakKeyDictionary()
+_GROUPS_MUTEX = threading.Lock()
+
+
+def _group_commit(db: Database) -> _GroupCommit:
+    with _GROUPS_MUTEX:
+        found = _GROUPS.get(db.engine)
+        if found is None:
+            found = _GROUPS[db.engine] = _GroupCommit()
+        return found
 
 
 def record(
@@ -204,7 +298,9 @@ def record(
     ip: str | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry. Given a Session, it commits (or rolls back) with the caller's change.
+    """Append one entry. Given a Session, it commits (or rolls back) with the caller's change;
+    given a Database, it is committed (with the other threads' entries of that moment)
+    before this returns.
 
     Record late in a transaction: on PostgreSQL the chain lock is held until commit.
     """
@@ -220,9 +316,8 @@ def record(
         _naive_utc(at or utcnow()),
     )
     if isinstance(target, Session):
-        return _append(target, *args)
-    with target.session() as session:
-        return _append(session, *args)
+        return _append(target, [args])[0]
+    return _group_commit(target).append(target, args)
 
 
 @dataclasses.dataclass(frozen=True)

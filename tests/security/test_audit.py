@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from nervecentre.errors import InvalidValue
+from nervecentre.errors import InvalidValue, StorageError
 from nervecentre.security import audit
 from nervecentre.security.models import AuditEntry
 from nervecentre.store.db import Database
@@ -92,6 +94,109 @@ def test_concurrent_appends_keep_one_chain(db: Database) -> None:
     assert errors == []
     result = audit.verify(db)
     assert result.ok and result.entries_checked == 60, result
+
+
+def test_appends_from_many_threads_commit_in_groups_each_returning_its_own(
+    db: Database,
+) -> None:
+    threads, each = 12, 20
+    returned: dict[tuple[int, int], audit.AuditEntry] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def work(worker: int) -> None:
+        try:
+            start.wait()
+            for i in range(each):
+                entry = audit.record(db, f"w{worker}", "search", detail={"w": worker, "i": i})
+                returned[(worker, i)] = entry
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    group = audit._group_commit(db)
+    before = group.groups
+    pool = [threading.Thread(target=work, args=(w,)) for w in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert errors == []
+    result = audit.verify(db)
+    assert result.ok and result.entries_checked == threads * each, result
+    # Each caller got back its own entry, as stored, and entries never share an id.
+    with db.session() as s:
+        stored = {e.id: e for e in s.scalars(select(AuditEntry))}
+    assert (
+        sorted(e.id for e in returned.values())
+        == sorted(stored)
+        == list(range(1, threads * each + 1))
+    )
+    for (worker, i), entry in returned.items():
+        assert stored[entry.id].detail == f'{{"i":{i},"w":{worker}}}'
+        assert stored[entry.id].hash == entry.hash
+    # Threads' appends were grouped: fewer transactions than entries (not one each).
+    assert group.groups - before < threads * each
+
+
+def test_a_failed_group_commit_raises_in_every_caller_and_keeps_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(db, 2)
+    real = audit._append
+    release = threading.Event()
+
+    def slow_then_fail(session: object, entries: list[tuple[object, ...]]) -> object:
+        if len(entries) > 1 or not release.is_set():
+            release.set()
+            real(session, entries)  # type: ignore[arg-type]
+            raise OSError("disk full")
+        return real(session, entries)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "_append", slow_then_fail)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            audit.record(db, "inv", "search", detail={"q": "x"})
+        except OSError as exc:
+            errors.append(exc)
+
+    pool = [threading.Thread(target=work) for _ in range(5)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    # Every caller whose entry went into a failed group was told; none of those is stored.
+    kept = len(audit.tail(db, 100))
+    assert len(errors) >= 1 and kept == 2 + 5 - len(errors)
+    assert audit.verify(db).ok
+
+
+def test_sqlite_append_waits_for_another_writer_then_gives_up_clearly(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(sqlite_db, 1)
+    other = sqlite3.connect(
+        sqlite_db.engine.url.database or "", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    timer = threading.Timer(0.3, other.execute, args=("COMMIT",))
+    timer.start()
+    started = time.monotonic()
+    entry = audit.record(sqlite_db, "inv", "search", detail={"q": "waited"})
+    waited = time.monotonic() - started
+    timer.join()
+    assert entry.id == 2 and 0.25 < waited < 5 and audit.verify(sqlite_db).ok
+    # Held for longer than the wait allowed: a clear error, and the chain as it was.
+    monkeypatch.setattr(audit, "_LOCKED_FOR_S", 0.2)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StorageError, match="locked"):
+            audit.record(sqlite_db, "inv", "search", detail={"q": "refused"})
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert [e.id for e in audit.tail(sqlite_db)] == [1, 2] and audit.verify(sqlite_db).ok
 
 
 @pytest.mark.parametrize("statement", [
