@@ -51,6 +51,8 @@ SYNC_READ_MAX = 20_000
 # After a read, wait this many times its duration before the next (an edit every second
 # must not keep a core busy reading the registry).
 _PAUSE_FACTOR = 4.0
+# Visibility masks kept per snapshot (one per user, roughly).
+_SEEN_MAX = 256
 
 _log = logging.getLogger(__name__)
 _GENERATION = _sql("SELECT generation FROM data_generations WHERE name = 'cases'")
@@ -105,6 +107,7 @@ class Snapshot:
     fir_at: _Ints  # seconds since 1970 (whole seconds: date filters fall on midnight)
     orders: dict[str, _Ints] = field(default_factory=dict)
     sections: dict[str, _Ints] = field(default_factory=dict)
+    seen: dict[Visibility, _Bools] = field(default_factory=dict)
 
     def positions(self, ids: Any) -> _Ints:
         """Where these case ids are in the arrays (ids not in the index left out)."""
@@ -129,7 +132,21 @@ class Snapshot:
         return equal
 
     def visible(self, seen: Visibility) -> _Bools:
-        """The cases ``seen`` keeps, as its SQL condition does (listed restrictions only)."""
+        """The cases ``seen`` keeps, as its SQL condition does (listed restrictions only).
+
+        Kept per visibility (a value: the same units, cases and restrictions give the same
+        cases), so a user's searches share it until the data or their access changes.
+        """
+        found = self.seen.get(seen)
+        if found is None:
+            found = self._visible(seen)
+            found.flags.writeable = False  # shared: searches combine it into new arrays
+            if len(self.seen) >= _SEEN_MAX:
+                self.seen.clear()
+            self.seen[seen] = found
+        return found
+
+    def _visible(self, seen: Visibility) -> _Bools:
         if seen.everything:
             return np.ones(len(self.ids), np.bool_)
         mask = np.zeros(len(self.ids), np.bool_)

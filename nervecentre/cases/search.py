@@ -172,7 +172,7 @@ class _Search:
         if index is None or snap is None:
             return None
         query = self.query
-        mask = snap.visible(self.seen)
+        mask = snap.visible(self.seen).copy()
         for value, column in (
             (query.district, "district_code"),
             (query.police_station, "police_station_code"),
