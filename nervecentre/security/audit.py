@@ -29,7 +29,7 @@ from nervecentre.errors import InvalidValue, StorageError
 from nervecentre.security.models import AuditCheckpoint, AuditEntry, AuditHead
 from nervecentre.security.roles import Principal, require
 from nervecentre.store.base import utcnow
-from nervecentre.store.db import Database
+from nervecentre.store.db import SQLITE_BUSY_TIMEOUT_MS, Database
 
 GENESIS = "0" * 64
 HASH_VERSION = 1
@@ -144,7 +144,7 @@ _ARGS = ("actor", "action", "target_type", "target_id", "detail", "ip", "at")
 # At most this many entries go into one transaction of the group commit.
 _BATCH_MAX = 500
 # SQLite: how long a group waits for another process's write lock, and how often it looks.
-_LOCKED_FOR_S = 30
+_LOCKED_FOR_S = SQLITE_BUSY_TIMEOUT_MS / 1000
 _RETRY_S = 0.0003
 
 
@@ -207,7 +207,7 @@ def _commit_group(db: Database, entries: list[tuple[Any, ...]]) -> list[AuditEnt
                     with Session(bind=conn) as session, session.begin():
                         return _append(session, entries)
                 finally:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {_LOCKED_FOR_S * 1000}")
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         except OperationalError as exc:
             if "locked" not in str(exc.orig) or time.monotonic() > deadline:
                 raise StorageError(f"database error: {exc.orig}") from exc

@@ -19,6 +19,8 @@ from nervecentre.settings import Settings, load_settings
 
 # Starlette's thread pool for synchronous routes holds 40 threads.
 WEB_THREADS = 40
+# How long a SQLite writer waits for another's write lock before it reports an error.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,7 +31,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
@@ -52,7 +54,9 @@ def make_engine(url: str) -> Engine:
             if parsed.database and parsed.database != ":memory:"
             else {}
         )
-        engine = create_engine(parsed, connect_args={"timeout": 30}, **pool)
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
