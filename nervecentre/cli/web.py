@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from nervecentre.web import create_app
-        from nervecentre.web.processes import serve_processes
+        from nervecentre.web.processes import FACTORY, serve_processes, supported
 
         settings = load_settings()
         handle = database(db)
@@ -69,4 +69,7 @@ def register(app: typer.Typer) -> None:
         os.environ[ENV_PREFIX + "DATABASE_URL"] = handle.url
         os.environ[ENV_PREFIX + "DATA_DIR"] = str(handle.settings.data_dir)
         handle.dispose()
-        serve_processes(host, port, count, options)
+        if supported():
+            serve_processes(host, port, count, options)
+        else:  # one socket shared by every process (uvicorn's own supervisor)
+            uvicorn.run(FACTORY, factory=True, workers=count, host=host, port=port, **options)

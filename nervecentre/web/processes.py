@@ -25,11 +25,17 @@ _BACKLOG = 2048
 _STEADY_S = 5.0
 
 
-def _listening(host: str, port: int) -> socket.socket:
+def supported() -> bool:
+    """Whether this system can give each process a socket on one port (Linux, BSD, macOS)."""
+    return hasattr(socket, "SO_REUSEPORT")
+
+
+def _listening(host: str, port: int, *, shared: bool = True) -> socket.socket:
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(address)
     return sock
 
@@ -44,9 +50,13 @@ def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
 
 
 def check_port(host: str, port: int) -> None:
-    """Raise ConfigError, saying why, when the address cannot be listened on."""
+    """Raise ConfigError, saying why, when the address cannot be listened on.
+
+    Checked without SO_REUSEPORT: another server already on the port (even another
+    nervecentre) is an error, not a partner to share connections with.
+    """
     try:
-        _listening(host, port).close()
+        _listening(host, port, shared=False).close()
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 

@@ -79,3 +79,31 @@ def test_two_server_processes_answer_and_stop_together(tmp_path: Path) -> None:
             raise
     assert server.returncode == 0, output
     assert "2 processes" in output
+
+
+def test_a_port_already_taken_is_a_clear_error_not_a_shared_one(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "NERVECENTRE_DATA_DIR": str(tmp_path / "data"),
+        "NERVECENTRE_DATABASE_URL": f"sqlite:///{tmp_path / 'nc.db'}",
+    }
+    with socket.socket() as taken:
+        # Another server on the port, even one that would share it (SO_REUSEPORT).
+        if hasattr(socket, "SO_REUSEPORT"):
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [
+            sys.executable,
+            "-m",
+            "nervecentre",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stdout + done.stderr
