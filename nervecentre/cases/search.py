@@ -130,6 +130,24 @@ def visible_conditions(session: Session, user: User) -> list[ColumnElement[bool]
     return [visibility(session, user).condition()]
 
 
+def _equal_filters(query: CaseQuery) -> list[tuple[str, str]]:
+    """(value, case column) of the filters that ask for one value, where set."""
+    pairs = (
+        (query.district, "district_code"),
+        (query.police_station, "police_station_code"),
+        (query.unit, "unit_code"),
+        (query.status, "status"),
+    )
+    return [(value, name) for value, name in pairs if value]
+
+
+def _fir_bounds(query: CaseQuery) -> tuple[datetime | None, datetime | None]:
+    """FIR date-times from (inclusive) and to (exclusive): whole days, ``date_to`` included."""
+    start = datetime.combine(query.date_from, time.min) if query.date_from else None
+    end = datetime.combine(query.date_to + timedelta(days=1), time.min) if query.date_to else None
+    return start, end
+
+
 class _Search:
     """One search's conditions, read and built once, for its total and its page."""
 
@@ -173,18 +191,12 @@ class _Search:
             return None
         query = self.query
         mask = snap.visible(self.seen).copy()
-        for value, column in (
-            (query.district, "district_code"),
-            (query.police_station, "police_station_code"),
-            (query.unit, "unit_code"),
-            (query.status, "status"),
-        ):
-            if value:
-                mask &= snap.equal(column, value)
-        if query.date_from:
-            mask &= snap.fir_at >= seconds(datetime.combine(query.date_from, time.min))
-        if query.date_to:
-            end = datetime.combine(query.date_to + timedelta(days=1), time.min)
+        for value, name in _equal_filters(query):
+            mask &= snap.equal(name, value)
+        start, end = _fir_bounds(query)
+        if start:
+            mask &= snap.fir_at >= seconds(start)
+        if end:
             mask &= snap.fir_at < seconds(end)
         if self.keys:
             charged = np.zeros(len(mask), np.bool_)
@@ -221,19 +233,13 @@ class _Search:
 
         hide_seen = no_index if walk and self.hidden else None
         where: list[ColumnElement[bool]] = [self.seen.condition(hide=hide_seen)]
-        for value, column in (
-            (query.district, col(_C.district_code)),
-            (query.police_station, _C.police_station_code),
-            (query.unit, _C.unit_code),
-            (query.status, _C.status),
-        ):
-            if value:
-                where.append(column == value)
-        if query.date_from:
-            start = datetime.combine(query.date_from, time.min)
+        for value, name in _equal_filters(query):
+            column = _C[name]
+            where.append((col(column) if name == "district_code" else column) == value)
+        start, end = _fir_bounds(query)
+        if start:
             where.append(col(_C.fir_at, dates_hidden) >= start)
-        if query.date_to:
-            end = datetime.combine(query.date_to + timedelta(days=1), time.min)
+        if end:
             where.append(col(_C.fir_at, dates_hidden) < end)
         if self.text_where is not None:
             where.append(self.text_where)
