@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from nervecentre.api._common import ERRORS, Who, as_form
 from nervecentre.cases import edit, views
 from nervecentre.cases.dashboard import Dashboard, dashboard
-from nervecentre.cases.search import CasePage, parse_query, search_cases
+from nervecentre.cases.search import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_TEXT,
+    SORTS,
+    CasePage,
+    parse_query,
+    search_cases,
+)
+from nervecentre.errors import InvalidValue
 from nervecentre.security.roles import require
 from nervecentre.web.auth import api_caller, client_ip, database
 from nervecentre.web.params import BodyId, RecordId
@@ -89,28 +97,48 @@ class Created(BaseModel):
     id: int
 
 
-@router.get("/cases", response_model=CasePage)
-async def list_cases(
-    request: Request,
-    q: Annotated[str, Query(max_length=200, description="Full-text search")] = "",
-    district: str = "",
-    police_station: str = "",
-    unit: str = "",
-    status: str = "",
-    section: Annotated[str, Query(description="e.g. 'IPC 370' or 'BNS 143': finds both")] = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-    sort: str = "-fir_at",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> Any:
-    """Cases visible to the caller, filtered, sorted and paginated (searches are audited)."""
-    params = {k: v for k, v in request.query_params.items()}
+# The case list's query parameters. parse_query reads them (one reader for the API and the
+# pages, with its own messages); they are declared here for the OpenAPI schema only, so
+# that FastAPI does not validate them a second time on every search.
+_LIST_PARAMETERS: tuple[tuple[str, dict[str, Any], str], ...] = (
+    ("q", {"type": "string", "maxLength": MAX_TEXT}, "Full-text search: every word must occur"),
+    ("district", {"type": "string"}, "District code or name"),
+    ("police_station", {"type": "string"}, "Police station code (or name, with a district)"),
+    ("unit", {"type": "string"}, "Unit code (or name, with a district)"),
+    ("status", {"type": "string"}, "Case status, e.g. 'under_investigation'"),
+    ("section", {"type": "string"}, "e.g. 'IPC 370' or 'BNS 143': finds both"),
+    ("date_from", {"type": "string", "format": "date"}, "FIR on or after (YYYY-MM-DD)"),
+    ("date_to", {"type": "string", "format": "date"}, "FIR on or before (YYYY-MM-DD)"),
+    ("sort", {"type": "string", "enum": list(SORTS), "default": "-fir_at"}, "'-' for descending"),
+    ("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page"),
+    (
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50},
+        "Rows per page",
+    ),
+)
+_LIST_OPENAPI = {
+    "parameters": [
+        {"name": name, "in": "query", "required": False, "schema": schema, "description": text}
+        for name, schema, text in _LIST_PARAMETERS
+    ]
+}
+_PAGE_JSON = TypeAdapter(CasePage)
 
-    def run() -> CasePage:
+
+@router.get("/cases", response_model=CasePage, openapi_extra=_LIST_OPENAPI)
+async def list_cases(request: Request) -> Any:
+    """Cases visible to the caller, filtered, sorted and paginated (searches are audited)."""
+    params = dict(request.query_params)
+
+    def run() -> Response:
         who = api_caller(request)
+        if len(params.get("q", "")) > MAX_TEXT:
+            raise InvalidValue(f"the search text (q) must be at most {MAX_TEXT} characters", kind="q")
         query = parse_query(params)
-        return search_cases(database(request), who.user, query, ip=client_ip(request))
+        found = search_cases(database(request), who.user, query, ip=client_ip(request))
+        # Serialised as the response model describes, once (not validated again first).
+        return Response(_PAGE_JSON.dump_json(found), media_type="application/json")
 
     return await run_in_threadpool(run)
 

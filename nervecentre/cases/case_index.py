@@ -37,8 +37,9 @@ from sqlalchemy import text as _sql
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from nervecentre.cases.fulltext import term_matches
 from nervecentre.cases.models import Case
-from nervecentre.cases.query import sort_columns
+from nervecentre.cases.query import CaseRow, sort_columns
 from nervecentre.errors import NervecentreError
 from nervecentre.security.access import Visibility
 from nervecentre.store.db import Database
@@ -53,9 +54,13 @@ SYNC_READ_MAX = 20_000
 _PAUSE_FACTOR = 4.0
 # Visibility masks kept per snapshot (one per user, roughly).
 _SEEN_MAX = 256
+# Case-list rows kept per snapshot (400 pages of 50; a few MB).
+_ROWS_MAX = 20_000
+# Free-text answers kept per snapshot, as case positions, all of them together (16 MB).
+_TEXT_POSITIONS_MAX = 4_000_000
 
 _log = logging.getLogger(__name__)
-_GENERATION = _sql("SELECT generation FROM data_generations WHERE name = 'cases'")
+_GENERATION = _sql("SELECT generation FROM data_generations WHERE name = :name")
 _CASES = (
     "SELECT id, unit_code, district_code, police_station_code, status, fir_at FROM cases"
     " ORDER BY id"
@@ -64,11 +69,12 @@ _C = Case.__table__.c
 _SECTION = _sql("SELECT group_concat(case_id) FROM charges WHERE section_key = :key")
 _Bools = npt.NDArray[np.bool_]
 _Ints = npt.NDArray[np.int64]
+_Positions = npt.NDArray[np.int32]
 
 
-def _generation(conn: Connection | Session) -> int | None:
+def _generation(conn: Connection | Session, name: str = "cases") -> int | None:
     try:
-        value = conn.execute(_GENERATION).scalar()
+        value = conn.execute(_GENERATION, {"name": name}).scalar()
     except OperationalError:
         return None  # a database from before migration 0010: no index
     return None if value is None else int(value)
@@ -108,6 +114,16 @@ class Snapshot:
     orders: dict[str, _Ints] = field(default_factory=dict)
     sections: dict[str, _Ints] = field(default_factory=dict)
     seen: dict[Visibility, _Bools] = field(default_factory=dict)
+    # (text generation, search text) -> positions of the cases matching every term.
+    texts: dict[tuple[int, str], _Positions] = field(default_factory=dict)
+    text_positions: int = 0  # held in ``texts``, all entries together
+    # The case list's rows shown from this snapshot, by case id (read-only: shared).
+    rows: dict[int, CaseRow] = field(default_factory=dict)
+
+    def keep_rows(self, rows: dict[int, CaseRow]) -> None:
+        if len(self.rows) + len(rows) > _ROWS_MAX:
+            self.rows = {}  # a new dict: a search reading the old one keeps its rows
+        self.rows.update(rows)
 
     def positions(self, ids: Any) -> _Ints:
         """Where these case ids are in the arrays (ids not in the index left out)."""
@@ -119,8 +135,11 @@ class Snapshot:
         return found
 
     def among(self, ids: Any) -> _Bools:
+        return self.at(self.positions(ids))
+
+    def at(self, positions: Any) -> _Bools:
         mask = np.zeros(len(self.ids), np.bool_)
-        mask[self.positions(ids)] = True
+        mask[positions] = True
         return mask
 
     def equal(self, column: str, value: str) -> _Bools:
@@ -264,6 +283,30 @@ class CaseIndex:
         found = snap.positions(ids)
         snap.sections[key] = found
         return found
+
+    def matching(self, session: Session, snap: Snapshot, text: str, *, keep: bool) -> _Bools:
+        """The cases that free text matches (every term), by the full-text index.
+
+        Each answer is kept, for ``keep`` (no refresh of the full-text index pending in this
+        session), under the text generation it was read at: the same search again, or its
+        next page, reads no index while nothing that decides its matches has changed.
+        """
+        generation = _generation(session, "text") if keep else None
+        key = (generation or 0, text)
+        found = snap.texts.get(key) if generation is not None else None
+        if found is not None:
+            return snap.at(found)
+        mask = np.ones(len(snap.ids), np.bool_)
+        for matches in term_matches(session, "sqlite", text) or ():
+            mask &= snap.among(case_ids(session, matches))
+        if generation is not None and _generation(session, "text") == generation:
+            positions = np.flatnonzero(mask).astype(np.int32)
+            if snap.text_positions + len(positions) > _TEXT_POSITIONS_MAX:
+                snap.texts.clear()
+                snap.text_positions = 0
+            snap.texts[key] = positions
+            snap.text_positions += len(positions)
+        return mask
 
 
 _INDEXES: weakref.WeakKeyDictionary[Engine, CaseIndex] = weakref.WeakKeyDictionary()

@@ -21,13 +21,12 @@ from sqlalchemy.orm import Session
 
 from nervecentre import law
 from nervecentre.cases import vocab
-from nervecentre.cases.case_index import case_ids, index_for, seconds
+from nervecentre.cases.case_index import Snapshot, index_for, seconds
 from nervecentre.cases.fulltext import (
     MAX_TEXT,
     clean_text,
     no_index,
     refresh_index,
-    term_matches,
     text_filter,
 )
 from nervecentre.cases.fulltext import refresh as refresh_text
@@ -160,8 +159,9 @@ class _Search:
         self.dialect = session.get_bind().dialect.name
         self.sqlite = self.dialect == "sqlite"
         self.text = clean_text(query.text)
-        if self.text and self.sqlite:
-            refresh_text(session)
+        # Whether this search brought the full-text index up to date (its answer is then
+        # not kept: this session's writes are not committed yet).
+        self.refreshed = bool(self.text and self.sqlite and refresh_text(session))
         self.seen = visibility(session, user)
         # Unit-bound users' cases are found from their units (a few thousand at most), not
         # from a filter's index that may hold most of the registry.
@@ -171,6 +171,8 @@ class _Search:
         self.keys = sorted(section_keys(query.section)) if query.section else []
         self.charges = 0
         self.text_where: ColumnElement[bool] | None = None
+        # The index snapshot the answer came from (None: SQL); it keeps the rows it shows.
+        self.snap: Snapshot | None = None
 
     def _plan_sql(self) -> None:
         """What only the SQL search needs: the text's condition and the sections' charges."""
@@ -189,6 +191,7 @@ class _Search:
         snap = index.snapshot(self.session, self.max_cases) if index and listed else None
         if index is None or snap is None:
             return None
+        self.snap = snap
         query = self.query
         mask = snap.visible(self.seen).copy()
         for value, name in _equal_filters(query):
@@ -203,17 +206,19 @@ class _Search:
             for key in self.keys:
                 found = index.section(self.session, snap, key)
                 if found is None:
+                    self.snap = None
                     return None
                 charged[found] = True
             mask &= charged
-        for matches in term_matches(self.session, self.dialect, self.text) or ():
-            mask &= snap.among(case_ids(self.session, matches))
+        if self.text:
+            mask &= index.matching(self.session, snap, self.text, keep=not self.refreshed)
         total = int(np.count_nonzero(mask))
         offset = (query.page - 1) * query.per_page
         if offset >= total:
             return total, []
         order = index.order(self.session, snap, query.sort.lstrip("-"))
         if order is None:
+            self.snap = None
             return None
         return total, snap.page(mask, order, query.sort.startswith("-"), offset, query.per_page)
 
@@ -343,15 +348,21 @@ def _heads(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _rows(session: Session, ids: list[int]) -> list[CaseRow]:
-    """The rows for these ids, in this order, with station and district names and sections."""
-    if not ids:
-        return []
-    sections: dict[int, dict[str, None]] = {i: {} for i in ids}
-    for case_id, key in session.execute(_SECTIONS, {"ids": ids}).all():
+def _rows(session: Session, ids: list[int], snap: Snapshot | None) -> list[CaseRow]:
+    """The rows for these ids, in this order, with station and district names and sections.
+
+    Rows of an answer from the case index are kept by its snapshot: they hold only what its
+    generation covers, so they are exact for as long as the snapshot is used.
+    """
+    kept = snap.rows if snap is not None else {}
+    missing = [i for i in ids if i not in kept]
+    if not missing:
+        return [kept[i] for i in ids]
+    sections: dict[int, dict[str, None]] = {i: {} for i in missing}
+    for case_id, key in session.execute(_SECTIONS, {"ids": missing}).all():
         sections[case_id][key] = None  # in charge order, each key once
     rows: dict[int, CaseRow] = {}
-    for row in session.execute(_ROWS, {"ids": ids}).all():
+    for row in session.execute(_ROWS, {"ids": missing}).all():
         case_id, case_key, number, year, fir_at, station_code, station = row[:7]
         district_code, district, unit, status, heads = row[7:]
         rows[case_id] = CaseRow(
@@ -359,7 +370,9 @@ def _rows(session: Session, ids: list[int]) -> list[CaseRow]:
             district, unit, status, vocab.label("case_status", status), list(_heads(heads)),
             list(sections[case_id]),
         )  # fmt: skip
-    return [rows[i] for i in ids]
+    if snap is not None:
+        snap.keep_rows(rows)
+    return [kept[i] if i in kept else rows[i] for i in ids]
 
 
 def search_cases(
@@ -378,8 +391,9 @@ def search_cases(
     _check(query)
     with db.session() as session:
         limit = db.settings.case_index_max_cases
-        total, ids = _Search(session, user, query, max_cases=limit).run()
-        rows = _rows(session, ids)
+        search = _Search(session, user, query, max_cases=limit)
+        total, ids = search.run()
+        rows = _rows(session, ids, search.snap)
     if audit_search and query.filtered:
         # After the reads, in the audit's group commit: committed before the page is shown.
         detail = {"query": query.as_params(), "total": total}
