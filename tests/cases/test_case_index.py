@@ -186,3 +186,102 @@ def test_a_database_before_the_migration_searches_in_sql(world: World) -> None:
         index = case_index.index_for(session)
     assert index is not None and index.reads == 0
     fresh.dispose()
+
+
+# Searches whose answers the index keeps: words of cases, a name, an alias, a phone.
+TEXTS = [
+    "decoy",
+    "Zorabian",
+    "Kestrelwing",
+    "Yarrowby",
+    "+91 98111 22334",
+    "zebrafinch",
+    "rescued hotel",
+]
+
+
+def _same_as_sql(db: Database, in_sql: Database, user: User, step: str) -> None:
+    """Every kept text answer and every kept row as SQL finds them now."""
+    for params in [*({"q": t} for t in TEXTS), {"status": "trial"}, {}]:
+        query = parse_query({**params, "per_page": "200"})
+        kept = search_cases(db, user, query, audit_search=False)
+        fresh = search_cases(in_sql, user, query, audit_search=False)
+        assert (kept.total, kept.rows) == (fresh.total, fresh.rows), (step, params)
+
+
+def _found(db: Database, user: User, q: str) -> set[int]:
+    return {r.id for r in search_cases(db, user, parse_query({"q": q}), audit_search=False).rows}
+
+
+def test_kept_text_answers_and_rows_follow_every_change(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin, analyst = world.people[0], world.people[1]
+    in_sql = _setting(world.db, 0)
+    _total, mine = _page(world.db, analyst, {"per_page": "200"})
+    first, second, third = mine[-3:]
+    _same_as_sql(world.db, in_sql, analyst, "start")
+    # The same searches again read no full-text index and no rows: they are kept.
+    snap = _index(world.db)._snapshot
+    assert snap is not None and snap.texts and snap.rows
+    monkeypatch.setattr(case_index, "term_matches", None)
+    again = search_cases(world.db, analyst, parse_query({"q": "decoy"}), audit_search=False)
+    assert again.total and again.rows[0] is snap.rows[again.rows[0].id]
+    monkeypatch.undo()
+
+    person = edit.add_person(
+        world.db,
+        admin,
+        first,
+        {"role": "accused", "name": "Zorabian Quell", "aliases": "Kestrelwing"},
+    )
+    other = edit.add_person(world.db, admin, first, {"role": "accused", "name": "Yarrowby Tallis"})
+    edit.add_identifier(world.db, admin, second, {"value": "+91 98111 22334"})
+    edit.update_case(world.db, admin, third, {"brief_facts": "a zebrafinch was the code word"})
+    assert (
+        _found(world.db, analyst, "Zorabian") == {first} == _found(world.db, analyst, "Kestrelwing")
+    )
+    assert _found(world.db, analyst, "+91 98111 22334") == {second}
+    assert (
+        _found(world.db, analyst, "zebrafinch") == {third} != _found(world.db, analyst, "Yarrowby")
+    )
+    _same_as_sql(world.db, in_sql, analyst, "added through nervecentre")
+
+    # Changes made straight in SQL, one kind at a time: each shows in the next search.
+    changes = [
+        ("UPDATE persons SET protected = 1 WHERE id = :p", "protected person"),
+        ("DELETE FROM case_roles WHERE person_id = :o", "person out of the case"),
+        ("DELETE FROM identifier_uses WHERE case_id = :b", "identifier gone"),
+        ("UPDATE cases SET brief_facts = 'nothing' WHERE id = :c", "words gone"),
+        ("UPDATE units SET name = 'Renamed PS' WHERE code = "
+         "(SELECT police_station_code FROM cases WHERE id = :b)", "station renamed"),
+        ("UPDATE cases SET crime_heads = 'CSAM', case_key = case_key || '-X' WHERE id = :a",
+         "heads and key"),
+    ]  # fmt: skip
+    for statement, step in changes:
+        with world.db.engine.begin() as conn:
+            conn.execute(
+                text(statement), {"p": person, "o": other, "a": first, "b": second, "c": third}
+            )
+        _same_as_sql(world.db, in_sql, analyst, step)
+        _same_as_sql(world.db, in_sql, admin, step)
+    assert (
+        _found(world.db, analyst, "Kestrelwing") == set() == _found(world.db, analyst, "zebrafinch")
+    )
+    in_sql.dispose()
+
+
+def test_a_refresh_in_the_search_keeps_no_text_answer(world: World) -> None:
+    analyst = world.people[1]
+    _total, mine = _page(world.db, analyst, {"per_page": "200"})
+    _page(world.db, analyst, {"q": "decoy"})
+    edit.update_case(world.db, world.people[0], mine[-1], {"brief_facts": "ospreyline"})
+    snap = _index(world.db)._snapshot
+    assert snap is not None
+    # This search indexes the change itself (its transaction not committed while it reads):
+    # nothing it found is kept; the next search reads and keeps it.
+    assert _found(world.db, analyst, "ospreyline") == {mine[-1]}
+    held = {text for _generation, text in snap.texts}
+    assert "ospreyline" not in held
+    assert _found(world.db, analyst, "ospreyline") == {mine[-1]}
+    assert "ospreyline" in {text for _generation, text in snap.texts}
