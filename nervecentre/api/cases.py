@@ -134,7 +134,9 @@ async def list_cases(request: Request) -> Any:
     def run() -> Response:
         who = api_caller(request)
         if len(params.get("q", "")) > MAX_TEXT:
-            raise InvalidValue(f"the search text (q) must be at most {MAX_TEXT} characters", kind="q")
+            raise InvalidValue(
+                f"the search text (q) must be at most {MAX_TEXT} characters", kind="q"
+            )
         query = parse_query(params)
         found = search_cases(database(request), who.user, query, ip=client_ip(request))
         # Serialised as the response model describes, once (not validated again first).

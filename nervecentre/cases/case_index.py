@@ -14,6 +14,11 @@ runs in SQL as before while the index is read again. Nothing here decides what a
 see: :func:`visibility <nervecentre.security.access.visibility>` does, as for SQL; free text
 is still matched by the full-text index, and only its case ids come here.
 
+Each snapshot also keeps what recent searches read, exact by the same rule: the cases a
+free-text search matched, under a second counter (``text``, migration ``0011_kept_answers``)
+that moves whenever what a word finds may change, and the rows of the pages shown (they
+hold only columns the ``cases`` counter covers, and no person).
+
 PostgreSQL never uses it (no counter exists there): its planner has statistics, and its
 searches stay in SQL.
 """
