@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -250,8 +251,22 @@ def queries() -> list[Query]:
     ]
 
 
-def _ours_path(query: Query) -> str:
-    return "/api/cases?" + urlencode({**query.ours, "sort": "-fir_at", "per_page": str(PAGE)})
+def _ours_path(query: Query, page: int = 1) -> str:
+    paging = {"page": str(page)} if page > 1 else {}
+    return "/api/cases?" + urlencode(
+        {**query.ours, "sort": "-fir_at", "per_page": str(PAGE), **paging}
+    )
+
+
+def deep_paths(qs: list[Query], port: int, headers: dict[str, str]) -> list[tuple[Query, str]]:
+    """Every further page of every query (page 2 to the last), each once, interleaved: an
+    analyst paging through results, where few pages have been shown before."""
+    per_query = []
+    for query in qs:
+        _status, body = http_get(port, _ours_path(query), headers)
+        pages = -(-int(json.loads(body)["total"]) // PAGE)
+        per_query.append([(query, _ours_path(query, n)) for n in range(2, pages + 1)])
+    return [p for group in itertools.zip_longest(*per_query) for p in group if p is not None]
 
 
 def _anchor_path(db_name: str, query: Query, units: list[str]) -> str:
@@ -479,6 +494,13 @@ def _run(
         theirs = run_load(ds_pid, ds_port, ds_paths, {}, clients, warmup, duration)
         sent_ours += sum(n for p, n in mine["sent"].items() if p in audited_paths)
         results.append((clients, mine, theirs))
+    deep = deep_paths(qs, ours_port, auth) if GOAL_CLIENTS in levels else []
+    sent_ours += sum(1 for q in qs if q.ours) if deep else 0  # deep_paths' first pages
+    if deep:
+        paths = [p for _q, p in deep]
+        paged = run_load(ours_pid, ours_port, paths, auth, GOAL_CLIENTS, warmup, duration)
+        audited_deep = {p for q, p in deep if q.ours}
+        sent_ours += sum(n for p, n in paged["sent"].items() if p in audited_deep)
 
     columns = f"{'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}"
     print(f"\n{'':>7} | {'nervecentre':^31} | {'datasette':^31} |")
@@ -490,6 +512,15 @@ def _run(
         "(ratio: nervecentre req/s / Datasette req/s; CPU ms: server CPU time per request, "
         "warm-up included)"
     )
+
+    if deep:
+        print(
+            f"\nnervecentre alone, {GOAL_CLIENTS} clients, every further page of the six queries "
+            f"({len(deep):,} different requests, pages 2 to the last, few shown before):\n"
+            f"  {_cell(paged)}  (req/s p50 p99 CPU ms)"
+        )
+        for sample in paged["error_samples"]:
+            print(f"error (nervecentre, pages): {sample}")
 
     print("\nmedian latency per query at the lowest concurrency (ms): nervecentre / datasette")
     _clients, mine, theirs = results[0]
@@ -529,6 +560,7 @@ def _run(
             f"{'met' if met else 'NOT met'} ({mine['rps']:,.0f} vs {theirs['rps']:,.0f} req/s, "
             f"p99 {mine['p99_ms']:.1f} ms)"
         )
+    errors += paged["errors"] if deep else 0
     return 0 if agree and not errors else 1
 
 
