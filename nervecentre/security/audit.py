@@ -201,13 +201,16 @@ def _commit_group(db: Database, entries: list[tuple[Any, ...]]) -> list[AuditEnt
     while True:
         try:
             with db.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA busy_timeout = 0")
-                conn.commit()  # the session below must begin (and commit) its own transaction
+                # Straight on the driver's connection: no transaction of SQLAlchemy's begins,
+                # and the session below begins (and commits) its own.
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA busy_timeout = 0")
                 try:
                     with Session(bind=conn) as session, session.begin():
                         return _append(session, entries)
                 finally:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+                    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         except OperationalError as exc:
             if "locked" not in str(exc.orig) or time.monotonic() > deadline:
                 raise StorageError(f"database error: {exc.orig}") from exc
