@@ -25,6 +25,10 @@ exits 1). What Datasette does not do is the point of the comparison: no authenti
 permission check, no audit write. Facets are off (``_nofacet``), as the API computes none; Datasette
 returns every column, the API a dozen plus names and sections.
 
+After the levels, nervecentre alone is loaded once more at 10 clients over every further page
+of the six queries (page 2 to the last, interleaved: about 1,160 different requests), where
+few pages have been shown before and so few rows are kept by the case index.
+
 Datasette serves a consistent copy of the database made after setup (SQLite's backup API,
 rollback journal), so that its immutable mode stays true while nervecentre appends audit
 entries to the original. Besides req/s and p50/p99 latency, each server's CPU time per
