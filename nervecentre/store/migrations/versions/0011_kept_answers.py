@@ -17,6 +17,10 @@ where it was when the answer was read.
 - ``data_generations.cases`` now also moves when a column the list's rows show changes:
   a case's key and crime heads, and a police station's (unit's) name.
 
+An import pays about 4-5 % for these triggers (10,000 register rows: 5 % more wall time,
+4 % more CPU, median of 8 paired runs): each register row writes some twenty rows
+they watch.
+
 PostgreSQL keeps no answers, so nothing is created there.
 """
 
