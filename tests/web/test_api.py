@@ -47,6 +47,42 @@ def test_bad_query_is_a_422_naming_the_field(client: TestClient, token_for: Toke
     assert response.status_code == 422
 
 
+# A bad value for every parameter the case list documents: each is refused by the one
+# parser the API and the pages share, naming the parameter.
+BAD_LIST_PARAMETERS = {
+    "q": "x" * 201,
+    "district": "Atlantis",
+    "police_station": "MH-THR-NOWHERE",
+    "unit": "MH-THR-NOWHERE",
+    "status": "nonsense",
+    "section": "XYZ 999",
+    "date_from": "2024-13-01",
+    "date_to": "yesterday",
+    "sort": "-popularity",
+    "page": "0",
+    "per_page": "201",
+}
+
+
+def test_every_documented_list_parameter_is_checked(
+    client: TestClient, token_for: Token, world: World
+) -> None:
+    schema = client.get("/api/openapi.json").json()
+    documented = schema["paths"]["/api/cases"]["get"]["parameters"]
+    assert {p["name"] for p in documented} == set(BAD_LIST_PARAMETERS)
+    assert all(p["in"] == "query" and p["description"] for p in documented)
+    before = len(audit.find(world.db, action="search"))
+    for name, value in BAD_LIST_PARAMETERS.items():
+        response = client.get("/api/cases", params={name: value}, headers=token_for("inv"))
+        assert response.status_code == 422, (name, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["field"] == name, response.json()
+    assert len(audit.find(world.db, action="search")) == before  # refused before searching
+    fine = client.get("/api/cases", params={"page": "1", "per_page": "200", "sort": "status"},
+                      headers=token_for("inv"))  # fmt: skip
+    assert fine.status_code == 200 and fine.json()["per_page"] == 200
+
+
 def test_create_change_and_read_back(client: TestClient, token_for: Token, world: World) -> None:
     headers = token_for("inv")
     body = {
