@@ -59,8 +59,8 @@ SYNC_READ_MAX = 20_000
 _PAUSE_FACTOR = 4.0
 # Visibility masks kept per snapshot (one per user, roughly).
 _SEEN_MAX = 256
-# Case-list rows kept per snapshot (400 pages of 50; a few MB).
-_ROWS_MAX = 20_000
+# Case-list rows kept per snapshot (100 pages of 50; about 1.3 KB a row, 7 MB).
+_ROWS_MAX = 5_000
 # Free-text answers kept per snapshot, as case positions, all of them together (16 MB).
 _TEXT_POSITIONS_MAX = 4_000_000
 
