@@ -59,6 +59,8 @@ SYNC_READ_MAX = 20_000
 _PAUSE_FACTOR = 4.0
 # Visibility masks kept per snapshot (one per user, roughly).
 _SEEN_MAX = 256
+# A page is first looked for among at least this many cases in sort order.
+_PAGE_AHEAD = 4_096
 # Case-list rows kept per snapshot (100 pages of 50; about 1.3 KB a row, 7 MB).
 _ROWS_MAX = 5_000
 # Free-text answers kept per snapshot, as case positions, all of them together (16 MB).
@@ -185,14 +187,21 @@ class Snapshot:
         return mask
 
     def page(
-        self, mask: _Bools, order: _Ints, descending: bool, offset: int, limit: int
+        self, mask: _Bools, order: _Ints, descending: bool, offset: int, limit: int, total: int
     ) -> list[int]:
         """Ids of the cases in ``mask`` from ``offset`` on, in ``order`` (ascending
-        positions) or its reverse."""
+        positions) or its reverse; ``total`` is how many ``mask`` holds."""
         if descending:
             order = order[::-1]
-        chosen = np.flatnonzero(mask[order])[offset : offset + limit]
-        return [int(i) for i in self.ids[order[chosen]]]
+        need = offset + limit
+        # Matches spread evenly would fill the page within need * len / total positions:
+        # look at twice that first (an early page of a common filter reads a few thousand,
+        # not every case), and at everything only when those were not enough.
+        ahead = min(len(order), max(_PAGE_AHEAD, 2 * need * len(order) // max(total, 1)))
+        chosen = np.flatnonzero(mask[order[:ahead]])
+        if len(chosen) < need and ahead < len(order):
+            chosen = np.flatnonzero(mask[order])
+        return [int(i) for i in self.ids[order[chosen[offset:need]]]]
 
 
 class CaseIndex:

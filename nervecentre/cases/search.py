@@ -220,7 +220,8 @@ class _Search:
         if order is None:
             self.snap = None
             return None
-        return total, snap.page(mask, order, query.sort.startswith("-"), offset, query.per_page)
+        descending = query.sort.startswith("-")
+        return total, snap.page(mask, order, descending, offset, query.per_page, total)
 
     def conditions(self, *, walk: bool = False) -> list[ColumnElement[bool]]:
         """Visibility and the query's conditions. ``walk``: the plan walks the FIR-date
