@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import CompoundSelect, Connection, Engine, Select, func, select
 from sqlalchemy import text as _sql
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from nervecentre.cases.fulltext import term_matches
@@ -48,6 +48,7 @@ from nervecentre.cases.query import CaseRow, sort_columns
 from nervecentre.errors import NervecentreError
 from nervecentre.security.access import Visibility
 from nervecentre.store.db import Database
+from nervecentre.store.generations import generation
 
 __all__ = ["CaseIndex", "Snapshot", "case_ids", "index_for", "seconds", "warm"]
 
@@ -67,7 +68,6 @@ _ROWS_MAX = 5_000
 _TEXT_POSITIONS_MAX = 4_000_000
 
 _log = logging.getLogger(__name__)
-_GENERATION = _sql("SELECT generation FROM data_generations WHERE name = :name")
 _CASES = (
     "SELECT id, unit_code, district_code, police_station_code, status, fir_at FROM cases"
     " ORDER BY id"
@@ -80,11 +80,7 @@ _Positions = npt.NDArray[np.int32]
 
 
 def _generation(conn: Connection | Session, name: str = "cases") -> int | None:
-    try:
-        value = conn.execute(_GENERATION, {"name": name}).scalar()
-    except OperationalError:
-        return None  # a database from before migration 0010: no index
-    return None if value is None else int(value)
+    return generation(conn, name)  # None: a database from before migration 0010, no index
 
 
 def _parse(joined: str | None) -> _Ints:

@@ -10,6 +10,7 @@ guessing ids that case 4711 exists (and, by its unit, roughly what it is about).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     DateTime,
+    Engine,
     Integer,
     String,
     and_,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     cast,
     exists,
     false,
+    func,
     literal,
     null,
     or_,
@@ -49,6 +52,7 @@ from nervecentre.security.models import (
 from nervecentre.security.roles import can, require
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
+from nervecentre.store.generations import generation
 
 # Up to this many restricted cases are listed in a resolved filter; beyond, it looks them up.
 MAX_LISTED_RESTRICTIONS = 1_000
@@ -162,17 +166,68 @@ class Visibility:
         return or_(*branches) if len(branches) > 1 else branches[0] if branches else false()
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A user's visibility as read under one access generation, at ``read_at``; good until
+    the first of their active grants expires (``until``)."""
+
+    generation: int
+    read_at: datetime
+    until: datetime | None
+    seen: Visibility
+
+
+# Per database: user id -> their visibility, kept while the access generation holds (it
+# moves on any change to users, units, grants or restrictions: SQLite only).
+_KEPT: weakref.WeakKeyDictionary[Engine, dict[int, _Kept]] = weakref.WeakKeyDictionary()
+_KEPT_MAX = 1_024
+
+
 def visibility(session: Session, user: User, *, now: datetime | None = None) -> Visibility:
     """The user's :class:`Visibility` as the database holds it now (one or two statements).
 
     Its condition selects the same cases as ``visible_cases_filter(user, now=now)`` in a
     statement run soon after in the same transaction; a grant given later is not in it.
+    On SQLite it is kept per process under the access generation, and only until the
+    first of the user's grants expires.
     """
     if not can(user, "case.view"):
         return Visibility()
     if can(user, "case.view_all"):
         return Visibility(everything=True)
-    rows = session.execute(_VISIBILITY, {"user_id": user.id, "now": now or utcnow()}).all()
+    now = now or utcnow()
+    engine = session.get_bind().engine
+    current = generation(session, "access")  # before what it covers is read
+    kept = _KEPT.get(engine, {}).get(user.id) if current is not None else None
+    if (
+        kept is not None
+        and kept.generation == current
+        and kept.read_at <= now
+        and (kept.until is None or now < kept.until)
+    ):
+        return kept.seen
+    seen = _read_visibility(session, user, now)
+    if current is not None:
+        until = session.scalar(_FIRST_EXPIRY, {"user_id": user.id, "now": now})
+        mine = _KEPT.get(engine)
+        if mine is None:
+            mine = _KEPT.setdefault(engine, {})
+        if len(mine) >= _KEPT_MAX:
+            mine.clear()
+        mine[user.id] = _Kept(current, now, until, seen)
+    return seen
+
+
+# When the first of a user's active grants expires: their visibility changes then.
+_FIRST_EXPIRY = select(func.min(AccessGrant.expires_at)).where(
+    AccessGrant.grantee_id == bindparam("user_id", type_=Integer),
+    AccessGrant.revoked_at.is_(None),
+    AccessGrant.expires_at > bindparam("now", type_=DateTime),
+)
+
+
+def _read_visibility(session: Session, user: User, now: datetime) -> Visibility:
+    rows = session.execute(_VISIBILITY, {"user_id": user.id, "now": now}).all()
     found: dict[int, set[Any]] = {1: set(), 2: set(), 3: set(), 4: set()}
     for kind, unit, case_id in rows:
         found[kind].add(unit if kind == 1 else case_id)

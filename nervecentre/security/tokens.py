@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy.orm import Session
 
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.security import audit
@@ -21,6 +25,7 @@ from nervecentre.security.roles import require
 from nervecentre.security.users import AuthenticationFailed, user_in
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
+from nervecentre.store.generations import generation
 
 TOKEN_PREFIX = "nct_"  # noqa: S105 - a visible marker, not a secret
 # last_used_at is a convenience, not an audit record: writing it at most once a minute keeps
@@ -118,8 +123,9 @@ _BUILT: dict[tuple[Any, ...], User] = {}
 _BUILT_MAX = 256
 
 
-def _user(row: tuple[Any, ...]) -> User:
+def _user(row: Sequence[Any]) -> User:
     """A detached user with its units, as from a closed session, for one user row."""
+    row = tuple(row)
     found = _BUILT.get(row)
     if found is not None:
         return found
@@ -135,29 +141,75 @@ def _user(row: tuple[Any, ...]) -> User:
     return user
 
 
+@dataclass
+class _Kept:
+    """A token as read under one access generation (see :mod:`nervecentre.store.generations`)."""
+
+    generation: int
+    token_id: int
+    name: str
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    user: User
+
+
+# Per database: token digest -> the token and its user, kept while the access generation
+# holds (any change to users, units or tokens moves it); a few hundred tokens at most.
+_KEPT: weakref.WeakKeyDictionary[Engine, dict[str, _Kept]] = weakref.WeakKeyDictionary()
+_KEPT_MAX = 1_024
+
+
+def _kept(engine: Engine) -> dict[str, _Kept]:
+    found = _KEPT.get(engine)
+    if found is None:
+        found = _KEPT.setdefault(engine, {})
+    return found
+
+
+def _read(session: Session, digest: str, current: int | None, engine: Engine) -> _Kept:
+    found = session.execute(_TOKEN_USER, {"digest": digest}).first()
+    if found is None:
+        raise AuthenticationFailed("unknown API token")
+    token_id, name, revoked_at, expires_at, last_used_at = found[:5]
+    read = _Kept(
+        current or 0, token_id, name, revoked_at, expires_at, last_used_at, _user(found[5:])
+    )
+    if current is not None:
+        kept = _kept(engine)
+        if len(kept) >= _KEPT_MAX:
+            kept.clear()
+        kept[digest] = read
+    return read
+
+
 def authenticate_token(db: Database, token: str, *, now: datetime | None = None) -> User:
     """The active user a token belongs to; AuthenticationFailed if unknown, revoked or expired.
 
     The user comes back detached, with its units, as from a closed session; treat it as
-    read-only (it may serve other requests of the same user).
+    read-only (it may serve other requests of the same user). On SQLite the token and its
+    user are kept per process under the access generation, which moves on any change to
+    users, their units or tokens; expiry is still compared with the clock on every request.
     """
     now = now or utcnow()
     if not token.strip().startswith(TOKEN_PREFIX):
         raise AuthenticationFailed("not a nervecentre API token")
+    digest = token_digest(token)
     with db.session() as session:
-        found = session.execute(_TOKEN_USER, {"digest": token_digest(token)}).first()
-        if found is None:
-            raise AuthenticationFailed("unknown API token")
-        token_id, name, revoked_at, expires_at, last_used_at = found[:5]
-        if revoked_at is not None:
-            raise AuthenticationFailed(f"API token {name!r} was revoked")
-        if expires_at is not None and expires_at <= now:
-            raise AuthenticationFailed(f"API token {name!r} has expired")
-        user = _user(tuple(found[5:]))
+        current = generation(session, "access")  # before the token is read, if it is
+        kept = _kept(db.engine).get(digest) if current is not None else None
+        if kept is None or kept.generation != current:
+            kept = _read(session, digest, current, db.engine)
+        if kept.revoked_at is not None:
+            raise AuthenticationFailed(f"API token {kept.name!r} was revoked")
+        if kept.expires_at is not None and kept.expires_at <= now:
+            raise AuthenticationFailed(f"API token {kept.name!r} has expired")
+        user = kept.user
         if not user.active:
             raise AuthenticationFailed(f"user {user.username!r} is disabled")
-        if last_used_at is None or now - last_used_at >= _TOUCH_EVERY:
+        if kept.last_used_at is None or now - kept.last_used_at >= _TOUCH_EVERY:
             session.execute(
-                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+                update(ApiToken).where(ApiToken.id == kept.token_id).values(last_used_at=now)
             )
+            kept.last_used_at = now
         return user

@@ -1,0 +1,34 @@
+"""Generation counters (SQLite): what lets a process keep answers while they are exact.
+
+Migrations ``0010_data_generations`` and ``0011_kept_answers`` keep a row per counter in
+``data_generations``, moved by triggers whenever what the counter covers changes:
+
+- ``cases``: the case list's filter, sort and row columns (the case index and its rows);
+- ``text``: what a free-text search finds;
+- ``access``: users, their units, API tokens, grants and restrictions (who may see what).
+
+A process that keeps an answer keeps the counter it read *before* reading the answer, and
+uses the answer only while a fresh read gives the same value. PostgreSQL has no counters
+(:func:`generation` is None there, and nothing is kept).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+from sqlalchemy import text as _sql
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+_READ = _sql("SELECT generation FROM data_generations WHERE name = :name")
+
+
+def generation(conn: Connection | Session, name: str) -> int | None:
+    """The counter's value now; None on PostgreSQL and on a database without the counter."""
+    dialect = conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
+    if dialect.name != "sqlite":
+        return None
+    try:
+        value = conn.execute(_READ, {"name": name}).scalar()
+    except OperationalError:
+        return None  # a database from before migration 0010
+    return None if value is None else int(value)
