@@ -10,7 +10,6 @@ guessing ids that case 4711 exists (and, by its unit, roughly what it is about).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     DateTime,
-    Engine,
     Integer,
     String,
     and_,
@@ -52,7 +50,7 @@ from nervecentre.security.models import (
 from nervecentre.security.roles import can, require
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
-from nervecentre.store.generations import generation
+from nervecentre.store.generations import Kept, generation
 
 # Up to this many restricted cases are listed in a resolved filter; beyond, it looks them up.
 MAX_LISTED_RESTRICTIONS = 1_000
@@ -179,8 +177,7 @@ class _Kept:
 
 # Per database: user id -> their visibility, kept while the access generation holds (it
 # moves on any change to users, units, grants or restrictions: SQLite only).
-_KEPT: weakref.WeakKeyDictionary[Engine, dict[int, _Kept]] = weakref.WeakKeyDictionary()
-_KEPT_MAX = 1_024
+_KEPT: Kept[int, _Kept] = Kept(1_024)
 
 
 def visibility(session: Session, user: User, *, now: datetime | None = None) -> Visibility:
@@ -198,7 +195,7 @@ def visibility(session: Session, user: User, *, now: datetime | None = None) -> 
     now = now or utcnow()
     engine = session.get_bind().engine
     current = generation(session, "access")  # before what it covers is read
-    kept = _KEPT.get(engine, {}).get(user.id) if current is not None else None
+    kept = _KEPT.get(engine, user.id) if current is not None else None
     if (
         kept is not None
         and kept.generation == current
@@ -209,12 +206,7 @@ def visibility(session: Session, user: User, *, now: datetime | None = None) -> 
     seen = _read_visibility(session, user, now)
     if current is not None:
         until = session.scalar(_FIRST_EXPIRY, {"user_id": user.id, "now": now})
-        mine = _KEPT.get(engine)
-        if mine is None:
-            mine = _KEPT.setdefault(engine, {})
-        if len(mine) >= _KEPT_MAX:
-            mine.clear()
-        mine[user.id] = _Kept(current, now, until, seen)
+        _KEPT.put(engine, user.id, _Kept(current, now, until, seen))
     return seen
 
 

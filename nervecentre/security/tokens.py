@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from nervecentre.errors import InvalidValue, NotFound
@@ -25,7 +24,7 @@ from nervecentre.security.roles import require
 from nervecentre.security.users import AuthenticationFailed, user_in
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
-from nervecentre.store.generations import generation
+from nervecentre.store.generations import Kept, generation
 
 TOKEN_PREFIX = "nct_"  # noqa: S105 - a visible marker, not a secret
 # last_used_at is a convenience, not an audit record: writing it at most once a minute keeps
@@ -145,7 +144,7 @@ def _user(row: Sequence[Any]) -> User:
 class _Kept:
     """A token as read under one access generation (see :mod:`nervecentre.store.generations`)."""
 
-    generation: int
+    generation: int | None
     token_id: int
     name: str
     revoked_at: datetime | None
@@ -156,31 +155,16 @@ class _Kept:
 
 # Per database: token digest -> the token and its user, kept while the access generation
 # holds (any change to users, units or tokens moves it); a few hundred tokens at most.
-_KEPT: weakref.WeakKeyDictionary[Engine, dict[str, _Kept]] = weakref.WeakKeyDictionary()
-_KEPT_MAX = 1_024
+_KEPT: Kept[str, _Kept] = Kept(1_024)
 
 
-def _kept(engine: Engine) -> dict[str, _Kept]:
-    found = _KEPT.get(engine)
-    if found is None:
-        found = _KEPT.setdefault(engine, {})
-    return found
-
-
-def _read(session: Session, digest: str, current: int | None, engine: Engine) -> _Kept:
+def _read(session: Session, digest: str, current: int | None) -> _Kept:
     found = session.execute(_TOKEN_USER, {"digest": digest}).first()
     if found is None:
         raise AuthenticationFailed("unknown API token")
     token_id, name, revoked_at, expires_at, last_used_at = found[:5]
-    read = _Kept(
-        current or 0, token_id, name, revoked_at, expires_at, last_used_at, _user(found[5:])
-    )
-    if current is not None:
-        kept = _kept(engine)
-        if len(kept) >= _KEPT_MAX:
-            kept.clear()
-        kept[digest] = read
-    return read
+    user = _user(found[5:])
+    return _Kept(current, token_id, name, revoked_at, expires_at, last_used_at, user)
 
 
 def authenticate_token(db: Database, token: str, *, now: datetime | None = None) -> User:
@@ -197,9 +181,11 @@ def authenticate_token(db: Database, token: str, *, now: datetime | None = None)
     digest = token_digest(token)
     with db.session() as session:
         current = generation(session, "access")  # before the token is read, if it is
-        kept = _kept(db.engine).get(digest) if current is not None else None
+        kept = _KEPT.get(db.engine, digest) if current is not None else None
         if kept is None or kept.generation != current:
-            kept = _read(session, digest, current, db.engine)
+            kept = _read(session, digest, current)
+            if current is not None:
+                _KEPT.put(db.engine, digest, kept)
         if kept.revoked_at is not None:
             raise AuthenticationFailed(f"API token {kept.name!r} was revoked")
         if kept.expires_at is not None and kept.expires_at <= now:

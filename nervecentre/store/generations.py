@@ -14,10 +14,16 @@ uses the answer only while a fresh read gives the same value. PostgreSQL has no 
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+import weakref
+from typing import Generic, TypeVar
+
+from sqlalchemy import Connection, Engine
 from sqlalchemy import text as _sql
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _READ = _sql("SELECT generation FROM data_generations WHERE name = :name")
 
@@ -32,3 +38,28 @@ def generation(conn: Connection | Session, name: str) -> int | None:
     except OperationalError:
         return None  # a database from before migration 0010
     return None if value is None else int(value)
+
+
+class Kept(Generic[K, V]):
+    """Answers a process keeps per database (engine), at most ``limit`` of them each: all
+    are dropped when a new one would pass it. Their holder checks a generation before use."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._by_engine: weakref.WeakKeyDictionary[Engine, dict[K, V]] = weakref.WeakKeyDictionary()
+
+    def get(self, engine: Engine, key: K) -> V | None:
+        found = self._by_engine.get(engine)
+        return None if found is None else found.get(key)
+
+    def put(self, engine: Engine, key: K, value: V) -> None:
+        found = self._by_engine.get(engine)
+        if found is None:
+            found = self._by_engine.setdefault(engine, {})
+        if len(found) >= self.limit:
+            found.clear()
+        found[key] = value
+
+    def pop(self, engine: Engine, default: dict[K, V] | None = None) -> dict[K, V] | None:
+        """Forget everything kept for one database (its answers, or ``default``)."""
+        return self._by_engine.pop(engine, default)
