@@ -11,10 +11,17 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy import select
 
-from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
+from nervecentre.cli._common import (
+    CliTable,
+    Col,
+    DatabaseOption,
+    console,
+    database,
+    err_console,
+    friendly_errors,
+)
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
@@ -106,7 +113,10 @@ def grant_list(
     """
     from nervecentre.security.grants import list_grants
 
-    table = Table("Id", "User", "Access to", "By", "Reason", "Expires", "Revoked")
+    table = CliTable(
+        Col("Id", keep=True), Col("User", keep=True), "Access to", Col("By", keep=True),
+        "Reason", Col("Expires", keep=True), Col("Revoked", keep=True),
+    )  # fmt: skip
     for g in list_grants(database(db), username, active_only=not all_):
         target = f"case {g.case_id}" if g.case_id else f"unit {g.unit_code}"
         table.add_row(
@@ -217,9 +227,10 @@ def audit_tail(
     """
     from nervecentre.security.audit import tail
 
-    table = Table()
-    for name in ("Id", "At (UTC)", "Actor", "Action", "Target", "Detail", "IP"):
-        table.add_column(name, no_wrap=name in ("Id", "At (UTC)", "Action"))
+    table = CliTable(
+        *(Col(name, keep=name in ("Id", "At (UTC)", "Action"))
+          for name in ("Id", "At (UTC)", "Actor", "Action", "Target", "Detail", "IP")),
+    )  # fmt: skip
     for e in tail(database(db), lines):
         target = f"{e.target_type} {e.target_id}".strip()
         table.add_row(

@@ -1,7 +1,8 @@
 """CLI commands of the hash engine (``hash``, ``hashset``, ``match``).
 
 Output contracts other tools rely on: ``--json`` prints one JSON object per line on stdout;
-progress bars and messages go to stderr. ``match`` exits 0 whether or not files matched.
+progress bars and messages go to stderr. ``hash`` and ``match`` exit 0 when every input was
+read (whether or not files matched) and 66 when some could not be: each is named on stderr.
 """
 
 from __future__ import annotations
@@ -17,12 +18,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
+from nervecentre.cli._common import (
+    UNREADABLE_EXIT,
+    CliTable,
+    Col,
+    DatabaseOption,
+    console,
+    database,
+    err_console,
+    friendly_errors,
+)
 
 if TYPE_CHECKING:
-    from nervecentre.hashing.match import FileResult
+    from nervecentre.hashing.digest import FileHashes
+    from nervecentre.hashing.match import FileResult, Hashes
     from nervecentre.hashing.sets import ImportReport
 
 
@@ -64,15 +74,52 @@ def _progress(total: int, label: str) -> Progress:
     )
 
 
-def _hashed(paths: list[Path], label: str) -> Iterator[Any]:
-    """Part A's parallel hashing of every file under ``paths``, with a progress bar."""
-    from nervecentre.hashing import hash_many, iter_files
+EXIT_HELP = (
+    "Exit status: 0 when every input was read, {what}; "
+    f"{UNREADABLE_EXIT} when some could not be read (each is named on stderr with the reason, "
+    "the others are still {done}); 2 for a usage error."
+)
 
-    # A missing or unreadable file is reported in its own result (error), not fatal.
-    files = list(iter_files(paths))
-    with _progress(len(files), label) as progress:
-        task = progress.add_task(label, total=len(files))
-        for hashes in hash_many(files):
+
+class _Reads:
+    """Counts the inputs that could not be read, naming each on stderr as it comes."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.failed = 0
+
+    def check(self, hashes: Hashes) -> bool:
+        """Count one result; True when it was read."""
+        from nervecentre.hashing.walk import unread
+
+        self.total += 1
+        if not unread(hashes):
+            return True
+        self.failed += 1
+        err_console.print(
+            f"[bold red]error:[/] {escape(hashes.path)}: {escape(hashes.error or '')}",
+            soft_wrap=True,
+        )
+        return False
+
+    def finish(self) -> None:
+        """Exit with the unreadable-input status when anything could not be read."""
+        if self.failed:
+            err_console.print(
+                f"[bold red]error:[/] {self.failed:,} of {self.total:,} inputs could not be read."
+            )
+            raise typer.Exit(UNREADABLE_EXIT)
+
+
+def _hashed(paths: list[Path], label: str) -> Iterator[FileHashes]:
+    """Part A's parallel hashing of every file under ``paths``, with a progress bar."""
+    from nervecentre.hashing.walk import hash_inputs, walk_inputs
+
+    # A missing or unreadable file or folder comes as its own result (error), not fatal.
+    items = walk_inputs(paths)
+    with _progress(len(items), label) as progress:
+        task = progress.add_task(label, total=len(items))
+        for hashes in hash_inputs(items):
             yield hashes
             progress.advance(task)
 
@@ -100,14 +147,14 @@ def _print_report(report: ImportReport) -> None:
 
 
 def _print_matches(results: list[FileResult]) -> None:
-    table = Table(
+    table = CliTable(
         "File",
-        "Hash set",
-        "Entry",
-        "Category",
-        "Signal",
-        "Distance",
-        "Variant",
+        Col("Hash set", keep=True),
+        Col("Entry", keep=True),
+        Col("Category", keep=True, justify="right"),
+        Col("Signal", keep=True),
+        Col("Distance", keep=True, justify="right"),
+        Col("Variant", keep=True),
         title="Matches",
         title_justify="left",
     )
@@ -134,18 +181,23 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(hashset, name="hashset")
 
-    @app.command("hash")
+    @app.command("hash", epilog=EXIT_HELP.format(what="even with image problems", done="hashed"))
     @friendly_errors
     def hash_command(paths: PathsArgument, as_json: JsonOption = False) -> None:
         """Hash files in memory: MD5, SHA-1, SHA-256, and PDQ with its quality for images.
 
-        Nothing is written anywhere and no database is needed.
+        Nothing is written anywhere and no database is needed. --json prints a line
+        for every input, an unreadable one too (empty digests, the reason in error).
 
         Example: [bold]nervecentre hash seized/ photo.jpg --json[/]
         """
+        reads = _Reads()
         for h in _hashed(paths, "Hashing"):
+            read = reads.check(h)
             if as_json:
                 _line(h.to_dict())
+                continue
+            if not read:
                 continue
             console.print(
                 f"[bold]{escape(h.path)}[/]  {h.media_type or ''}  {h.size:,} bytes", soft_wrap=True
@@ -156,6 +208,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  pdq    {h.pdq} (quality {h.quality})", soft_wrap=True)
             if h.error:
                 console.print(f"  [red]error[/]  {escape(h.error)}", soft_wrap=True)
+        reads.finish()
 
     @hashset.command("import")
     @friendly_errors
@@ -228,8 +281,14 @@ def register(app: typer.Typer) -> None:
             for info in sets:
                 _line(info.to_dict())
             return
-        table = Table(
-            "Name", "Source", "Classification", "Version", "Entries", "Last file", "Updated (UTC)"
+        table = CliTable(
+            Col("Name", keep=True),
+            "Source",
+            "Classification",
+            Col("Version", keep=True, justify="right"),
+            Col("Entries", keep=True, justify="right"),
+            "Last file",
+            Col("Updated (UTC)", keep=True),
         )
         for s in sets:
             table.add_row(
@@ -263,14 +322,14 @@ def register(app: typer.Typer) -> None:
             for v in versions:
                 _line(version_to_dict(v))
             return
-        table = Table(
-            "Version",
-            "Imported (UTC)",
+        table = CliTable(
+            Col("Version", keep=True, justify="right"),
+            Col("Imported (UTC)", keep=True),
             "File",
-            "Added",
-            "Updated",
-            "Removed",
-            "Rejected",
+            Col("Added", keep=True, justify="right"),
+            Col("Updated", keep=True, justify="right"),
+            Col("Removed", keep=True, justify="right"),
+            Col("Rejected", keep=True, justify="right"),
             title=escape(name),
             title_justify="left",
         )
@@ -311,7 +370,9 @@ def register(app: typer.Typer) -> None:
         if output is not None:
             err_console.print(f"{count:,} entries written to {escape(str(output))}")
 
-    @app.command("match")
+    @app.command(
+        "match", epilog=EXIT_HELP.format(what="whether or not anything matched", done="matched")
+    )
     @friendly_errors
     def match_command(
         paths: PathsArgument,
@@ -335,8 +396,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Match files against hash sets by MD5, SHA-1, SHA-256 and PDQ (within --threshold).
 
-        Exits 0 whether or not anything matched; read the output (or --json) for the matches.
-        PDQ hashes below the pdq_min_quality setting (50) are not matched: low_quality is true.
+        Read the output (or --json) for the matches. PDQ hashes below the
+        pdq_min_quality setting (50) are not matched: low_quality is true. --json prints
+        a line for every input, an unreadable one too (empty digests, the reason in error).
 
         Example: [bold]nervecentre match seized/ --hashset projectvic --json > matches.jsonl[/]
         """
@@ -345,12 +407,13 @@ def register(app: typer.Typer) -> None:
         matcher = Matcher.from_db(database(db), hashsets, threshold=threshold)
         variants = _variants if dihedral else None
         results: list[FileResult] = []
-        counts = {"files": 0, "matched": 0, "low": 0, "errors": 0}
+        reads = _Reads()
+        counts = {"matched": 0, "low": 0, "other": 0}
         for result in matcher.results(_hashed(paths, "Matching"), variants=variants):
-            counts["files"] += 1
+            read = reads.check(result.hashes)
             counts["matched"] += bool(result.matches)
             counts["low"] += result.low_quality
-            counts["errors"] += result.hashes.error is not None
+            counts["other"] += read and result.hashes.error is not None
             if as_json:
                 _line(result.to_dict())
             elif result.matches:
@@ -358,11 +421,14 @@ def register(app: typer.Typer) -> None:
         if not as_json:
             _print_matches(results)
             console.print(
-                f"{counts['files']:,} files: [bold]{counts['matched']:,} matched[/], "
+                f"{reads.total:,} files: [bold]{counts['matched']:,} matched[/], "
                 f"{counts['low']:,} with a low-quality PDQ (not matched), "
-                f"{counts['errors']:,} with errors; {len(matcher):,} entries in "
-                f"{', '.join(dict.fromkeys(hashsets))} at PDQ threshold {matcher.threshold}."
+                f"{counts['other']:,} without a PDQ (not a decodable image: exact hashes only), "
+                f"[red]{reads.failed:,} could not be read[/]; {len(matcher):,} entries in "
+                f"{escape(', '.join(dict.fromkeys(hashsets)))} at PDQ threshold "
+                f"{matcher.threshold}."
             )
+        reads.finish()
 
 
 def _variants(hashes: Any) -> dict[str, str] | None:

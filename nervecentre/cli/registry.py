@@ -7,10 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
+from nervecentre.cli._common import (
+    CliTable,
+    Col,
+    DatabaseOption,
+    console,
+    database,
+    err_console,
+    friendly_errors,
+)
 from nervecentre.settings import Settings, load_settings
 
 
@@ -44,9 +52,14 @@ def _print_summary(db_url: str | None) -> None:
         ("People by role", s.by_role, ("Role", "Records")),
         ("Victims rescued", s.rescued, ("Age", "Sex", "Victims")),
     ):
-        table = Table(title=title, title_justify="left", show_edge=False)
-        for i, col in enumerate(cols):
-            table.add_column(col, justify="right" if i == len(cols) - 1 else "left")
+        *names, count = cols
+        table = CliTable(
+            *names,
+            Col(count, keep=True, justify="right"),
+            title=title,
+            title_justify="left",
+            show_edge=False,
+        )
         for row in rows:
             table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
         console.print(table)
@@ -90,7 +103,7 @@ def _import(
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     if report.rejects:
-        table = Table(
+        table = CliTable(
             "Row", "Column", "Value", "Reason", title="Rejected rows", title_justify="left"
         )
         for r in report.rejects[:25]:
@@ -259,9 +272,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def settings() -> None:
         """List every setting, its environment variable, default and meaning."""
-        table = Table("Variable", "Default", "Meaning", show_lines=True)
+        # The default under the name leaves the meaning room to read at 80 columns.
+        table = CliTable(Col("Variable\n  default", keep=True), "Meaning", show_lines=True)
         for name, default, help_text in Settings.describe():
-            table.add_row(name, default, help_text)
+            table.add_row(f"{name}\n  {escape(default or '(empty)')}", escape(help_text))
         console.print(table)
 
     @app.command()

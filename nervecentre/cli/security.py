@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from nervecentre.cli._access_audit import (
     DaysOption,
@@ -21,7 +20,15 @@ from nervecentre.cli._access_audit import (
     grant_app,
 )
 from nervecentre.cli._access_audit import operator as _operator
-from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
+from nervecentre.cli._common import (
+    CliTable,
+    Col,
+    DatabaseOption,
+    console,
+    database,
+    err_console,
+    friendly_errors,
+)
 from nervecentre.store.base import utcnow
 
 user_app = typer.Typer(help="Manage users: add, list, disable, change role or units.")
@@ -76,7 +83,10 @@ def user_list(db: DatabaseOption = None) -> None:
     """
     from nervecentre.security.users import list_users
 
-    table = Table("Username", "Name", "Role", "Units", "State", "Last login")
+    table = CliTable(
+        Col("Username", keep=True), "Name", Col("Role", keep=True), "Units",
+        Col("State", keep=True), Col("Last login", keep=True),
+    )  # fmt: skip
     now = utcnow()
     for u in list_users(database(db)):
         locked = u.locked_until is not None and u.locked_until > now
@@ -205,7 +215,11 @@ def token_list(
     """
     from nervecentre.security.tokens import list_tokens
 
-    table = Table("Id", "User", "Name", "Starts", "Created", "Last used", "Expires", "Revoked")
+    table = CliTable(
+        Col("Id", keep=True), Col("User", keep=True), "Name", Col("Starts", keep=True),
+        Col("Created", keep=True), Col("Last used", keep=True), Col("Expires", keep=True),
+        Col("Revoked", keep=True),
+    )  # fmt: skip
     for t in list_tokens(database(db), username):
         table.add_row(
             str(t.id), escape(t.user.username), escape(t.name), t.prefix + "…",

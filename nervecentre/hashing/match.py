@@ -28,15 +28,22 @@ _LOAD_BATCH = 50_000
 
 
 class Hashes(Protocol):
-    """What matching needs of a file's hashes (part A's ``FileHashes`` fits)."""
+    """What matching needs of a file's hashes (part A's frozen ``FileHashes`` fits)."""
 
-    path: str
-    error: str | None
-    md5: str | None
-    sha1: str | None
-    sha256: str | None
-    pdq: str | None
-    quality: int | None
+    @property
+    def path(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def md5(self) -> str | None: ...
+    @property
+    def sha1(self) -> str | None: ...
+    @property
+    def sha256(self) -> str | None: ...
+    @property
+    def pdq(self) -> str | None: ...
+    @property
+    def quality(self) -> int | None: ...
 
     def to_dict(self) -> dict[str, Any]: ...
 

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from pathlib import Path
+from typing import Protocol
 
 from nervecentre.errors import NervecentreError
 from nervecentre.hashing.digest import FileHashes, hash_file
@@ -55,6 +56,52 @@ def iter_files(
             yield from _walk(path, seen, report)
         else:
             yield path
+
+
+def walk_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[Path | FileHashes]:
+    """The files under ``paths`` in walk order, each folder that could not be read in its place.
+
+    Such a folder comes as a result of its own (empty digests, ``error`` saying why), so that
+    callers report it like any unreadable file instead of silently hashing fewer files.
+    """
+    items: list[Path | FileHashes] = []
+
+    def unlisted(exc: OSError) -> None:
+        name = os.fsdecode(exc.filename) if exc.filename is not None else "?"
+        items.append(
+            FileHashes(name, 0, "", "", "", None, None, None, f"cannot read: {exc.strerror or exc}")
+        )
+
+    for path in iter_files(paths, on_error=unlisted):
+        items.append(path)
+    return items
+
+
+def hash_inputs(
+    items: Iterable[Path | FileHashes], *, workers: int | None = None, pdq: bool = True
+) -> Iterator[FileHashes]:
+    """Hash the files of :func:`walk_inputs` in order, passing its folder errors through."""
+    pending = list(items)
+    hashed = hash_many(
+        (item for item in pending if isinstance(item, Path)), workers=workers, pdq=pdq
+    )
+    try:
+        for item in pending:
+            yield item if isinstance(item, FileHashes) else next(hashed)
+    finally:
+        hashed.close()
+
+
+class _Outcome(Protocol):
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def sha256(self) -> str | None: ...
+
+
+def unread(hashes: _Outcome) -> bool:
+    """True when the file (or folder) could not be read at all: it has no digests."""
+    return hashes.error is not None and not hashes.sha256
 
 
 def _entries(folder: Path, report: Callable[[OSError], None]) -> Iterator[os.DirEntry[str]]:
@@ -187,7 +234,7 @@ def _isolated(paths: list[str], pdq: bool) -> list[FileHashes]:
 
 def hash_many(
     paths: Iterable[Path], *, workers: int | None = None, pdq: bool = True
-) -> Iterator[FileHashes]:
+) -> Generator[FileHashes, None, None]:
     """Hash files over ``workers`` processes (default: every core), yielding in input order.
 
     Lazy: files are read by the workers as the window advances, so memory stays bounded however

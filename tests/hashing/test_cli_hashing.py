@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from nervecentre.cli.main import app
 from nervecentre.hashing import hash_file
 from nervecentre.store.db import Database
+from tests.cli.tables import column, uncut
 
 runner = CliRunner()
 COMMANDS = [
@@ -216,3 +217,103 @@ def test_dihedral_finds_a_rotated_copy_and_names_the_variant(
     [hit] = json.loads(turned.stdout)["matches"]
     assert (hit["entry"], hit["signal"]) == ("K1", "pdq")
     assert hit["variant"] in {"rot90", "rot270"} and hit["distance"] <= 31
+
+
+def _unreadable_inputs(corpus: dict[str, Path], tmp_path: Path) -> tuple[list[str], list[str]]:
+    """A missing file and a folder holding a symlink loop, beside the readable corpus."""
+    looped = tmp_path / "looped"
+    looped.mkdir()
+    (looped / "loop").symlink_to(looped / "loop")
+    missing = tmp_path / "no-such-photo.jpg"
+    return [str(missing), str(corpus["files"]), str(looped)], [str(missing), str(looped / "loop")]
+
+
+def test_hash_names_unreadable_inputs_on_stderr_and_exits_66(
+    corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    argv, unreadable = _unreadable_inputs(corpus, tmp_path)
+    result = runner.invoke(app, ["hash", *argv, "--json"])
+    assert result.exit_code == 66, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 7  # every input, the unreadable ones too: --json stays complete
+    failed = {x["path"]: x["error"] for x in lines if not x["sha256"]}
+    assert set(failed) == set(unreadable)
+    assert failed[unreadable[0]] == "cannot read: No such file or directory"
+    stderr = " ".join(result.stderr.split())
+    for path in unreadable:
+        assert f"{path}: {failed[path]}" in stderr
+    assert "2 of 7 inputs could not be read" in stderr
+    assert "notes.txt" not in stderr  # not an image, but read: not an error
+
+    plain = runner.invoke(app, ["hash", unreadable[0]])
+    assert plain.exit_code == 66 and plain.stdout == ""
+    assert "No such file or directory" in plain.stderr
+    readable = runner.invoke(app, ["hash", str(corpus["files"])])
+    assert readable.exit_code == 0 and readable.stderr == ""
+
+
+def test_match_names_unreadable_inputs_and_exits_66(
+    db: Database, corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    e = env(db)
+    assert (
+        runner.invoke(app, ["hashset", "import", str(corpus["list"]), "-n", "x"], env=e).exit_code
+        == 0
+    )
+    argv, unreadable = _unreadable_inputs(corpus, tmp_path)
+    wrong = runner.invoke(app, ["match", unreadable[0], "--hashset", "x"], env=e)
+    assert wrong.exit_code == 66, wrong.output
+    assert f"{unreadable[0]}: cannot read: No such file or directory" in wrong.stderr
+    assert "1 could not be read" in " ".join(wrong.stdout.split())
+
+    both = runner.invoke(app, ["match", *argv, "--hashset", "x", "--json"], env=e)
+    assert both.exit_code == 66
+    results = [json.loads(line) for line in both.stdout.splitlines()]
+    assert len(results) == 7 and sum(bool(r["matches"]) for r in results) == 2
+    assert {r["path"] for r in results if not r["sha256"]} == set(unreadable)
+    assert all(path in both.stderr for path in unreadable)
+
+    fine = runner.invoke(app, ["match", str(corpus["files"]), "--hashset", "x"], env=e)
+    assert fine.exit_code == 0 and fine.stderr == ""
+    assert "0 could not be read" in " ".join(fine.stdout.split())
+
+
+@pytest.mark.parametrize("command", ["hash", "match"])
+def test_exit_statuses_are_documented_in_help(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "0 when every input was read" in text and "66 when some could not be read" in text
+    assert "66" in runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+
+
+def test_tables_keep_paths_and_names_whole_at_80_columns(
+    db: Database, corpus: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    e = {**env(db), "COLUMNS": "80"}
+    deep = tmp_path / "evidence-2025-0417" / "seized-laptop-hdd-partition-2" / "users-documents"
+    deep.mkdir(parents=True)
+    target = deep / "holiday-photograph-original-resolution.png"
+    target.write_bytes((corpus["files"] / "known.png").read_bytes())
+    name = "thane-rural-cyber-cell-known-material-list-2025"
+    source = "National Cyber Crime Reporting Portal, shared by the state nodal officer"
+    imported = runner.invoke(
+        app, ["hashset", "import", str(corpus["list"]), "-n", name, "--source", source], env=e
+    )
+    assert imported.exit_code == 0, imported.output
+
+    matched = runner.invoke(app, ["match", str(target), "-s", name], env=e)
+    assert matched.exit_code == 0, matched.output
+    assert str(target) in column(matched.stdout, 0)
+    assert name in column(matched.stdout, 1)
+    assert uncut(matched.stdout)
+    assert max(len(line) for line in matched.stdout.splitlines()) <= 80
+
+    listed = runner.invoke(app, ["hashset", "list"], env=e)
+    assert listed.exit_code == 0, listed.output
+    assert name in column(listed.stdout, 0)
+    assert source.replace(" ", "") in column(listed.stdout, 1).replace(" ", "")
+    assert uncut(listed.stdout)
+    shown = runner.invoke(app, ["hashset", "show", name], env=e)
+    assert "list.csv" in column(shown.stdout, 2) and uncut(shown.stdout)
