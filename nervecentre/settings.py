@@ -99,6 +99,12 @@ class Settings:
         "'always' (behind a TLS proxy) or 'never'.",
     )
     case_index_max_cases: int = _setting(
+    trusted_proxies: str = _setting(
+        "",
+        "Comma-separated CIDR networks of the reverse proxies in front of `nervecentre serve`: "
+        "only requests from them have their X-Forwarded-For and X-Forwarded-Proto believed. "
+        "Empty (the default) believes no proxy header: the connecting address is the client.",
+    )
         2_000_000,
         "On SQLite, the case list counts and pages from an in-memory index of its filter "
         "columns (about 40 bytes a case per server process) up to this many cases; 0 turns "
@@ -158,6 +164,7 @@ def _coerce(name: str, kind: Any, raw: Any) -> Any:
             f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {getattr(kind, '__name__', kind)}"
         ) from None
 
+        parse_networks(self.trusted_proxies, ENV_PREFIX + "TRUSTED_PROXIES")
 
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from the config file, then the environment, then explicit overrides."""

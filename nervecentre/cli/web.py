@@ -61,7 +61,16 @@ def register(app: typer.Typer) -> None:
         shown = f" ({count} processes)" if count > 1 else ""
         console.print(f"nervecentre on [bold]http://{host}:{port}/[/]{shown} (Ctrl-C stops it)")
         console.print(f"Allowed networks: {settings.allowed_networks}")
-        options: dict[str, Any] = {"log_level": "warning", "access_log": False}
+        if settings.trusted_proxies:
+            console.print(f"Proxy headers believed from: {settings.trusted_proxies}")
+        # uvicorn believes X-Forwarded-* from loopback by default; the app decides instead,
+        # trusting only NERVECENTRE_TRUSTED_PROXIES (web.middleware.ProxyHeaders).
+        options: dict[str, Any] = {
+            "log_level": "warning",
+            "access_log": False,
+            "proxy_headers": False,
+            "forwarded_allow_ips": "",
+        }
         if count == 1:
             uvicorn.run(create_app(db=handle), host=host, port=port, **options)
             return

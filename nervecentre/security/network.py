@@ -12,8 +12,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @lru_cache(maxsize=32)
-def parse_networks(spec: str) -> tuple[Network, ...]:
-    """The networks of a comma-separated CIDR list; ConfigError names a bad entry."""
+def parse_networks(spec: str, setting: str = "NERVECENTRE_ALLOWED_NETWORKS") -> tuple[Network, ...]:
+    """The networks of a comma-separated CIDR list; ConfigError names the setting and entry."""
     networks: list[Network] = []
     for part in spec.split(","):
         text = part.strip()
@@ -23,9 +23,7 @@ def parse_networks(spec: str) -> tuple[Network, ...]:
             # strict: '10.0.0.5/8' is more likely a typo than a wish for all of 10/8.
             networks.append(ipaddress.ip_network(text, strict=True))
         except ValueError as exc:
-            raise ConfigError(
-                f"NERVECENTRE_ALLOWED_NETWORKS: {text!r} is not a valid CIDR network ({exc})"
-            ) from None
+            raise ConfigError(f"{setting}: {text!r} is not a valid CIDR network ({exc})") from None
     return tuple(networks)
 
 
@@ -44,3 +42,24 @@ def is_allowed(ip: str, networks: str | Iterable[Network]) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         candidates.append(address.ipv4_mapped)
     return any(a.version == n.version and a in n for a in candidates for n in nets)
+
+
+def forwarded_client(peer: str, forwarded_for: str, proxies: Iterable[Network]) -> str:
+    """The client's address when ``peer`` is one of the trusted ``proxies``, else ``peer``.
+
+    Each proxy appends the address it saw to X-Forwarded-For, so the list is read from the
+    right: trusted proxies are skipped, and the first other entry is the client. Whatever
+    lies left of it was written by the client itself and proves nothing. An entry that is not
+    an address is returned as it is (the allowlist then refuses it); a proxy that sent no
+    address leaves the peer as the client.
+    """
+    nets = tuple(proxies)
+    if not nets or not is_allowed(peer, nets):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",")]
+    if hops == [""]:
+        return peer
+    for hop in reversed(hops):
+        if not is_allowed(hop, nets):
+            return hop
+    return hops[0]  # every hop is a trusted proxy: the first one is as far as we can see

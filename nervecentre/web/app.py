@@ -18,7 +18,7 @@ from nervecentre.security.throttle import LoginThrottle
 from nervecentre.settings import Settings, load_settings
 from nervecentre.store.db import Database
 from nervecentre.web import errors
-from nervecentre.web.middleware import NetworkGuard, SecurityHeaders
+from nervecentre.web.middleware import NetworkGuard, ProxyHeaders, SecurityHeaders
 from nervecentre.web.pages import router as pages_router
 
 STATIC = Path(__file__).parent / "static"
@@ -63,6 +63,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     # Outermost first: the allowlist refuses strangers before anything else runs.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(NetworkGuard, networks=parse_networks(settings.allowed_networks))
+    # Before the allowlist: the address it checks is the client's, never a forged header's.
+    proxies = parse_networks(settings.trusted_proxies, "NERVECENTRE_TRUSTED_PROXIES")
+    app.add_middleware(ProxyHeaders, proxies=proxies)
     return app
 
 

@@ -18,6 +18,7 @@ from nervecentre.security import sessions, tokens
 from nervecentre.security.models import User
 from nervecentre.security.users import AuthenticationFailed
 from nervecentre.store.db import Database
+from nervecentre.web.middleware import client_address
 
 SESSION_COOKIE = "nc_session"
 LOGIN_CSRF_COOKIE = "nc_login"
@@ -53,8 +54,8 @@ def database(request: Request) -> Database:
 
 
 def client_ip(request: Request) -> str | None:
-    """The peer address (the allowlist already vetted it); no proxy headers are trusted."""
-    return request.client.host if request.client else None
+    """The client's address, as the allowlist vetted it (see ``middleware.client_address``)."""
+    return client_address(request.scope) or None
 
 
 def _from_token(request: Request) -> Caller | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nervecentre.errors import ConfigError
-from nervecentre.security.network import is_allowed, parse_networks
+from nervecentre.security.network import forwarded_client, is_allowed, parse_networks
 from nervecentre.settings import load_settings
 
 CENTRE = "10.20.0.0/16,192.168.1.0/24,fd00:abcd::/32"
@@ -60,3 +60,36 @@ def test_default_is_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     networks = load_settings().allowed_networks
     assert is_allowed("127.0.0.1", networks) and is_allowed("::1", networks)
     assert not is_allowed("192.168.1.10", networks)
+
+
+PROXIES = parse_networks("10.0.0.0/24,::1/128")
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "client"),
+    [
+        ("127.0.0.1", "10.20.3.4", "127.0.0.1"),  # not a proxy: its header proves nothing
+        ("10.0.0.5", "10.20.3.4", "10.20.3.4"),
+        ("10.0.0.5", "203.0.113.7, 10.20.3.4", "10.20.3.4"),  # what the client wrote is ignored
+        ("10.0.0.5", "10.20.3.4, 10.0.0.9", "10.20.3.4"),  # a second trusted hop is skipped
+        ("10.0.0.5", "10.0.0.8, 10.0.0.9", "10.0.0.8"),  # every hop trusted: the first one
+        ("::1", "fd00::7", "fd00::7"),
+        ("10.0.0.5", "", "10.0.0.5"),  # nothing forwarded: the proxy itself
+        ("10.0.0.5", "garbage", "garbage"),  # refused by the allowlist later
+        ("10.0.0.5", "10.20.3.4, ", ""),
+    ],
+)
+def test_forwarded_client(peer: str, forwarded_for: str, client: str) -> None:
+    assert forwarded_client(peer, forwarded_for, PROXIES) == client
+    assert forwarded_client(peer, forwarded_for, ()) == peer  # no proxies: never believed
+
+
+def test_trusted_proxies_default_to_none_and_bad_ones_fail_at_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NERVECENTRE_TRUSTED_PROXIES", raising=False)
+    monkeypatch.delenv("NERVECENTRE_CONFIG", raising=False)
+    assert load_settings().trusted_proxies == ""
+    monkeypatch.setenv("NERVECENTRE_TRUSTED_PROXIES", "10.0.0.7/24")
+    with pytest.raises(ConfigError, match=r"NERVECENTRE_TRUSTED_PROXIES: '10\.0\.0\.7/24'"):
+        load_settings()
