@@ -68,6 +68,12 @@ class Settings:
         "Comma-separated CIDR networks allowed to reach the web app and API; "
         "every other address gets 403 before any page runs.",
     )
+    trusted_proxies: str = _setting(
+        "",
+        "Comma-separated CIDR networks of the reverse proxies in front of `nervecentre serve`: "
+        "only requests from them have their X-Forwarded-For and X-Forwarded-Proto believed. "
+        "Empty (the default) believes no proxy header: the connecting address is the client.",
+    )
     login_max_failures: int = _setting(
         5, "Failed logins in a row that lock an account (0 turns lockout off)."
     )
@@ -99,12 +105,6 @@ class Settings:
         "'always' (behind a TLS proxy) or 'never'.",
     )
     case_index_max_cases: int = _setting(
-    trusted_proxies: str = _setting(
-        "",
-        "Comma-separated CIDR networks of the reverse proxies in front of `nervecentre serve`: "
-        "only requests from them have their X-Forwarded-For and X-Forwarded-Proto believed. "
-        "Empty (the default) believes no proxy header: the connecting address is the client.",
-    )
         2_000_000,
         "On SQLite, the case list counts and pages from an in-memory index of its filter "
         "columns (about 40 bytes a case per server process) up to this many cases; 0 turns "
@@ -119,6 +119,7 @@ class Settings:
         from nervecentre.security.network import parse_networks
 
         parse_networks(self.allowed_networks)
+        parse_networks(self.trusted_proxies, ENV_PREFIX + "TRUSTED_PROXIES")
         if self.cookie_secure not in ("auto", "always", "never"):
             raise ConfigError(
                 f"NERVECENTRE_COOKIE_SECURE={self.cookie_secure!r}: use auto, always or never"
@@ -164,7 +165,6 @@ def _coerce(name: str, kind: Any, raw: Any) -> Any:
             f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {getattr(kind, '__name__', kind)}"
         ) from None
 
-        parse_networks(self.trusted_proxies, ENV_PREFIX + "TRUSTED_PROXIES")
 
 def load_settings(**overrides: Any) -> Settings:
     """Build settings from the config file, then the environment, then explicit overrides."""
