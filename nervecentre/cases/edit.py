@@ -29,15 +29,16 @@ from nervecentre.cases.forms import (
     int_field,
     text_field,
 )
+from nervecentre.cases.jurisdiction import check_duplicate, require_place
 from nervecentre.cases.models import Case, CaseLink, Charge
 from nervecentre.cases.people import Person
 from nervecentre.cases.records import case_key
-from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from nervecentre.errors import Conflict, InvalidValue, NotFound
 from nervecentre.imports.cells import fir_number as _fir_number
 from nervecentre.security import audit
 from nervecentre.security.access import require_case
-from nervecentre.security.models import AccessGrant, User
-from nervecentre.security.roles import can, require
+from nervecentre.security.models import User
+from nervecentre.security.roles import require
 from nervecentre.store.base import edited_set, utcnow
 from nervecentre.store.db import Database
 
@@ -187,42 +188,6 @@ def _check_order(
         form.error(early if early in form else late, message)
 
 
-def _require_unit(session: Session, user: User, unit_code: str) -> None:
-    """Users register and move cases only into units they belong to or are granted."""
-    if can(user, "case.view_all") or unit_code in user.unit_codes:
-        return
-    now = utcnow()
-    granted = session.scalar(
-        select(AccessGrant.id).where(
-            AccessGrant.grantee_id == user.id,
-            AccessGrant.unit_code == unit_code,
-            AccessGrant.revoked_at.is_(None),
-            (AccessGrant.expires_at.is_(None)) | (AccessGrant.expires_at > now),
-        )
-    )
-    if granted is None:
-        own = ", ".join(user.unit_codes) or "none"
-        raise PermissionDenied(
-            f"{user.username} may keep cases only in their own or granted units (own: {own});"
-            f" not in {unit_code}"
-        )
-
-
-def _check_duplicate(session: Session, values: Mapping[str, Any], case_id: int | None) -> None:
-    query = select(Case.id).where(
-        Case.police_station_code == values["police_station_code"],
-        Case.fir_year == values["fir_year"],
-        Case.fir_number == values["fir_number"],
-    )
-    if case_id is not None:
-        query = query.where(Case.id != case_id)
-    if session.scalar(query) is not None:
-        station = places.unit(values["police_station_code"]).name
-        raise Conflict(
-            f"FIR {values['fir_number']}/{values['fir_year']} of {station} is already registered"
-        )
-
-
 def mark_edited(row: Case | Person, fields: Iterable[str]) -> None:
     """Note fields changed by hand: a re-import of the register keeps their values."""
     row.edited_fields = ",".join(sorted(edited_set(row.edited_fields) | set(fields)))
@@ -239,9 +204,9 @@ def create_case(db: Database, user: User, data: Mapping[str, str], *, ip: str | 
     values = _case_values(form, {})
     form.check()
     with writing(db) as session:
-        # The unit first: a refused user must not learn whether the FIR already exists.
-        _require_unit(session, user, values["unit_code"])
-        _check_duplicate(session, values, None)
+        # The place first: a refused user must not learn whether the FIR already exists.
+        require_place(session, user, values["unit_code"], values["police_station_code"])
+        check_duplicate(session, user, values, None)
         key = case_key(values["police_station_code"], values["fir_year"], values["fir_number"])
         case = Case(case_key=key, **{k: values[k] for k in (*CASE_FIELDS, "district_code")})
         # Entered by hand: a register that lists the same FIR later does not overwrite it.
@@ -265,10 +230,15 @@ def update_case(
         values = _case_values(form, current)
         form.check()
         key = case_key(values["police_station_code"], values["fir_year"], values["fir_number"])
-        if values["unit_code"] != case.unit_code:
-            _require_unit(session, user, values["unit_code"])
+        unit, station = values["unit_code"], values["police_station_code"]
+        require_place(
+            session,
+            user,
+            unit if unit != case.unit_code else None,
+            station if station != case.police_station_code else None,
+        )
         if key != case.case_key:
-            _check_duplicate(session, values, case.id)
+            check_duplicate(session, user, values, case.id)
         change = audit.diff(_case_strings(current), _case_strings(values))
         if not change["after"]:
             return case.id

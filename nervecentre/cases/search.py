@@ -10,7 +10,7 @@ units, or walking the FIR-date index when the matches are dense enough.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from time import monotonic
 from typing import Any
@@ -143,7 +143,10 @@ def _equal_filters(query: CaseQuery) -> list[tuple[str, str]]:
 def _fir_bounds(query: CaseQuery) -> tuple[datetime | None, datetime | None]:
     """FIR date-times from (inclusive) and to (exclusive): whole days, ``date_to`` included."""
     start = datetime.combine(query.date_from, time.min) if query.date_from else None
-    end = datetime.combine(query.date_to + timedelta(days=1), time.min) if query.date_to else None
+    end = None
+    # The calendar's last day has no next one: a bound that far ahead leaves out nothing.
+    if query.date_to is not None and query.date_to < date.max:
+        end = datetime.combine(query.date_to + timedelta(days=1), time.min)
     return start, end
 
 

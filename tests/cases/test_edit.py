@@ -161,6 +161,59 @@ def test_duplicate_fir_is_a_conflict(world: World) -> None:
         edit.update_case(world.db, world.users["inv"], other, {"fir_number": "1", **again})
 
 
+def test_cases_are_registered_only_at_the_stations_of_the_users_units(world: World) -> None:
+    inv, before = world.users["inv"], count(world.db, Case)
+    # Case B is FIR 2/2023 of Boisar: probing it and a free number get the same refusal.
+    for number in ("2", "4711"):
+        probe = {**NEW_CASE, "fir_number": number, "fir_year": "2023", "fir_at": "2023-03-14"}
+        for field in ("info_received_at", "occurred_from", "occurred_to"):
+            probe[field] = ""
+        with pytest.raises(PermissionDenied) as refused:
+            edit.create_case(world.db, inv, {**probe, "police_station_code": "Boisar",
+                                             "unit_code": UNIT_A})  # fmt: skip
+        assert str(refused.value) == (
+            "inv may register cases only at the police stations of their own or granted units"
+            " (own: MH-THR-SHAHAPUR); not at MH-PAL-BOISAR"
+        )
+    with pytest.raises(PermissionDenied, match="not at MH-PAL-BOISAR"):
+        edit.update_case(world.db, inv, world.case_a, {"police_station_code": "Boisar"})
+    assert count(world.db, Case) == before
+    # A district unit (an AHTU) registers at its district's stations, and only there.
+    users.set_units(world.db, "inv", ["MH-THR-AHTU"], actor="test")
+    ahtu = world.user("inv")
+    assert edit.create_case(world.db, ahtu, {**NEW_CASE, "unit_code": "MH-THR-AHTU"})
+    with pytest.raises(PermissionDenied, match="not at MH-PAL-BOISAR"):
+        edit.create_case(world.db, ahtu, {**NEW_CASE, "police_station_code": "Boisar",
+                                          "unit_code": "MH-THR-AHTU"})  # fmt: skip
+    # A granted unit's station is allowed, as for the unit itself.
+    grants.grant_unit(world.db, "test", "inv", UNIT_B, "covering for leave in Boisar")
+    assert edit.create_case(world.db, ahtu, {**NEW_CASE, "police_station_code": "Boisar",
+                                             "unit_code": "MH-THR-AHTU"})  # fmt: skip
+
+
+def test_a_duplicate_fir_in_a_case_the_user_cannot_see_is_not_revealed(world: World) -> None:
+    # Case A (FIR 1/2023 of Shahapur) belongs to Shahapur; an AHTU member may register at
+    # Shahapur but cannot see case A: the refusal names no case and does not confirm it.
+    users.set_units(world.db, "inv-b", ["MH-THR-AHTU"], actor="test")
+    ahtu = world.user("inv-b")
+    again = {**NEW_CASE, "fir_number": "1", "fir_year": "2023", "fir_at": "2023-03-14 22:15",
+             "unit_code": "MH-THR-AHTU"}  # fmt: skip
+    for field in ("info_received_at", "occurred_from", "occurred_to"):
+        again[field] = ""
+    with pytest.raises(Conflict) as hidden:
+        edit.create_case(world.db, ahtu, again)
+    assert str(hidden.value) == (
+        "FIR 1/2023 of Shahapur cannot be registered: check its number and year, or ask an"
+        " administrator"
+    )
+    with pytest.raises(Conflict) as seen:
+        edit.create_case(world.db, world.users["inv"], again | {"unit_code": ""})
+    assert (
+        str(seen.value)
+        == "FIR 1/2023 of Shahapur is already registered: case MH-THR-SHAHAPUR/2023/1"
+    )
+
+
 def test_update_changes_only_the_fields_sent(world: World) -> None:
     inv = world.users["inv"]
     before = edit.case_form_data(world.db, world.users["admin"], world.case_a)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from nervecentre.cases.models import Case
@@ -21,12 +22,14 @@ from nervecentre.cases.search import (
 )
 from nervecentre.errors import InvalidValue
 from nervecentre.imports import import_register
-from nervecentre.security import audit, grants, users
+from nervecentre.security import audit, grants, tokens, users
 from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.models import User
 from nervecentre.store.db import Database
+from nervecentre.web import create_app
 from tests.imports.registers import row, write_csv
 from tests.security.conftest import FAST, PASSWORD
+from tests.web.conftest import sign_in
 
 SHAHAPUR, AHTU, BOISAR = "MH-THR-SHAHAPUR", "MH-THR-AHTU", "MH-PAL-BOISAR"
 # A BNS-era case of Thane Rural's AHTU: different words, people and sections everywhere.
@@ -432,3 +435,25 @@ def test_postgresql_uses_the_full_text_indexes(reg: Registry) -> None:
         plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
     for index in ("search_cases_text", "search_persons_name", "search_aliases_alias"):
         assert index in plan, plan
+
+
+@pytest.mark.parametrize("bound", ["9999-12-31", "0001-01-01"])
+def test_date_bounds_at_the_ends_of_the_calendar(reg: Registry, bound: str) -> None:
+    late = bound > "5000"
+    assert reg.find(date_to=bound) == ({1, 2, 3, 4} if late else set())
+    assert reg.find(date_from=bound) == (set() if late else {1, 2, 3, 4})
+    assert reg.find(date_from="0001-01-01", date_to="9999-12-31") == {1, 2, 3, 4}
+    built = CaseQuery(date_from=date.min, date_to=date.max)
+    assert search_cases(reg.db, reg.admin, built, audit_search=False).total == 4
+    _record, token = tokens.create_token(reg.db, "inv-a", "tests", actor="test")
+    with TestClient(create_app(db=reg.db), client=("127.0.0.1", 50000)) as client:
+        api = client.get(
+            "/api/cases",
+            params={"date_to": bound, "date_from": "0001-01-01"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert api.status_code == 200, api.text
+        assert api.json()["total"] == (2 if late else 0)
+        sign_in(client, "inv-a")
+        page = client.get("/cases", params={"date_to": bound})
+        assert page.status_code == 200, page.text
