@@ -24,11 +24,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-# The browser tests drive Debian's Chromium (never a downloaded browser).
-browser:  ## install Debian's chromium for the end-to-end tests, if it is missing
+# The browser tests drive Debian's Chromium (never a downloaded browser) and check every page
+# with axe-core, a test-only npm package pinned by tests/js/package-lock.json (never served).
+AXE := tests/js/node_modules/axe-core/axe.min.js
+browser:  ## install Debian's chromium and axe-core (npm ci) for the end-to-end tests, if missing
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will skip)"; fi; }
+	@{ [ -f $(AXE) ] && [ ! tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; } || { \
+	  command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }; \
+	  if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
+	  else echo "npm missing: run 'sudo apt-get install npm' (accessibility tests will skip)"; fi; }
 
 test: setup browser lint typecheck pytest  ## set up, then lint, type-check and run every test
 

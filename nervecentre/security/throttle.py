@@ -1,17 +1,21 @@
-"""Login throttling per client address, on top of the per-account lockout.
+"""Login throttling per client address and per account, on top of the account lockout.
 
-The account lockout stops guessing one user's password; this stops one address from trying
-many users. Failures are kept in the database (``login_failures``), so every server process
-of the centre counts the same failures and a restart forgets nothing.
+The lockout stops guessing one user's password in a row; the throttle counts failures in a
+sliding window, per address (one computer trying many users) and per username (many
+computers trying one). A success clears only the failures of the account that signed in,
+from the address it signed in from: one valid account must not wipe the address's count
+while it sprays the others. Failures are kept in the database (``login_failures``), so
+every server process of the centre counts the same failures and a restart forgets nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Index, String, delete, func, insert, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ColumnElement, DateTime, Index, String, delete, func, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from nervecentre.errors import NervecentreError
 from nervecentre.store.base import Base, utcnow
 from nervecentre.store.db import Database
 
@@ -19,51 +23,122 @@ WINDOW = timedelta(minutes=10)
 
 
 class LoginFailure(Base):
-    """One failed sign-in from an address; kept for the throttle's window only."""
+    """One failed sign-in: from which address, for which username; kept for the window only."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_ip_at", "ip", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_ip_at", "ip", "at"),
+        Index("ix_login_failures_username_at", "username", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ip: Mapped[str] = mapped_column(String(45))
+    username: Mapped[str] = mapped_column(String(64), default="", server_default="")
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class LoginThrottle:
-    """Counts failed logins per address over a sliding window (``max_failures`` 0: off)."""
+class TooManyAttempts(NervecentreError):
+    """Too many failed sign-ins: from this address, or for this username; wait and retry."""
 
-    def __init__(self, db: Database, max_failures: int, window: timedelta = WINDOW) -> None:
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def account_key(username: str) -> str:
+    """The username as failures are counted under it (as sign-in reads it)."""
+    return username.strip().lower()[:64]
+
+
+def forget_account(session: Session, username: str) -> int:
+    """Forget every failure counted against a username (its lockout was lifted)."""
+    mine = LoginFailure.username == account_key(username)
+    count = session.scalar(select(func.count()).where(mine)) or 0
+    session.execute(delete(LoginFailure).where(mine))
+    return count
+
+
+class LoginThrottle:
+    """Counts failed logins over a sliding window, per address and per username.
+
+    ``max_failures`` per address, ``account_max_failures`` per username (the setting
+    ``login_account_max_failures`` when not given); 0 turns either off.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        max_failures: int,
+        window: timedelta = WINDOW,
+        *,
+        account_max_failures: int | None = None,
+    ) -> None:
         self.db = db
         self.max_failures = max_failures
         self.window = window
+        self.account_max_failures = (
+            db.settings.login_account_max_failures
+            if account_max_failures is None
+            else account_max_failures
+        )
 
-    def retry_after(self, ip: str, *, now: datetime | None = None) -> int:
-        """Seconds this address must wait before trying again (0: it may try now)."""
-        if not self.max_failures:
+    def _wait(self, session: Session, which: ColumnElement[bool], limit: int, now: datetime) -> int:
+        if not limit:
             return 0
-        now = now or utcnow()
         recent = (
             select(LoginFailure.at)
-            .where(LoginFailure.ip == ip[:45], LoginFailure.at > now - self.window)
+            .where(which, LoginFailure.at > now - self.window)
             .order_by(LoginFailure.at.desc())
-            .limit(self.max_failures)
+            .limit(limit)
             .subquery()
         )
-        with self.db.session() as session:
-            count, oldest = session.execute(select(func.count(), func.min(recent.c.at))).one()
-        if count < self.max_failures or oldest is None:
+        count, oldest = session.execute(select(func.count(), func.min(recent.c.at))).one()
+        if count < limit or oldest is None:
             return 0
-        # Free again once the oldest of the last max_failures failures leaves the window.
+        # Free again once the oldest of the last ``limit`` failures leaves the window.
         return max(1, int((oldest + self.window - now).total_seconds()) + 1)
 
-    def failed(self, ip: str, *, now: datetime | None = None) -> None:
-        """Count one failed login from this address (and forget failures past the window)."""
+    def waits(self, ip: str, username: str = "", *, now: datetime | None = None) -> tuple[int, int]:
+        """Seconds to wait (0: none) because of this address, and because of this username."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            address = self._wait(session, LoginFailure.ip == ip[:45], self.max_failures, now)
+            account = 0
+            if username.strip():
+                by_name = LoginFailure.username == account_key(username)
+                account = self._wait(session, by_name, self.account_max_failures, now)
+        return address, account
+
+    def retry_after(self, ip: str, username: str = "", *, now: datetime | None = None) -> int:
+        """Seconds before this address may try (this username) again; 0: it may try now."""
+        return max(self.waits(ip, username, now=now))
+
+    def check(self, ip: str, username: str = "", *, now: datetime | None = None) -> None:
+        """Raise TooManyAttempts, saying for how long, when this attempt must wait."""
+        address, account = self.waits(ip, username, now=now)
+        if address or account:
+            wait = max(address, account)
+            whom = "from this computer" if address >= account else "for this account"
+            raise TooManyAttempts(
+                f"too many failed sign-ins {whom}; wait {wait // 60 + 1} minutes", wait
+            )
+
+    def failed(self, ip: str, username: str = "", *, now: datetime | None = None) -> None:
+        """Count one failed login (and forget failures past the window)."""
         now = now or utcnow()
         with self.db.session() as session:
             session.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
-            session.execute(insert(LoginFailure).values(ip=ip[:45], at=now))
+            session.execute(
+                insert(LoginFailure).values(ip=ip[:45], username=account_key(username), at=now)
+            )
 
-    def succeeded(self, ip: str) -> None:
-        """A success from this address clears its count."""
+    def succeeded(self, ip: str, username: str) -> None:
+        """A sign-in succeeded: forget that account's own failures from this address only."""
         with self.db.session() as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.ip == ip[:45]))
+            session.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.ip == ip[:45], LoginFailure.username == account_key(username)
+                )
+            )

@@ -30,6 +30,19 @@ def _number(value: int | float | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def pluralise(
+    count: int | None, singular: str, plural: str | None = None, *, with_count: bool = True
+) -> str:
+    """``1 case``, ``2 cases``, ``1,234 people``: a count with its noun in the right form.
+
+    Every count the pages show goes through this filter, never a hand-made ``case{{ "s" }}``.
+    """
+    if count is None:
+        return ""
+    word = singular if count == 1 else (plural or singular + "s")
+    return f"{_number(count)} {word}" if with_count else word
+
+
 def _bytes(size: int | None) -> str:
     if size is None:
         return ""
@@ -83,7 +96,14 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=_when, number=_number, filesize=_bytes, bars=_bars, columns=_columns)
+    env.filters.update(
+        when=_when,
+        number=_number,
+        pluralise=pluralise,
+        filesize=_bytes,
+        bars=_bars,
+        columns=_columns,
+    )
     env.globals.update(label=vocab.label, options=_options, urlencode=urlencode)
     return env
 

@@ -1,23 +1,40 @@
-"""Helpers for the browser tests: a demo site served by uvicorn, and what the browser did.
+"""Helpers and fixtures for the browser tests: a demo site served by uvicorn, Chromium, and
+what the browser did.
 
-The site is a SQLite database with a small synthetic register and the demo users, served
-on a free loopback port in a background thread, as ``nervecentre serve`` would serve it.
+The demo database (a small synthetic register and the demo users, with a fixed secret key so
+that victims' codes are the same on every run) is built once per test session; each test
+module serves its own copy on a free loopback port, as ``nervecentre serve`` would, so what
+one module changes never shows in another's pages or screenshots. tests/web/conftest.py
+imports the fixtures, so one browser and one build serve every browser test of a session.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import shutil
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import pytest
 import uvicorn
-from playwright.sync_api import BrowserContext, ConsoleMessage, Response
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import func, select
 
 from nervecentre.cases.models import Case
@@ -40,8 +57,20 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1366, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1366, "height": 900}
 CASES = 300
+# A fixed key (not a secret: test data only) so pseudonymous codes and screenshots repeat.
+SECRET_KEY = base64.urlsafe_b64encode(b"nervecentre browser tests, fixed".ljust(32)).decode()
+REQUIRED = os.environ.get("NERVECENTRE_TEST_REQUIRE_BROWSER") == "1"
+
+NewContext = Callable[..., BrowserContext]
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip a test that lacks a browser tool; fail it instead in CI (…_REQUIRE_BROWSER=1)."""
+    if REQUIRED:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @dataclass
@@ -58,11 +87,19 @@ class Site:
         return self.url.removeprefix("http://")
 
 
+def open_database(folder: Path) -> Database:
+    """The browser tests' SQLite database in ``folder`` (data directory beside it)."""
+    settings = load_settings(
+        data_dir=str(folder / "data"),
+        database_url=f"sqlite:///{folder / 'nc.db'}",
+        secret_key=SECRET_KEY,
+    )
+    return Database(settings)
+
+
 def build_database(folder: Path, cases: int = CASES) -> tuple[Database, dict[str, str]]:
     """A migrated SQLite database with a synthetic register imported and the demo users."""
-    db = Database(
-        load_settings(data_dir=str(folder / "data"), database_url=f"sqlite:///{folder / 'nc.db'}")
-    )
+    db = open_database(folder)
     db.upgrade()
     paths = write_dataset(folder / "synth", SynthConfig(cases=cases, seed=1), fmt="csv")
     import_register(db, paths.register, "demo-register")
@@ -111,12 +148,21 @@ class BackgroundServer:
         self.sock.close()
 
 
-def start_site(folder: Path) -> tuple[Site, BackgroundServer]:
-    """Build the database and serve it; the caller stops the server."""
-    db, passwords = build_database(folder)
+@dataclass(frozen=True)
+class Template:
+    """A built demo database, copied for each module's site."""
+
+    folder: Path
+    passwords: dict[str, str]
+
+
+def start_site(template: Template, folder: Path) -> tuple[Site, BackgroundServer]:
+    """Serve a fresh copy of the template's database; the caller stops the server."""
+    shutil.copytree(template.folder, folder, dirs_exist_ok=True)
+    db = open_database(folder)
     server = BackgroundServer(create_app(db=db))
     server.start()
-    return Site(server.url, db, passwords), server
+    return Site(server.url, db, dict(template.passwords)), server
 
 
 def protected_victim(db: Database) -> tuple[int, int]:
@@ -197,8 +243,85 @@ class Traffic:
         self.console.append(f"{message.type}: {text} ({where})")
 
 
-def screenshots_dir(default: Path) -> Path:
-    """Where screenshots go: ``NERVECENTRE_SCREENSHOTS`` when set, else ``default``."""
-    folder = Path(os.environ.get("NERVECENTRE_SCREENSHOTS") or default)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def sign_in(context: BrowserContext, site: Site, username: str) -> Page:
+    """A page of ``context`` signed in as ``username`` through the login form."""
+    page = context.new_page()
+    visit(page, "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", site.passwords[username])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{site.url}/")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    return page
+
+
+def visit(page: Page, path: str, status: int = 200) -> Page:
+    """Go to ``path`` and check that the page came back with ``status``."""
+    response = page.goto(path)
+    assert response is not None and response.status == status, (
+        f"{path}: {response and response.status}"
+    )
+    return page
+
+
+# The fixtures: tests/web/conftest.py imports them, so the session-scoped ones are shared.
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium (skip, or fail in CI, when it is not installed)."""
+    if not CHROMIUM.is_file():
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def site_template(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The demo database, built once per session (only when a browser is there to use it)."""
+    folder = tmp_path_factory.mktemp("browser-template")
+    db, passwords = build_database(folder)
+    db.dispose()
+    return Template(folder, passwords)
+
+
+@pytest.fixture(scope="module")
+def site(site_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """This module's own copy of the demo site, served on a free loopback port."""
+    running, server = start_site(site_template, tmp_path_factory.mktemp("browser"))
+    yield running
+    server.stop()
+    running.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def traffic() -> Traffic:
+    """What every browser context of this module requested and logged."""
+    return Traffic()
+
+
+@pytest.fixture
+def new_context(browser: Browser, site: Site, traffic: Traffic) -> Iterator[NewContext]:
+    """Make fresh, watched browser contexts (closed after the test); keywords go to Playwright."""
+    made: list[BrowserContext] = []
+    errors_before = len(traffic.server_errors)
+
+    def make(**options: Any) -> BrowserContext:
+        context = browser.new_context(
+            base_url=site.url,
+            viewport=VIEWPORT,
+            locale="en-IN",
+            timezone_id="Asia/Kolkata",
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        made.append(traffic.watch(context))
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+    # Every test fails on a server error, even on a page it did not look at closely.
+    assert traffic.server_errors[errors_before:] == []

@@ -11,6 +11,13 @@ from fastapi.testclient import TestClient
 from nervecentre.security import tokens
 from nervecentre.web import create_app
 from tests.security.conftest import PASSWORD, World, fast_hashing, world  # noqa: F401
+from tests.web.browser_support import (  # noqa: F401  (the browser tests' fixtures)
+    browser,
+    new_context,
+    site,
+    site_template,
+    traffic,
+)
 
 LOCAL = ("127.0.0.1", 50000)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

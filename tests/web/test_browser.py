@@ -1,118 +1,42 @@
 """The web UI end to end, in a real headless Chromium driven by Playwright.
 
-One demo site (300 synthetic cases, the demo users) is served by uvicorn for the module;
-each test uses fresh browser contexts (fresh cookie jars) on it. Every request, console
-message and page error of every context is recorded, and the last test checks that the
-pages never reached beyond the app's own origin and that the console stayed clean.
+The module has its own copy of the demo site (300 synthetic cases, the demo users; see
+browser_support); each test uses fresh browser contexts (fresh cookie jars) on it. Every
+request, console message and page error of every context is recorded, and the last test
+checks that the pages never reached beyond the app's own origin and that the console stayed
+clean. Accessibility and screenshots have their own modules.
 
 Needs Debian's /usr/bin/chromium (never a downloaded browser); without it the tests skip,
-unless NERVECENTRE_TEST_REQUIRE_BROWSER=1 (CI), when they fail. Screenshots of the main
-pages go to NERVECENTRE_SCREENSHOTS (docs/screenshots for the committed ones) or tmp_path.
+unless NERVECENTRE_TEST_REQUIRE_BROWSER=1 (CI), when they fail.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from nervecentre.cases.people import Person
 from nervecentre.security.demo import DEMO_DISTRICT
 from nervecentre.security.fields import cipher_for
 from tests.web.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     VIEWPORT,
+    NewContext,
     Site,
     Traffic,
     protected_victim,
-    screenshots_dir,
-    start_site,
+    sign_in,
     thane_rural_case,
+    visit,
 )
 
 pytestmark = pytest.mark.browser
 
-NewContext = Callable[[], BrowserContext]
 NEW_OFFICER = "PI Browser Test Officer"
 REASON = "statement recording before the magistrate"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium (skip, or fail in CI, when it is not installed)."""
-    if not CHROMIUM.is_file():
-        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if os.environ.get("NERVECENTRE_TEST_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The demo site, served on a free loopback port for this module."""
-    running, server = start_site(tmp_path_factory.mktemp("browser"))
-    yield running
-    server.stop()
-    running.db.dispose()
-
-
-@pytest.fixture(scope="module")
-def traffic() -> Traffic:
-    """What every browser context of this module requested and logged."""
-    return Traffic()
-
-
-@pytest.fixture
-def new_context(browser: Browser, site: Site, traffic: Traffic) -> Iterator[NewContext]:
-    """Make fresh, watched browser contexts (closed after the test)."""
-    made: list[BrowserContext] = []
-    errors_before = len(traffic.server_errors)
-
-    def make() -> BrowserContext:
-        context = browser.new_context(
-            base_url=site.url, viewport=VIEWPORT, locale="en-IN", timezone_id="Asia/Kolkata"
-        )
-        context.set_default_timeout(10_000)
-        made.append(traffic.watch(context))
-        return context
-
-    yield make
-    for context in made:
-        context.close()
-    # Every test fails on a server error, even on a page it did not look at closely.
-    assert traffic.server_errors[errors_before:] == []
-
-
-def sign_in(context: BrowserContext, site: Site, username: str) -> Page:
-    """A page of ``context`` signed in as ``username`` through the login form."""
-    page = context.new_page()
-    visit(page, "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", site.passwords[username])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{site.url}/")
-    expect(page.locator("h1")).to_have_text("Dashboard")
-    return page
-
-
-def visit(page: Page, path: str) -> Page:
-    """Go to ``path`` and check that the page came back without an error."""
-    response = page.goto(path)
-    assert response is not None and response.status == 200, (
-        f"{path}: {response and response.status}"
-    )
-    return page
 
 
 def filter_audit(page: Page, action: str) -> None:
@@ -170,7 +94,11 @@ def test_viewer_cannot_reveal_a_victim_and_the_investigator_can(
     person_id, _case_id = protected_victim(site.db)
     with site.db.session() as s:
         person = s.scalars(select(Person).where(Person.id == person_id)).one()
-        code, real_name = person.code, cipher_for(site.db.settings).decrypt(person.name_enc)
+        cipher = cipher_for(site.db.settings)
+        code, real_name = (
+            person.code,
+            cipher.decrypt(person.name_enc, "persons", "name_enc", person_id),
+        )
     assert real_name and real_name != code
 
     viewer_context = new_context()
@@ -226,59 +154,6 @@ def test_wrong_password_shows_the_error_and_starts_no_session(
     visit(page, "/cases")
     expect(page).to_have_url(f"{site.url}/login?next=%2Fcases")
     expect(page.locator("header nav")).to_have_count(0)
-
-
-def test_screenshots_of_the_main_pages(site: Site, new_context: NewContext, tmp_path: Path) -> None:
-    folder = screenshots_dir(tmp_path)
-    person_id, case_id = protected_victim(site.db)
-
-    def shot(page: Page, name: str) -> None:
-        page.screenshot(path=str(folder / f"{name}.png"))
-
-    login = new_context().new_page()
-    visit(login, "/login")
-    shot(login, "login")
-
-    page = sign_in(new_context(), site, "demo-investigator")
-    expect(page.locator("h1")).to_be_visible()
-    shot(page, "dashboard")
-
-    visit(page, "/cases")
-    page.select_option("select[name=district]", DEMO_DISTRICT)
-    page.get_by_role("button", name="Search").click()
-    expect(page.locator("table.cases tbody tr").first).to_be_visible()
-    shot(page, "cases")
-
-    visit(page, f"/cases/{case_id}")
-    expect(page.locator("#people")).to_be_visible()
-    shot(page, "case")
-
-    visit(page, f"/people/{person_id}")
-    expect(page.locator("#reveal")).to_be_visible()
-    shot(page, "person")
-
-    # A FIR date in the future passes the browser's own checks; the server refuses it.
-    visit(page, f"/cases/{case_id}/edit")
-    page.fill("input[name=fir_at]", "2099-01-01T10:00")
-    page.get_by_role("button", name="Save changes").click()
-    expect(page.locator("small.error")).to_contain_text("future")
-    shot(page, "case-edit-error")
-
-    visit(page, "/import")
-    expect(page.locator("input[type=file]")).to_be_visible()
-    shot(page, "import")
-
-    admin = sign_in(new_context(), site, "demo-admin")
-    visit(admin, "/admin/audit")
-    expect(admin.locator("table.audit tbody tr").first).to_be_visible()
-    shot(admin, "audit")
-
-    visit(admin, "/admin/users")
-    expect(admin.locator("table.users")).to_contain_text("demo-viewer")
-    shot(admin, "users")
-
-    names = {"login", "dashboard", "cases", "case", "person", "case-edit-error", "import"}
-    assert {p.stem for p in folder.glob("*.png")} >= names | {"audit", "users"}
 
 
 def test_the_watchers_notice_a_csp_violation(browser: Browser, site: Site) -> None:
