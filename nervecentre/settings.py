@@ -111,7 +111,14 @@ class Settings:
         "it off, and searches then count in SQL (slower at 100,000 cases, same results).",
     )
     login_ip_max_failures: int = _setting(
-        20, "Failed logins from one address within 10 minutes before it must wait (429)."
+        20,
+        "Failed logins from one address within 10 minutes before it must wait (429); a "
+        "success clears only the failures of the account that signed in, never the others'.",
+    )
+    login_account_max_failures: int = _setting(
+        10,
+        "Failed logins for one username within 10 minutes, from any addresses, before "
+        "sign-ins to it must wait (429); 0 turns this off (the lockout still applies).",
     )
 
     def __post_init__(self) -> None:

@@ -24,6 +24,7 @@ from nervecentre.security import audit
 from nervecentre.security.audit import Actor
 from nervecentre.security.models import User, UserUnit
 from nervecentre.security.roles import check_role, require
+from nervecentre.security.throttle import LoginThrottle, forget_account
 from nervecentre.settings import Settings
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
@@ -105,6 +106,12 @@ def user_in(session: Session, username: str) -> User:
     return user
 
 
+def _lift_lock(session: Session, user: User) -> None:
+    # The lockout and the throttle's count against the username: both give way at once.
+    user.failed_logins, user.locked_until = 0, None
+    forget_account(session, user.username)
+
+
 def _unit_codes(session: Session, units: Iterable[str]) -> list[str]:
     codes = sorted({u.strip().upper() for u in units if u.strip()})
     known = set(session.scalars(select(Unit.code).where(Unit.code.in_(codes))))
@@ -182,7 +189,7 @@ def _update(
             user.role = check_role(str(change["role"]))
         if "active" in change:
             user.active = bool(change["active"])
-            user.failed_logins, user.locked_until = 0, None
+            _lift_lock(session, user)
         session.flush()
         after = {"role": user.role, "units": user.unit_codes, "active": user.active}
         audit.record(
@@ -224,7 +231,7 @@ def set_password(
         user = user_in(session, username)
         check_password(password, user.username, db.settings)
         user.password_hash = hash_password(password)
-        user.failed_logins, user.locked_until = 0, None
+        _lift_lock(session, user)
         detail = {"password": "changed"}
         audit.record(session, actor, "user.update", "user", user.username, detail, ip=ip)
 
@@ -299,6 +306,26 @@ def _count_failure(session: Session, user: User, settings: Settings, now: dateti
         user.failed_logins = 0  # After the lockout the user gets a full set of attempts again.
     else:
         user.failed_logins = failures
+
+
+def sign_in(
+    db: Database, username: str, password: str, *, throttle: LoginThrottle, ip: str | None = None
+) -> User:
+    """Sign-in as the login page does it: the throttle first, then :func:`authenticate`.
+
+    TooManyAttempts (429) while this address, or this username, has failed too often in the
+    throttle's window; AuthenticationFailed as from :func:`authenticate` otherwise, counted.
+    A success forgets only this account's failures from this address.
+    """
+    address = ip or "unknown"
+    throttle.check(address, username)
+    try:
+        user = authenticate(db, username, password, ip=ip)
+    except AuthenticationFailed:
+        throttle.failed(address, username)
+        raise
+    throttle.succeeded(address, user.username)
+    return user
 
 
 def logout(db: Database, user: User, *, ip: str | None = None) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from nervecentre.security import users
 from nervecentre.security.throttle import LoginFailure, LoginThrottle
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
@@ -33,7 +35,7 @@ def test_success_clears_and_old_failures_are_forgotten(db: Database) -> None:
         assert s.scalar(select(func.count()).select_from(LoginFailure)) == 1
     throttle.failed("10.0.0.1")
     assert throttle.retry_after("10.0.0.1") > 0
-    throttle.succeeded("10.0.0.1")
+    throttle.succeeded("10.0.0.1", "")
     assert throttle.retry_after("10.0.0.1") == 0
 
 
@@ -44,3 +46,53 @@ def test_zero_turns_it_off_and_long_addresses_are_cut(db: Database) -> None:
     on = LoginThrottle(db, 1)
     on.failed("x" * 500)  # never longer than an IPv6 address in the table
     assert on.retry_after("x" * 500) > 0
+
+
+def test_a_success_clears_only_that_accounts_own_failures(db: Database) -> None:
+    """One valid account must not reset the address's count while it sprays the others."""
+    throttle = LoginThrottle(db, 20, timedelta(minutes=10), account_max_failures=0)
+    for i in range(19):
+        assert throttle.retry_after("10.0.0.1", f"other{i}") == 0
+        throttle.failed("10.0.0.1", f"other{i}")
+    throttle.succeeded("10.0.0.1", "mine")
+    assert throttle.retry_after("10.0.0.1", "other19") == 0
+    throttle.failed("10.0.0.1", "other19")
+    throttle.succeeded("10.0.0.1", "mine")
+    assert throttle.retry_after("10.0.0.1", "other20") > 0  # 20 failures in the window
+    assert throttle.retry_after("10.0.0.1", "mine") > 0
+    # The account's own slips from this address are forgiven by its success.
+    own = LoginThrottle(db, 3, timedelta(minutes=10), account_max_failures=0)
+    own.failed("10.0.0.2", "typist")
+    own.failed("10.0.0.2", "typist")
+    own.succeeded("10.0.0.2", "Typist ")
+    own.failed("10.0.0.2", "typist")
+    own.failed("10.0.0.2", "typist")
+    assert own.retry_after("10.0.0.2", "typist") == 0
+
+
+def test_one_account_guessed_from_many_addresses_must_wait(db: Database) -> None:
+    throttle = LoginThrottle(db, 20, timedelta(minutes=10), account_max_failures=4)
+    start = utcnow()
+    for i in range(4):
+        at = start + timedelta(minutes=i)
+        assert throttle.retry_after(f"10.0.1.{i}", "a.patil", now=at) == 0
+        throttle.failed(f"10.0.1.{i}", "A.Patil", now=at)
+    wait = throttle.retry_after("10.0.2.1", "a.patil", now=start + timedelta(minutes=4))
+    assert 6 * 60 <= wait <= 6 * 60 + 1  # until the first failure leaves the window
+    assert throttle.retry_after("10.0.2.1", "b.more", now=start + timedelta(minutes=4)) == 0
+    # Its success elsewhere does not clear what other addresses tried against it.
+    throttle.succeeded("10.0.9.9", "a.patil")
+    assert throttle.retry_after("10.0.2.1", "a.patil", now=start + timedelta(minutes=4)) > 0
+    assert throttle.retry_after("10.0.2.1", "a.patil", now=start + timedelta(minutes=11)) == 0
+
+
+def test_lifting_a_lock_also_forgets_the_usernames_failures(db: Database, tmp_path: Path) -> None:
+    from tests.security.conftest import make_world
+
+    world = make_world(db, tmp_path)
+    throttle = LoginThrottle(db, 20, timedelta(minutes=10), account_max_failures=2)
+    throttle.failed("10.0.1.1", "inv")
+    throttle.failed("10.0.1.2", "inv")
+    assert throttle.retry_after("10.0.1.3", "inv") > 0
+    users.enable_user(world.db, "inv", actor="test")
+    assert throttle.retry_after("10.0.1.3", "inv") == 0

@@ -87,6 +87,32 @@ def test_one_address_guessing_many_users_must_wait(client: TestClient) -> None:
     assert int(response.headers["retry-after"]) > 0  # type: ignore[attr-defined]
 
 
+def test_one_valid_account_does_not_reset_the_throttle_for_the_others(
+    client: TestClient,
+) -> None:
+    """19 failures, a success, 19 failures ...: the address's count is not cleared."""
+    codes = []
+    for i in range(19):
+        codes.append(_post_login(client, f"nobody{i}", "wrong wrong wrong").status_code)  # type: ignore[attr-defined]
+    codes.append(_post_login(client, "inv", PASSWORD).status_code)  # type: ignore[attr-defined]
+    client.cookies.clear()
+    codes.append(_post_login(client, "nobody19", "wrong wrong wrong").status_code)  # type: ignore[attr-defined]
+    codes.append(_post_login(client, "nobody20", "wrong wrong wrong").status_code)  # type: ignore[attr-defined]
+    assert codes == [401] * 19 + [303, 401, 429], codes
+
+
+def test_one_account_guessed_from_many_addresses_must_wait(
+    app_for: Callable[..., TestClient],
+) -> None:
+    codes = [
+        _post_login(app_for(f"127.0.3.{i}"), "ana", f"guess number {i}").status_code  # type: ignore[attr-defined]
+        for i in range(11)
+    ]
+    # The account lockout (5 in a row) answers 401 "locked"; the window's limit (10) 429.
+    assert codes == [401] * 10 + [429], codes
+    assert _post_login(app_for("127.0.3.99"), "inv", PASSWORD).status_code == 303  # type: ignore[attr-defined]
+
+
 def test_the_throttle_is_shared_by_every_server_process(
     app_for: Callable[..., TestClient],
 ) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from nervecentre.security import sessions, users
+from nervecentre.security.throttle import TooManyAttempts
 from nervecentre.security.users import AuthenticationFailed
 from nervecentre.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -78,20 +79,15 @@ def login(
     if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(request, target, "The sign-in form expired; please try again.", 403)
     ip = client_ip(request) or "unknown"
-    throttle = request.app.state.throttle
-    wait = throttle.retry_after(ip)
-    if wait:
-        message = f"Too many failed sign-ins from this computer; wait {wait // 60 + 1} minutes."
-        response = _login_page(request, target, message, 429)
-        response.headers["Retry-After"] = str(wait)
-        return response
     db = database(request)
     try:
-        user = users.authenticate(db, username, password, ip=ip)
+        user = users.sign_in(db, username, password, throttle=request.app.state.throttle, ip=ip)
+    except TooManyAttempts as exc:
+        response = _login_page(request, target, str(exc).capitalize() + ".", 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except AuthenticationFailed as exc:
-        throttle.failed(ip)
         return _login_page(request, target, str(exc).capitalize() + ".", 401)
-    throttle.succeeded(ip)
     token, _csrf = sessions.start_session(db, user, ip=ip)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
