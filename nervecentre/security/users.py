@@ -22,6 +22,7 @@ from nervecentre.cases.models import Unit
 from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from nervecentre.security import audit
 from nervecentre.security.audit import Actor
+from nervecentre.security.credentials import end_credentials
 from nervecentre.security.models import User, UserUnit
 from nervecentre.security.roles import check_role, require
 from nervecentre.security.throttle import LoginThrottle, forget_account
@@ -187,14 +188,19 @@ def _update(
             change = {**change, "units": codes}
         if "role" in change:
             user.role = check_role(str(change["role"]))
+        ended = None
         if "active" in change:
             user.active = bool(change["active"])
             _lift_lock(session, user)
+            if not user.active:  # a clean slate: enabling again revives nothing
+                ended = end_credentials(session, user.id, utcnow())
         session.flush()
         after = {"role": user.role, "units": user.unit_codes, "active": user.active}
-        audit.record(
-            session, actor, action, "user", user.username, audit.diff(before, after), ip=ip
-        )
+        detail: dict[str, object] = {
+            **audit.diff(before, after),
+            **(ended.detail() if ended else {}),
+        }
+        audit.record(session, actor, action, "user", user.username, detail, ip=ip)
     return user
 
 
@@ -213,7 +219,7 @@ def set_units(
 
 
 def disable_user(db: Database, username: str, *, actor: Actor, ip: str | None = None) -> User:
-    """Disable an account: it can no longer sign in or use its tokens (history is kept)."""
+    """Disable an account: its sessions end and its tokens are revoked (history is kept)."""
     return _update(db, username, actor, "user.disable", {"active": False}, ip)
 
 
@@ -223,25 +229,47 @@ def enable_user(db: Database, username: str, *, actor: Actor, ip: str | None = N
 
 
 def set_password(
-    db: Database, username: str, password: str, *, actor: Actor, ip: str | None = None
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    actor: Actor,
+    ip: str | None = None,
+    keep_session: str | None = None,
 ) -> None:
-    """Set a new password (an administrator's reset), clearing any lockout."""
+    """Set a new password (an administrator's reset), clearing any lockout.
+
+    Every signed-in session of the user (but ``keep_session``, the id of the session that
+    changed its own password) ends, and every API token of theirs is revoked, in the same
+    transaction: whoever held the old password, or a token, holds nothing any more.
+    """
     _authorise(actor)
     with db.session() as session:
         user = user_in(session, username)
         check_password(password, user.username, db.settings)
         user.password_hash = hash_password(password)
         _lift_lock(session, user)
-        detail = {"password": "changed"}
+        ended = end_credentials(session, user.id, utcnow(), keep_session=keep_session)
+        detail = {"password": "changed", **ended.detail()}
         audit.record(session, actor, "user.update", "user", user.username, detail, ip=ip)
 
 
 def change_own_password(
-    db: Database, user: User, current: str, new: str, *, ip: str | None = None
+    db: Database,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    ip: str | None = None,
+    keep_session: str | None = None,
 ) -> None:
-    """A user changes their own password, proving they know the current one."""
+    """A user changes their own password, proving they know the current one.
+
+    Their other sessions end and their API tokens are revoked, as on a reset; the session
+    named by ``keep_session`` (the one making the change) stays signed in.
+    """
     authenticate(db, user.username, current, ip=ip)
-    set_password(db, user.username, new, actor=user.username, ip=ip)
+    set_password(db, user.username, new, actor=user.username, ip=ip, keep_session=keep_session)
 
 
 def authenticate(

@@ -9,7 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from nervecentre.security import audit, users
+from nervecentre.security import audit, sessions, tokens, users
 from nervecentre.security.users import AuthenticationFailed, authenticate
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
@@ -136,7 +136,9 @@ def test_disabled_users_cannot_sign_in_and_admin_reset_unlocks(world: World) -> 
         authenticate(world.db, "view", PASSWORD)
     assert authenticate(world.db, "view", "a brand new passphrase").username == "view"
     assert audit.find(world.db, action="user.update", target_id="view")[0].details == {
-        "password": "changed"
+        "password": "changed",
+        "sessions_ended": 0,
+        "tokens_revoked": 0,
     }
 
 
@@ -161,3 +163,63 @@ def test_change_own_password_needs_the_current_one(world: World) -> None:
 def test_unknown_user_is_not_found(db: Database) -> None:
     with pytest.raises(NotFound, match="no user named"):
         users.get_user(db, "ghost")
+
+
+def _credentials(world: World, username: str) -> tuple[str, str]:
+    """A signed-in session (cookie token) and an API token of a user."""
+    user = world.user(username)
+    cookie, _csrf = sessions.start_session(world.db, user, ip="10.0.0.1")
+    _record, token = tokens.create_token(world.db, username, "nightly", actor="test")
+    assert sessions.resume_session(world.db, cookie) is not None
+    assert tokens.authenticate_token(world.db, token).username == username
+    return cookie, token
+
+
+def test_a_password_reset_ends_every_session_and_token(world: World) -> None:
+    cookie, token = _credentials(world, "inv")
+    other_cookie, other_token = _credentials(world, "ana")
+    users.set_password(world.db, "inv", "a brand new passphrase", actor=world.users["admin"])
+    assert sessions.resume_session(world.db, cookie) is None
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        tokens.authenticate_token(world.db, token)
+    # Nobody else's.
+    assert sessions.resume_session(world.db, other_cookie) is not None
+    assert tokens.authenticate_token(world.db, other_token).username == "ana"
+    entry = audit.find(world.db, action="user.update", target_id="inv")[0]
+    assert entry.details == {"password": "changed", "sessions_ended": 1, "tokens_revoked": 1}
+    assert entry.actor == "admin"
+
+
+def test_changing_ones_own_password_keeps_only_the_session_that_did_it(world: World) -> None:
+    here, token = _credentials(world, "inv")
+    elsewhere, _ = _credentials(world, "inv")
+    inv = world.user("inv")
+    current = sessions.resume_session(world.db, here)
+    assert current is not None
+    users.change_own_password(
+        world.db, inv, PASSWORD, "another long passphrase", keep_session=current.session_id
+    )
+    assert sessions.resume_session(world.db, here) is not None
+    assert sessions.resume_session(world.db, elsewhere) is None
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        tokens.authenticate_token(world.db, token)
+
+
+def test_disabling_ends_sessions_and_tokens_for_good(world: World) -> None:
+    cookie, token = _credentials(world, "view")
+    users.disable_user(world.db, "view", actor="test")
+    users.enable_user(world.db, "view", actor="test")
+    # Enabling again gives a clean slate: nothing from before comes back to life.
+    assert sessions.resume_session(world.db, cookie) is None
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        tokens.authenticate_token(world.db, token)
+    disable = audit.find(world.db, action="user.disable", target_id="view")[0].details
+    assert disable["sessions_ended"] == 1 and disable["tokens_revoked"] == 1
+
+
+def test_a_role_change_applies_to_the_next_request_and_ends_nothing(world: World) -> None:
+    cookie, token = _credentials(world, "sup")
+    users.set_role(world.db, "sup", "viewer", actor="test")
+    signed = sessions.resume_session(world.db, cookie)
+    assert signed is not None and signed.user.role == "viewer"
+    assert tokens.authenticate_token(world.db, token).role == "viewer"

@@ -165,6 +165,20 @@ def test_disabled_user_loses_their_session(signed_in: SignedIn, world: World) ->
     assert client.get("/").status_code == 303
 
 
+def test_a_password_reset_signs_out_browsers_and_stops_tokens(
+    signed_in: SignedIn, token_for: Callable[[str], dict[str, str]], world: World
+) -> None:
+    from nervecentre.security import users
+
+    client, _ = signed_in("inv")
+    headers = token_for("inv")
+    assert client.get("/").status_code == 200
+    assert client.get("/api/me", headers=headers).status_code == 200
+    users.set_password(world.db, "inv", "a brand new passphrase", actor=world.users["admin"])
+    assert client.get("/").status_code == 303
+    assert client.get("/api/me", headers=headers).status_code == 401
+
+
 def test_security_headers_on_pages_and_api(client: TestClient) -> None:
     for path in ("/login", "/api/openapi.json"):
         headers = client.get(path).headers
