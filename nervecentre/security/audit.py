@@ -38,7 +38,7 @@ _AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 # Known actions; an unknown one is refused so a typo cannot hide entries from searches.
 ACTIONS = frozenset(
     {
-        "auth.login.success", "auth.login.failure", "auth.logout",
+        "auth.login.success", "auth.login.failure", "auth.logout", "auth.throttle.clear",
         "case.view", "case.create", "case.update", "case.restrict", "case.unrestrict",
         "case.link", "person.view", "person.create", "person.update", "victim.reveal",
         "search", "export", "import.run", "match.run", "hashset.update",

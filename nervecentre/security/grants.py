@@ -8,15 +8,16 @@ only by someone else's decision. Admins may grant anything. Every change is audi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.orm import Session, aliased
 
 from nervecentre.cases.models import Case, Unit
 from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from nervecentre.security import audit
-from nervecentre.security.access import require_case
+from nervecentre.security.access import require_case, visible_cases_filter
 from nervecentre.security.audit import Actor, actor_name
 from nervecentre.security.models import AccessGrant, CaseRestriction, CaseRestrictionUser, User
 from nervecentre.security.roles import can, require
@@ -25,6 +26,8 @@ from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
 MIN_REASON = 10
+# Database ids are 64-bit: a longer number names no case (and would overflow SQLite).
+_MAX_ID = 2**63 - 1
 
 
 def check_reason(reason: str, what: str) -> str:
@@ -36,6 +39,47 @@ def check_reason(reason: str, what: str) -> str:
             kind="reason",
         )
     return text[:400]
+
+
+# The grants and restrictions a page lists are read under these names: the need-to-know
+# filter's own subqueries read access_grants, cases and case_restrictions, and would be
+# correlated away against the same tables in the outer query.
+_GRANT = aliased(AccessGrant, name="listed_grant")
+_CASE = aliased(Case, name="listed_case")
+_RESTRICTION = aliased(CaseRestriction, name="listed_restriction")
+
+
+def _visible_ids(actor: User) -> Select[int]:
+    return select(Case.id).where(visible_cases_filter(actor))
+
+
+def _manageable(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on :data:`_GRANT`: the grants the actor may grant and revoke."""
+    if not isinstance(actor, User) or can(actor, "case.view_all"):
+        return true()
+    return _GRANT.case_id.in_(_visible_ids(actor)) | _GRANT.unit_code.in_(actor.unit_codes)
+
+
+def find_case(db: Database, actor: Actor, ref: str) -> int:
+    """The id of the case with this id or case key, if the actor may see it.
+
+    NotFound says the same for a case that does not exist and one the actor may not see.
+    """
+    text = ref.strip()
+    if not text:
+        raise InvalidValue("give the case's id or its case key", kind="case")
+    if text.isascii() and text.isdigit():
+        where = Case.id == int(text) if int(text) <= _MAX_ID else Case.id.is_(None)
+    else:
+        where = Case.case_key == text
+    query = select(Case.id).where(where)
+    if isinstance(actor, User):
+        query = query.where(visible_cases_filter(actor))
+    with db.session() as session:
+        found = session.scalar(query)
+    if found is None:
+        raise NotFound(f"no case {text!r} (give its id or its case key)")
+    return int(found)
 
 
 def _case(session: Session, actor: Actor, case_id: int) -> Case:
@@ -129,12 +173,15 @@ def revoke_grant(
     db: Database, actor: Actor, grant_id: int, reason: str = "", *, ip: str | None = None
 ) -> AccessGrant:
     """End a grant now; Conflict if it was already revoked."""
+    if isinstance(actor, User):
+        require(actor, "access.grant")
     with db.session() as session:
         grant = session.get(AccessGrant, grant_id)
-        if grant is None:
+        # A grant of a case or unit the actor may not grant is as missing as one that never was.
+        if grant is None or not session.scalar(
+            select(_GRANT.id).where(_GRANT.id == grant_id, _manageable(actor))
+        ):
             raise NotFound(f"no access grant with id {grant_id}")
-        if isinstance(actor, User):
-            require(actor, "access.grant")
         if grant.revoked_at is not None:
             raise Conflict(f"grant {grant_id} was already revoked")
         grant.revoked_at, grant.revoked_by = utcnow(), actor_name(actor)
@@ -229,3 +276,99 @@ def restricted_to(db: Database, case_id: int) -> list[str] | None:
         if session.get(CaseRestriction, case_id) is None:
             return None
         return _named(session, case_id)
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """A grant as a page lists it: whose, of what, by whom, why and until when."""
+
+    id: int
+    grantee: str
+    grantee_name: str
+    case_id: int | None
+    case_key: str | None
+    unit_code: str | None
+    granted_by: str
+    reason: str
+    granted_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    revoked_by: str
+
+    @classmethod
+    def of(cls, grant: AccessGrant, case_key: str | None) -> GrantRow:
+        """The row of a grant loaded with its grantee."""
+        g, who = grant, grant.grantee
+        return cls(
+            g.id, who.username, who.display_name, g.case_id, case_key, g.unit_code,
+            g.granted_by, g.reason, g.granted_at, g.expires_at, g.revoked_at, g.revoked_by,
+        )  # fmt: skip
+
+    def live(self, now: datetime) -> bool:
+        """Whether the grant still widens its grantee's access at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+def manageable_grants(db: Database, actor: Actor, *, active_only: bool = True) -> list[GrantRow]:
+    """The grants the actor may revoke (of cases they see, of their own units), newest first."""
+    if isinstance(actor, User):
+        require(actor, "access.grant")
+    query = (
+        select(_GRANT, _CASE.case_key)
+        .outerjoin(_CASE, _CASE.id == _GRANT.case_id)
+        .where(_manageable(actor))
+        .order_by(_GRANT.id.desc())
+    )
+    if active_only:
+        now = utcnow()
+        query = query.where(_GRANT.revoked_at.is_(None)).where(
+            (_GRANT.expires_at.is_(None)) | (_GRANT.expires_at > now)
+        )
+    with db.session() as session:
+        return [GrantRow.of(grant, key) for grant, key in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class RestrictionRow:
+    """A restricted case as a page lists it, with the users named on it."""
+
+    case_id: int
+    case_key: str
+    users: tuple[str, ...]
+    restricted_by: str
+    reason: str
+    restricted_at: datetime
+
+
+def restrictions(db: Database, actor: Actor) -> list[RestrictionRow]:
+    """The restricted cases the actor can see (and so may change), newest first."""
+    query = select(_RESTRICTION, _CASE.case_key).join(_CASE, _CASE.id == _RESTRICTION.case_id)
+    if isinstance(actor, User):
+        require(actor, "access.grant")
+        query = query.where(_CASE.id.in_(_visible_ids(actor)))
+    query = query.order_by(_RESTRICTION.restricted_at.desc(), _RESTRICTION.case_id.desc())
+    with db.session() as session:
+        found = session.execute(query).all()
+        named: dict[int, list[str]] = {r.case_id: [] for r, _key in found}
+        rows = session.execute(
+            select(CaseRestrictionUser.case_id, User.username)
+            .join(User, User.id == CaseRestrictionUser.user_id)
+            .where(CaseRestrictionUser.case_id.in_(list(named)))
+            .order_by(User.username)
+        )
+        for case_id, username in rows:
+            named[case_id].append(username)
+        return [
+            RestrictionRow(
+                r.case_id, key, tuple(named[r.case_id]), r.restricted_by, r.reason, r.restricted_at
+            )
+            for r, key in found
+        ]
+
+
+def grantable_units(actor: Actor) -> list[str] | None:
+    """Codes of the units the actor may grant, or None for any unit (admins, the CLI)."""
+    if not isinstance(actor, User) or can(actor, "case.view_all"):
+        return None
+    require(actor, "access.grant")
+    return actor.unit_codes

@@ -11,11 +11,15 @@ every server process of the centre counts the same failures and a restart forget
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from ipaddress import ip_address
 
 from sqlalchemy import ColumnElement, DateTime, Index, String, delete, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from nervecentre.errors import NervecentreError
+from nervecentre.errors import InvalidValue, NervecentreError
+from nervecentre.security import audit
+from nervecentre.security.audit import Actor
+from nervecentre.security.roles import require
 from nervecentre.store.base import Base, utcnow
 from nervecentre.store.db import Database
 
@@ -142,3 +146,35 @@ class LoginThrottle:
                     LoginFailure.ip == ip[:45], LoginFailure.username == account_key(username)
                 )
             )
+
+    def waiting(self, *, now: datetime | None = None) -> list[tuple[str, int]]:
+        """Addresses that must wait now, with their failures in the window, most first."""
+        if not self.max_failures:
+            return []
+        now = now or utcnow()
+        count = func.count().label("n")
+        query = (
+            select(LoginFailure.ip, count)
+            .where(LoginFailure.at > now - self.window)
+            .group_by(LoginFailure.ip)
+            .having(count >= self.max_failures)
+            .order_by(count.desc(), LoginFailure.ip)
+        )
+        with self.db.session() as session:
+            return [(ip, int(n)) for ip, n in session.execute(query)]
+
+    def clear(self, address: str, *, actor: Actor, ip: str | None = None) -> int:
+        """Forget an address's failures now (an administrator's decision, audited)."""
+        if not isinstance(actor, str):
+            require(actor, "user.manage")
+        try:
+            address = str(ip_address(address.strip()))
+        except ValueError:
+            raise InvalidValue(f"{address!r} is not an IP address", kind="address") from None
+        mine = LoginFailure.ip == address
+        with self.db.session() as session:
+            failures = session.scalar(select(func.count()).where(mine)) or 0
+            session.execute(delete(LoginFailure).where(mine))
+            detail = {"failures": failures}
+            audit.record(session, actor, "auth.throttle.clear", "address", address, detail, ip=ip)
+        return failures

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from nervecentre.web.pages import admin, auth, cases, dashboard, imports, people
+from nervecentre.web.pages import access, admin, auth, cases, dashboard, imports, people, tokens
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, cases, people, imports, admin):
+for module in (auth, dashboard, cases, people, imports, admin, access, tokens):
     router.include_router(module.router)
