@@ -254,6 +254,29 @@ def set_password(
         audit.record(session, actor, "user.update", "user", user.username, detail, ip=ip)
 
 
+def reset_password(db: Database, username: str, *, actor: Actor, ip: str | None = None) -> str:
+    """Set a random password (to be handed over once, then changed) and return it."""
+    # Groups of 4 from 31 characters no one misreads (no i, l, o, 0, 1): 79 bits at least.
+    minimum = max(MIN_PASSWORD_LENGTH, db.settings.password_min_length)
+    groups = max(4, -(-(minimum + 1) // 5))  # 4 characters and a dash each, the last no dash
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    word = "".join(secrets.choice(alphabet) for _ in range(4 * groups))
+    password = "-".join(word[i : i + 4] for i in range(0, len(word), 4))
+    set_password(db, username, password, actor=actor, ip=ip)
+    return password
+
+
+def unlock_user(db: Database, username: str, *, actor: Actor, ip: str | None = None) -> User:
+    """Lift a sign-in lockout now and restart the failure count (the password is kept)."""
+    _authorise(actor)
+    with db.session() as session:
+        user = user_in(session, username)
+        detail = {"lock": "lifted", "locked_until": user.locked_until, "failed": user.failed_logins}
+        _lift_lock(session, user)
+        audit.record(session, actor, "user.update", "user", user.username, detail, ip=ip)
+    return user
+
+
 def change_own_password(
     db: Database,
     user: User,
