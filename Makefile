@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo setup browser test lint typecheck pytest bench clean help
+.PHONY: demo setup test-setup bench-setup browser test lint typecheck pytest bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ -/'
@@ -16,12 +16,22 @@ demo: setup  ## set up, load the synthetic demo data, then serve the web app on 
 	$(BIN)/nervecentre demo-users
 	$(BIN)/nervecentre serve
 
-setup: $(VENV)/.installed  ## create the virtual environment and install nervecentre
+setup: $(VENV)/.installed  ## create the virtual environment and install nervecentre (no extras)
 
+test-setup: $(VENV)/.installed-test  ## setup, plus what the tests need (pytest, ruff, mypy, …)
+
+bench-setup: $(VENV)/.installed-bench  ## setup, plus what the benchmarks compare with
+
+# One stamp per install, so that the demo gets the package alone and a changed pyproject.toml
+# reinstalls each extra that was installed.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-%: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[$*]'
 	touch $@
 
 # The browser tests drive Debian's Chromium (never a downloaded browser) and check every page
@@ -36,19 +46,19 @@ browser:  ## install Debian's chromium and axe-core (npm ci) for the end-to-end 
 	  if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
 	  else echo "npm missing: run 'sudo apt-get install npm' (accessibility tests will skip)"; fi; }
 
-test: setup browser lint typecheck pytest  ## set up, then lint, type-check and run every test
+test: test-setup browser lint typecheck pytest  ## set up, then lint, type-check and run every test
 
-lint: setup
+lint: test-setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: setup
+typecheck: test-setup
 	$(BIN)/mypy
 
-pytest: setup browser
+pytest: test-setup browser
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
-bench: setup  ## run every benchmark (slow, an hour or more; not part of the tests)
+bench: bench-setup  ## run every benchmark (slow, an hour or more; not part of the tests)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_hashing.py
 	$(BIN)/python benchmarks/bench_matching.py
