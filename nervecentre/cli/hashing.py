@@ -124,10 +124,6 @@ def _hashed(paths: list[Path], label: str) -> Iterator[FileHashes]:
             progress.advance(task)
 
 
-def _short(value: str | None, size: int = 16) -> str:
-    return "" if not value else (value if len(value) <= size else value[:size] + "…")
-
-
 def _print_report(report: ImportReport) -> None:
     console.print(
         f"[bold]{escape(report.hashset)}[/] version {report.version} "
