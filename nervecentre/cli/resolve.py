@@ -1,0 +1,150 @@
+"""CLI of entity resolution: ``nervecentre resolve INPUT.csv -o OUTPUT.csv``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from nervecentre.cli._common import CliTable, Col, console, err_console, friendly_errors
+from nervecentre.errors import InvalidValue, NervecentreError
+from nervecentre.resolve.engine import LINK, REVIEW, Resolution, explain_pair, resolve_records
+from nervecentre.resolve.records import COLUMNS, read_records, write_clusters
+
+HELP = f"""Resolve person records into people: the same person across lists, despite spelling
+variants, aliases, initials, scripts and phone formats.
+
+[bold]File mode[/] (lists not in the registry yet, e.g. suspects from another state):
+
+  nervecentre resolve suspects.csv -o people.csv
+
+INPUT.csv has a header row with the columns
+{",".join(COLUMNS)}; only record_id and name must be filled; aliases, phones and emails
+are separated by ';'; gender is M, F, T or empty; dob is YYYY-MM-DD; age a whole number.
+OUTPUT.csv lists every record once: record_id, cluster_id (the same for the same person)
+and best_score (the strongest link inside its cluster). A malformed input is refused with
+the row named, and nothing is written.
+
+Why two records were (not) put together:
+
+  nervecentre resolve suspects.csv --explain R17 R254
+"""
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("comparing candidate pairs"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _summary(result: Resolution, records: int, output: Path | None, as_json: bool) -> None:
+    links = int((result.probabilities >= LINK).sum())
+    facts = {
+        "records": records,
+        "entities": result.entities,
+        "candidate_pairs": result.blocking.pairs,
+        "automatic_links": links,
+        "queued_for_review": len(result.review),
+        "common_keys_dropped": result.blocking.dropped,
+        "model": result.model.version,
+        "output": str(output) if output else None,
+    }
+    if as_json:
+        console.print_json(json.dumps(facts))
+        return
+    err_console.print(
+        f"{records:,} records → {result.entities:,} people; {links:,} pairs linked "
+        f"automatically, {len(result.review):,} pairs left for review "
+        f"(scores between {REVIEW} and {LINK})."
+    )
+    if result.blocking.dropped:
+        err_console.print(
+            f"[yellow]note:[/] {result.blocking.dropped:,} very common keys (a shared phone or "
+            f"name held by over {400} records in one district) were not used to find pairs."
+        )
+    if output is not None:
+        err_console.print(f"written: {escape(str(output))}")
+
+
+def _explain(path: Path, ids: list[str], as_json: bool) -> None:
+    records = read_records(path)
+    by_id = {r.record_id: r for r in records}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise InvalidValue(f"no record_id {', '.join(missing)} in {path.name}", kind="record_id")
+    result = resolve_records(records)
+    probability, parts = explain_pair(result, records, by_id[ids[0]], by_id[ids[1]])
+    if as_json:
+        data = {
+            "record_ids": ids,
+            "probability": probability,
+            "contributions": [
+                {"feature": p.feature, "level": p.level, "meaning": p.meaning, "bits": p.bits}
+                for p in parts
+            ],
+        }
+        console.print_json(json.dumps(data))
+        return
+    table = CliTable(Col("feature", keep=True), "what the two records say", Col("bits", keep=True))
+    for part in parts:
+        table.add_row(part.feature, escape(part.meaning), f"{part.bits:+.2f}")
+    console.print(table)
+    verdict = (
+        "same person" if probability >= LINK else "for review" if probability >= REVIEW else "apart"
+    )
+    console.print(f"match probability {probability:.4f}: {verdict}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``resolve`` command to ``app``."""
+
+    @app.command("resolve", help=HELP)
+    @friendly_errors
+    def resolve(
+        input_csv: Annotated[
+            Path | None,
+            typer.Argument(help="A person list (CSV) to resolve.", show_default=False),
+        ] = None,
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output", "-o", help="Where to write record_id,cluster_id.", show_default=False
+            ),
+        ] = None,
+        explain: Annotated[
+            tuple[str, str] | None,
+            typer.Option(
+                "--explain",
+                help="Explain the score of two records (their ids).",
+                show_default=False,
+            ),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ) -> None:
+        if input_csv is None:
+            raise NervecentreError(
+                "give a person list to resolve: nervecentre resolve INPUT.csv -o OUTPUT.csv "
+                "(resolving the registry itself is not available yet)"
+            )
+        if explain is not None:
+            _explain(input_csv, list(explain), as_json)
+            return
+        if output is None:
+            raise InvalidValue("say where to write the clusters: -o OUTPUT.csv", kind="output")
+        records = read_records(input_csv)
+        with _progress() as bar:
+            task = bar.add_task("compare", total=None)
+            result = resolve_records(
+                records, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        write_clusters(output, records, result.labels, result.best.tolist())
+        _summary(result, len(records), output, as_json)

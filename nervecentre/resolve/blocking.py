@@ -1,0 +1,120 @@
+"""Which pairs of records are worth comparing: blocking keys, as Splink's blocking rules.
+
+Comparing every pair of a million records is 5·10¹¹ comparisons; two records of one person
+almost always share a phone, an e-mail, a date of birth, or two name words (or a name word
+and an initial) in sound. Each record gets those keys; records sharing a key are
+candidates. A key shared by very many records (a call-centre phone, "Kumar" with "R") says
+little: its block is split by district, and dropped past a cap, and the drop is counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+
+from nervecentre.resolve.names import ParsedName, skeleton
+from nervecentre.resolve.records import PersonRecord
+
+# A block larger than this is split by district; a split part larger than this is dropped.
+MAX_BLOCK = 400
+
+Pairs = npt.NDArray[np.int64]
+
+
+@dataclass
+class BlockStats:
+    """What blocking did: candidate pairs made, blocks split or dropped as too common."""
+
+    pairs: int = 0
+    split: int = 0
+    dropped: int = 0
+    dropped_records: int = 0
+
+
+def _name_keys(name: ParsedName) -> Iterator[str]:
+    skels = sorted(set(name.skeletons))
+    for a, b in combinations(skels, 2):
+        yield f"n:{a}|{b}"
+    letters = {s[:1] for s in skels} | set(name.initials)
+    for s in skels:
+        for letter in letters - {s[:1]}:
+            yield f"i:{s}|{letter}"
+
+
+def record_keys(record: PersonRecord) -> set[str]:
+    """Every blocking key of one record."""
+    keys: set[str] = {f"p:{p}" for p in record.phones}
+    keys.update(f"e:{e}" for e in record.emails)
+    for name in record.names:
+        keys.update(_name_keys(name))
+        if len(name.tokens) == 1 and not name.initials:
+            keys.add(f"s:{name.skeletons[0]}|{record.district}")
+    first = record.name.skeletons[:1]
+    if record.dob is not None and first:
+        keys.add(f"d:{record.dob.isoformat()}")
+    if record.father is not None and record.father.tokens and first:
+        keys.add(f"f:{skeleton(record.father.tokens[0])}|{first[0][:1]}")
+    return keys
+
+
+def _block_pairs(members: Sequence[int]) -> Iterable[tuple[int, int]]:
+    return combinations(members, 2)
+
+
+def candidate_pairs(records: Sequence[PersonRecord]) -> tuple[Pairs, BlockStats]:
+    """Unique candidate pairs (i < j) as an array of shape (n, 2), and what blocking did."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index, record in enumerate(records):
+        for key in record_keys(record):
+            blocks[key].append(index)
+    stats = BlockStats()
+    n = len(records)
+    chunks: list[Pairs] = []
+    buffer: list[int] = []
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        parts = [members]
+        if len(members) > MAX_BLOCK:
+            stats.split += 1
+            by_district: dict[str, list[int]] = defaultdict(list)
+            for i in members:
+                by_district[records[i].district].append(i)
+            parts = list(by_district.values())
+        for part in parts:
+            if len(part) > MAX_BLOCK:
+                stats.dropped += 1
+                stats.dropped_records += len(part)
+                continue
+            for i, j in _block_pairs(part):
+                buffer.append(i * n + j)
+            if len(buffer) > 2_000_000:
+                chunks.append(np.unique(np.array(buffer, dtype=np.int64)))
+                buffer = []
+    chunks.append(np.array(buffer, dtype=np.int64))
+    codes = np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
+    pairs = np.stack([codes // n, codes % n], axis=1) if n else np.zeros((0, 2), np.int64)
+    stats.pairs = len(pairs)
+    return pairs, stats
+
+
+def random_pairs(n: int, count: int, seed: int = 1) -> Pairs:
+    """Up to ``count`` distinct random pairs (i < j) of ``n`` records, for estimating u."""
+    if n < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    total = n * (n - 1) // 2
+    rng = np.random.default_rng(seed)
+    if total <= count:
+        i, j = np.triu_indices(n, k=1)
+        return np.stack([i, j], axis=1).astype(np.int64)
+    a = rng.integers(0, n, size=count * 2)
+    b = rng.integers(0, n, size=count * 2)
+    keep = a != b
+    lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    codes = np.unique(lo * n + hi)[:count]
+    return np.stack([codes // n, codes % n], axis=1)

@@ -1,0 +1,75 @@
+"""Reading Indian names: scripts, titles, aliases, initials and spellings."""
+
+from __future__ import annotations
+
+import pytest
+
+from nervecentre.resolve.compare import (
+    NAME_EXACT,
+    NAME_FITS,
+    NAME_INITIALS,
+    NAME_VARIANT,
+    name_level,
+)
+from nervecentre.resolve.names import parse_name, skeleton, split_aliases, to_latin
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Laxmi Devi", "Lakshmi Debi"),
+        ("Mohd. Salim Shaikh", "Mohammed Saleem Sheikh"),
+        ("Md Salim Sk", "Muhammad Salim Shaikh"),
+        ("Vikas Chaudhary", "Bikash Chowdhury"),
+        ("Rajesh Kumar Sharma", "राजेश कुमार शर्मा"),
+        ("Rajesh Kr. Sharma", "Rajesh Kumar Sharma"),
+        ("Smt. Sunita Devi", "Sunita Debi"),
+        ("Rameshbhai Patel", "Ramesh Patel"),
+        ("Subhash Das", "সুভাষ দাস"),
+    ],
+)
+def test_spelling_variants_are_one_name(a: str, b: str) -> None:
+    assert name_level(parse_name(a), parse_name(b)) >= NAME_VARIANT
+
+
+def test_initials_and_missing_words_fit_but_rank_below_the_same_name() -> None:
+    full = parse_name("Rajesh Kumar Sharma")
+    assert name_level(parse_name("R. K. Sharma"), full) == NAME_INITIALS
+    assert name_level(parse_name("Rajesh Sharma"), full) == NAME_FITS
+    assert name_level(parse_name("Sharma Rajesh Kumar"), full) == NAME_EXACT
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Sunil Patil", "Anil Patil"),  # brothers: the surname alone
+        ("Rajesh Kumar", "Rakesh Kumar"),  # one letter apart: similar at most
+        ("R. K. Sharma", "S. K. Sharma"),  # initials that do not fit
+    ],
+)
+def test_relatives_and_clashing_initials_do_not_fit(a: str, b: str) -> None:
+    assert name_level(parse_name(a), parse_name(b)) < NAME_INITIALS
+
+
+def test_a_lone_nickname_is_weak_evidence() -> None:
+    assert name_level(parse_name("Raju"), parse_name("Raju")) == 2
+
+
+def test_titles_are_dropped_and_scripts_transliterated() -> None:
+    assert parse_name("Shri. Dr. Anil Jadhav").tokens == ("anil", "jadhav")
+    assert to_latin("लक्ष्मी") == "lakshmi"
+    assert skeleton("chowdhury") == skeleton("chaudhari")
+
+
+@pytest.mark.parametrize(
+    ("written", "names"),
+    [
+        ("Rajesh @ Raju", ["Rajesh", "Raju"]),
+        ("Rajesh alias Raju", ["Rajesh", "Raju"]),
+        ("Rajesh urf Raju", ["Rajesh", "Raju"]),
+        ("Sunil Patil (Bablu)", ["Sunil Patil", "Bablu"]),
+        ("Aliasgar Khan", ["Aliasgar Khan"]),
+    ],
+)
+def test_aliases_are_split_out(written: str, names: list[str]) -> None:
+    assert split_aliases(written) == names
