@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from nervecentre.web.templating import environment, pluralise
+from nervecentre.web.templating import TEMPLATES, environment, pluralise
 
 SignedIn = Callable[[str], tuple[TestClient, str]]
 
@@ -50,3 +50,21 @@ def test_a_single_case_is_one_case_on_the_dashboard_and_the_case_list(
     listing = client.get("/cases")
     assert listing.status_code == 200 and ">1 case<" not in listing.text
     assert _ONE_PLURAL.findall(listing.text) == []
+
+
+# A count written by hand before a plural noun ("{{ n | number }} cases", "<b>{{ n }}</b> rows"),
+# or a hand-made plural ("case{{ '' if n == 1 else 's' }}"): both say "1 cases" one day.
+_HAND_PLURAL = re.compile(
+    r"\|\s*(?:number|length)\s*\}\}(?:\s*</b>)?\s+[a-z]+s\b"
+    r"|else\s*[\"']s[\"']"
+)
+
+
+def test_no_template_pluralises_by_hand() -> None:
+    found = [
+        f"{path.name}:{n}: {line.strip()[:120]}"
+        for path in sorted(TEMPLATES.glob("*.html"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _HAND_PLURAL.search(line)
+    ]
+    assert found == [], "use the pluralise filter:\n" + "\n".join(found)
