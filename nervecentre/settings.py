@@ -120,6 +120,11 @@ class Settings:
         "Failed logins for one username within 10 minutes, from any addresses, before "
         "sign-ins to it must wait (429); 0 turns this off (the lockout still applies).",
     )
+    api_token_days: int = _setting(
+        90,
+        "Days an API token lasts when whoever makes it names no other expiry (`token create "
+        "--days`); 0 means such tokens never expire.",
+    )
 
     def __post_init__(self) -> None:
         # A mistyped CIDR would silently lock everyone out (or let everyone in): fail at load.

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from nervecentre.api._common import ERRORS, Who
 from nervecentre.security import audit
-from nervecentre.security.roles import permissions_of, require
+from nervecentre.security.roles import can, permissions_of, require
 from nervecentre.web.auth import client_ip, database
 from nervecentre.web.params import OptionalId
 
@@ -25,6 +25,8 @@ class Me(BaseModel):
     role: str
     units: list[str]
     permissions: list[str]
+    #: An API token's scope (its permissions are the role's within it); null for a session.
+    scope: str | None = None
 
 
 class AuditOut(BaseModel):
@@ -61,7 +63,8 @@ def me(who: Who) -> Any:
         display_name=user.display_name,
         role=user.role,
         units=user.unit_codes,
-        permissions=sorted(permissions_of(user.role)),
+        permissions=sorted(p for p in permissions_of(user.role) if can(user, p)),
+        scope=user.scope.name if user.scope else None,
     )
 
 

@@ -7,14 +7,12 @@ audit log names them ``cli:<login name>``. (``grant`` and ``audit`` live in ``_a
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from nervecentre.cli._access_audit import (
-    DaysOption,
     UsernameArg,
     audit_app,
     grant_app,
@@ -184,21 +182,36 @@ def user_password(
 def token_create(
     username: UsernameArg,
     name: Annotated[str, typer.Option(help="What the token is for, e.g. 'nightly export'")],
-    days: DaysOption = None,
+    scope: Annotated[
+        str | None,
+        typer.Option(help="read-only (the default: reads, searches, exports) or read-write"),
+    ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days", min=1, help="Expire after this many days (default NERVECENTRE_API_TOKEN_DAYS)"
+        ),
+    ] = None,
     db: DatabaseOption = None,
 ) -> None:
     """Create an API token and print it once; only its SHA-256 is kept.
 
-    Example: nervecentre token create a.patil --name "nightly export" --days 90
+    A token is read-only unless --scope read-write, and never does more than the user's
+    role allows; it expires after --days, or NERVECENTRE_API_TOKEN_DAYS (90) days.
+
+    Example: nervecentre token create a.patil --name "nightly export" --days 30
     """
     from nervecentre.security.tokens import create_token
 
-    expires = utcnow() + timedelta(days=days) if days else None
     record, token = create_token(
-        database(db), username, name, actor=_operator(), expires_at=expires
+        database(db), username, name, actor=_operator(), scope=scope, days=days
+    )
+    until = (
+        f"expires {record.expires_at:%Y-%m-%d %H:%M} UTC" if record.expires_at else "never expires"
     )
     err_console.print(
-        f"Token {record.id} for {escape(username)}; copy it now, it is not shown again:"
+        f"Token {record.id} for {escape(username)} ({record.scope}; {until}); copy it now, it "
+        "is not shown again:"
     )
     console.print(token, soft_wrap=True)
 
@@ -213,20 +226,24 @@ def token_list(
 
     Example: nervecentre token list a.patil
     """
-    from nervecentre.security.tokens import list_tokens
+    from nervecentre.security.tokens import list_tokens, token_state
 
     table = CliTable(
         Col("Id", keep=True), Col("User", keep=True), "Name", Col("Starts", keep=True),
-        Col("Created", keep=True), Col("Last used", keep=True), Col("Expires", keep=True),
-        Col("Revoked", keep=True),
+        Col("Scope", keep=True), Col("Expires", keep=True), Col("Last used", keep=True),
     )  # fmt: skip
+    now = utcnow()
     for t in list_tokens(database(db), username):
+        state = token_state(t, now=now)
+        if state == "revoked":
+            expires = f"revoked {t.revoked_at:%Y-%m-%d}"
+        else:
+            expires = f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never"
+            expires = f"expired {expires}" if state == "expired" else expires
+        last = f"{t.last_used_at:%Y-%m-%d}" if t.last_used_at else "never"
         table.add_row(
-            str(t.id), escape(t.user.username), escape(t.name), t.prefix + "…",
-            f"{t.created_at:%Y-%m-%d}",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
-            f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
-            f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "",
+            str(t.id), escape(t.user.username), escape(t.name), t.prefix + "…", t.scope,
+            expires, last,
         )  # fmt: skip
     console.print(table)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -24,11 +24,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nervecentre.store.base import Base, utcnow
 
+if TYPE_CHECKING:
+    from nervecentre.security.scopes import Scope
+
 
 class User(Base):
     """A person who signs in: their role, their units and the state of their password."""
 
     __tablename__ = "users"
+    __allow_unmapped__ = True  # for ``scope``, which is no column
+
+    #: On the user of an API-token request, the token's scope (``security.scopes.Scope``):
+    #: ``roles.can`` then allows only what both the role and the scope allow. None for a
+    #: person signed in with their password.
+    scope: Scope | None = None
+
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -77,6 +87,9 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    # What the token may do at most (security/data/token_scopes.yaml). Tokens made before
+    # migration 0014 could do whatever the role allowed, and keep that scope.
+    scope: Mapped[str] = mapped_column(String(20), server_default="read-write")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -82,7 +82,17 @@ def can(user: Principal, permission: str) -> bool:
     if permission not in matrix().permissions:
         # A typo in a permission name must fail loudly, never silently deny or allow.
         raise InvalidValue(f"unknown permission {permission!r}", kind="permission")
-    return bool(user.active) and permission in permissions_of(user.role)
+    return (
+        bool(user.active)
+        and permission in permissions_of(user.role)
+        and _scope_allows(user, permission)
+    )
+
+
+def _scope_allows(user: Principal, permission: str) -> bool:
+    # An API token's scope (security.scopes) narrows what its user's role allows.
+    scope = getattr(user, "scope", None)
+    return scope is None or permission in scope.permissions
 
 
 def require(user: Principal, permission: str) -> None:
@@ -90,6 +100,11 @@ def require(user: Principal, permission: str) -> None:
     if not can(user, permission):
         if not user.active:
             raise PermissionDenied(f"user {user.username!r} is disabled")
+        scope = getattr(user, "scope", None)
+        if scope is not None and permission not in scope.permissions:
+            raise PermissionDenied(
+                f"this API token is {scope.name}: it does not allow {permission}"
+            )
         meaning = matrix().permissions[permission].rstrip(".")
         raise PermissionDenied(
             f"{user.username} ({user.role}) lacks the {permission} permission: {meaning}"

@@ -21,7 +21,9 @@ from nervecentre.security import audit
 from nervecentre.security.audit import Actor
 from nervecentre.security.models import ApiToken, User, UserUnit
 from nervecentre.security.roles import require
+from nervecentre.security.scopes import default_scope, get_scope
 from nervecentre.security.users import AuthenticationFailed, user_in
+from nervecentre.settings import Settings
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 from nervecentre.store.generations import Kept, generation
@@ -30,6 +32,7 @@ TOKEN_PREFIX = "nct_"  # noqa: S105 - a visible marker, not a secret
 # last_used_at is a convenience, not an audit record: writing it at most once a minute keeps
 # an API request free of a database write.
 _TOUCH_EVERY = timedelta(minutes=1)
+MAX_DAYS = 3650
 
 
 def token_digest(token: str) -> str:
@@ -43,19 +46,54 @@ def _authorise(actor: Actor, owner: str) -> None:
         require(actor, "user.manage")
 
 
+def expiry(
+    settings: Settings,
+    *,
+    days: int | None = None,
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
+) -> datetime | None:
+    """When a new token expires: ``expires_at``, else ``days`` from now, else the setting
+    ``api_token_days`` from now (None, never, only when that setting is 0)."""
+    if expires_at is not None and days is not None:
+        raise InvalidValue("give a token's expiry as days or as a date, not both", kind="days")
+    if expires_at is not None:
+        return expires_at
+    if days is None:
+        days = settings.api_token_days
+        if not days:
+            return None
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidValue(f"a token lasts 1 to {MAX_DAYS:,} days, not {days}", kind="days")
+    return (now or utcnow()) + timedelta(days=days)
+
+
 def create_token(
     db: Database,
     username: str,
     name: str,
     *,
     actor: Actor,
+    scope: str | None = None,
+    days: int | None = None,
     expires_at: datetime | None = None,
     ip: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token for ``username``: the record, and the token itself (shown only now)."""
+    """A new token for ``username``: the record, and the token itself (shown only now).
+
+    ``scope`` is what it may do at most (``read-only`` unless told, see
+    :mod:`nervecentre.security.scopes`); it expires after ``days``, or at ``expires_at``,
+    or after the setting ``api_token_days`` (90) when neither is given. Users may make
+    tokens for themselves; for others, ``user.manage`` is needed.
+    """
     label = name.strip()
-    if not label or len(label) > 120:
-        raise InvalidValue("a token needs a name of 1-120 characters (what script uses it)")
+    if not label or len(label) > 120 or not label.isprintable():
+        raise InvalidValue(
+            "a token needs a name of 1-120 printable characters (what script uses it)",
+            kind="name",
+        )
+    chosen = get_scope(scope or default_scope()).name
+    until = expiry(db.settings, days=days, expires_at=expires_at)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.session() as session:
         owner = user_in(session, username)
@@ -65,18 +103,23 @@ def create_token(
             name=label,
             token_sha256=token_digest(token),
             prefix=token[: len(TOKEN_PREFIX) + 6],
-            expires_at=expires_at,
+            scope=chosen,
+            expires_at=until,
         )
         session.add(record)
         session.flush()
-        detail = {"token_id": record.id, "name": label, "expires_at": expires_at}
+        detail = {"token_id": record.id, "name": label, "scope": chosen, "expires_at": until}
         audit.record(session, actor, "token.create", "user", owner.username, detail, ip=ip)
         record.user = owner
     return record, token
 
 
 def list_tokens(db: Database, username: str | None = None) -> list[ApiToken]:
-    """Tokens (never their values), of one user or of everyone, newest first."""
+    """Tokens (never their values), of one user or of everyone, newest first.
+
+    Each record has its ``user``, ``scope``, ``created_at``, ``last_used_at``,
+    ``expires_at`` (None: never) and ``revoked_at``; see :func:`token_state`.
+    """
     query = select(ApiToken).order_by(ApiToken.id.desc())
     with db.session() as session:
         if username is not None:
@@ -84,10 +127,19 @@ def list_tokens(db: Database, username: str | None = None) -> list[ApiToken]:
         return list(session.scalars(query))
 
 
+def token_state(record: ApiToken, *, now: datetime | None = None) -> str:
+    """'revoked', 'expired' or 'active', as a list shows a token."""
+    if record.revoked_at is not None:
+        return "revoked"
+    if record.expires_at is not None and record.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
 def revoke_token(
     db: Database, token_id: int, *, actor: Actor, ip: str | None = None, now: datetime | None = None
 ) -> ApiToken:
-    """Revoke a token at once; revoking twice is harmless."""
+    """Revoke a token at once (its owner, or someone with ``user.manage``); twice is harmless."""
     with db.session() as session:
         record = session.get(ApiToken, token_id)
         if record is None:
@@ -114,7 +166,7 @@ _UNIT_CODES = (
 )
 _TOKEN_USER = (
     select(ApiToken.id, ApiToken.name, ApiToken.revoked_at, ApiToken.expires_at)
-    .add_columns(ApiToken.last_used_at, _UNIT_CODES, *_USERS.c)
+    .add_columns(ApiToken.last_used_at, ApiToken.scope, _UNIT_CODES, *_USERS.c)
     .join_from(ApiToken.__table__, _USERS, _USERS.c.id == ApiToken.user_id)
     .where(ApiToken.token_sha256 == bindparam("digest"))
 )
@@ -123,13 +175,18 @@ _BUILT_MAX = 256
 
 
 def _user(row: Sequence[Any]) -> User:
-    """A detached user with its units, as from a closed session, for one user row."""
+    """A detached user with its units and the token's scope, for one (scope, units, user) row.
+
+    Two tokens of one user with different scopes give two objects: the scope is part of
+    the key, so a read-only token never shares its user with a read-write one.
+    """
     row = tuple(row)
     found = _BUILT.get(row)
     if found is not None:
         return found
-    codes, columns = row[0], row[1:]
+    scope, codes, columns = row[0], row[1], row[2:]
     user = User(**{c.key: value for c, value in zip(_USERS.c, columns, strict=True)})
+    user.scope = get_scope(scope)
     user.units = [
         UserUnit(user_id=user.id, unit_code=code)
         for code in sorted(set((codes or "").split(",")) - {""})

@@ -97,9 +97,18 @@ def test_token_create_prints_it_once_and_revoke(world: World) -> None:
     assert made.exit_code == 0, made.output
     token = next(w for w in made.stdout.split() if w.startswith(tokens.TOKEN_PREFIX))
     assert tokens.authenticate_token(world.db, token).username == "ana"
+    expires = tokens.list_tokens(world.db, "ana")[0].expires_at
+    assert expires is not None and f"read-only; expires {expires:%Y-%m-%d}" in made.stderr
     listing = runner.invoke(app, ["token", "list"], env=env)
     assert "nightly" in listing.output and token not in listing.output
-    token_id = tokens.list_tokens(world.db, "ana")[0].id
+    assert "read-only" in listing.output and f"{expires:%Y-%m-%d}" in listing.output
+    writer = runner.invoke(
+        app, ["token", "create", "ana", "--name", "sync", "--scope", "read-write"], env=env
+    )
+    assert writer.exit_code == 0 and "read-write; expires" in writer.stderr, writer.output
+    wrong = runner.invoke(app, ["token", "create", "ana", "--name", "x", "--scope", "all"], env=env)
+    assert wrong.exit_code != 0 and "read-only, read-write" in wrong.output
+    token_id = tokens.list_tokens(world.db, "ana")[-1].id
     assert runner.invoke(app, ["token", "revoke", str(token_id)], env=env).exit_code == 0
     with pytest.raises(users.AuthenticationFailed):
         tokens.authenticate_token(world.db, token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import timedelta
 
@@ -9,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from nervecentre.errors import InvalidValue, NotFound, PermissionDenied
-from nervecentre.security import audit, tokens, users
+from nervecentre.security import audit, scopes, tokens, users
 from nervecentre.security.models import ApiToken
+from nervecentre.security.roles import can, require
 from nervecentre.security.users import AuthenticationFailed
 from nervecentre.store.base import utcnow
+from nervecentre.store.db import Database
 from tests.security.conftest import World
 
 
@@ -53,7 +56,7 @@ def test_unknown_revoked_and_expired_tokens_are_refused(world: World) -> None:
 def test_disabled_users_tokens_stop_working(world: World) -> None:
     _, token = tokens.create_token(world.db, "view", "report", actor="test")
     users.disable_user(world.db, "view", actor="test")
-    with pytest.raises(AuthenticationFailed, match="disabled"):
+    with pytest.raises(AuthenticationFailed, match="revoked"):
         tokens.authenticate_token(world.db, token)
 
 
@@ -67,3 +70,48 @@ def test_users_manage_their_own_tokens_only(world: World) -> None:
     tokens.revoke_token(world.db, own.id, actor=admin)
     with pytest.raises(InvalidValue, match="name"):
         tokens.create_token(world.db, "inv", "  ", actor=inv)
+
+
+def test_tokens_expire_after_the_default_days_unless_told(world: World) -> None:
+    before = utcnow()
+    record, _ = tokens.create_token(world.db, "inv", "nightly", actor="test")
+    days, _ = tokens.create_token(world.db, "inv", "weekly", actor="test", days=7)
+    after = utcnow()
+    assert record.expires_at is not None and days.expires_at is not None
+    assert before + timedelta(days=90) <= record.expires_at <= after + timedelta(days=90)
+    assert before + timedelta(days=7) <= days.expires_at <= after + timedelta(days=7)
+    with pytest.raises(InvalidValue, match="days"):
+        tokens.create_token(world.db, "inv", "bad", actor="test", days=0)
+    entry = audit.find(world.db, action="token.create")[0]
+    assert entry.details["scope"] == "read-only" and entry.details["expires_at"]
+
+
+def test_a_zero_setting_lets_tokens_live_until_revoked(world: World) -> None:
+    settings = dataclasses.replace(world.db.settings, api_token_days=0)
+    db = Database(settings)
+    try:
+        record, _ = tokens.create_token(db, "inv", "forever", actor="test")
+        assert record.expires_at is None
+    finally:
+        db.dispose()
+
+
+def test_scopes_are_declared_and_a_read_only_token_changes_nothing(world: World) -> None:
+    assert set(scopes.scope_names()) >= {"read-only", "read-write"}
+    assert scopes.default_scope() == "read-only"
+    _, reader = tokens.create_token(world.db, "inv", "reports", actor="test")
+    _, writer = tokens.create_token(world.db, "inv", "sync", actor="test", scope="read-write")
+    read_user = tokens.authenticate_token(world.db, reader)
+    write_user = tokens.authenticate_token(world.db, writer)
+    assert can(read_user, "case.view") and not can(read_user, "case.create")
+    assert not can(read_user, "victim.reveal")
+    with pytest.raises(PermissionDenied, match="read-only"):
+        require(read_user, "case.edit")
+    assert can(write_user, "case.create")  # the same user, another token: its own scope
+    assert tokens.authenticate_token(world.db, reader).scope is read_user.scope
+    # A scope never adds to the role: a viewer's read-write token still changes nothing.
+    _, viewer = tokens.create_token(world.db, "view", "v", actor="test", scope="read-write")
+    assert not can(tokens.authenticate_token(world.db, viewer), "case.create")
+    with pytest.raises(InvalidValue, match="read-only, read-write"):
+        tokens.create_token(world.db, "inv", "bad", actor="test", scope="admin")
+    assert [t.scope for t in tokens.list_tokens(world.db, "inv")] == ["read-write", "read-only"]

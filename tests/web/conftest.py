@@ -79,7 +79,9 @@ def token_for(world: World) -> Callable[[str], dict[str, str]]:  # noqa: F811
     """Authorization headers with a fresh API token of a user."""
 
     def make(username: str) -> dict[str, str]:
-        _record, token = tokens.create_token(world.db, username, "tests", actor="test")
+        _record, token = tokens.create_token(
+            world.db, username, "tests", actor="test", scope="read-write"
+        )
         return {"Authorization": f"Bearer {token}"}
 
     return make

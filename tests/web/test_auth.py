@@ -179,6 +179,23 @@ def test_a_password_reset_signs_out_browsers_and_stops_tokens(
     assert client.get("/api/me", headers=headers).status_code == 401
 
 
+def test_a_read_only_token_reads_and_changes_nothing(client: TestClient, world: World) -> None:
+    from nervecentre.security import tokens
+
+    _record, token = tokens.create_token(world.db, "inv", "reports", actor="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/cases", headers=headers).status_code == 200
+    assert client.get(f"/api/cases/{world.case_a}", headers=headers).status_code == 200
+    refused = client.patch(
+        f"/api/cases/{world.case_a}", headers=headers, json={"occurrence_place": "Kasara"}
+    )
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "read-only" in refused.json()["detail"]
+    me = client.get("/api/me", headers=headers).json()
+    assert "case.view" in me["permissions"] and "case.edit" not in me["permissions"]
+
+
 def test_security_headers_on_pages_and_api(client: TestClient) -> None:
     for path in ("/login", "/api/openapi.json"):
         headers = client.get(path).headers

@@ -38,8 +38,10 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[st
             db, "st-inv", PASSWORD, "investigator", actor="test", units=["MH-THR-SHAHAPUR"]
         )
     finally:
-        users.hasher = original  # type: ignore[assignment]
-    _record, token = tokens.create_token(db, "st-inv", "schemathesis", actor="test")
+        users.hasher = original
+    _record, token = tokens.create_token(
+        db, "st-inv", "schemathesis", actor="test", scope="read-write"
+    )
     yield create_app(db=db), {"Authorization": f"Bearer {token}"}
     db.dispose()
 

@@ -4,8 +4,10 @@ Revision ID: 0014_token_scopes
 Revises: 0013_key_fingerprint
 Create Date: 2026-12-07 13:30:00
 
-The login throttle counts failures per username as well as per address
-(``login_failures.username``).
+API tokens get a scope (``api_tokens.scope``): what they may do at most. Tokens made
+before this revision could do whatever their user's role allowed, and keep that
+(``read-write``); new ones are read-only unless made otherwise. The login throttle counts
+failures per username as well as per address (``login_failures.username``).
 """
 
 import sqlalchemy as sa
@@ -18,14 +20,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("login_failures") as batch:
-        batch.add_column(
-            sa.Column("username", sa.String(length=64), nullable=False, server_default="")
-        )
+    # Plain ADD COLUMN, no table rebuild on SQLite: api_tokens' triggers stay as they are.
+    op.add_column(
+        "api_tokens",
+        sa.Column("scope", sa.String(length=20), nullable=False, server_default="read-write"),
+    )
+    op.add_column(
+        "login_failures",
+        sa.Column("username", sa.String(length=64), nullable=False, server_default=""),
+    )
     op.create_index("ix_login_failures_username_at", "login_failures", ["username", "at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_login_failures_username_at", table_name="login_failures")
-    with op.batch_alter_table("login_failures") as batch:
-        batch.drop_column("username")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild would lose api_tokens' triggers.
+    op.drop_column("login_failures", "username")
+    op.drop_column("api_tokens", "scope")
