@@ -74,9 +74,12 @@ def _import(
     encoding: str | None,
 ) -> int:
     from nervecentre.imports import import_register
+    from nervecentre.imports.checking import database_to_check
     from nervecentre.imports.run import count_rows
 
-    db = database(db_url)
+    # A dry run neither creates nor upgrades the database: it reads it as it is.
+    check = database_to_check(db_url, load_settings()) if dry_run else None
+    db = check.db if check else database(db_url)
     with _progress() as progress:
         task = progress.add_task(f"Importing {file.name}", total=count_rows(file))
 
@@ -95,29 +98,46 @@ def _import(
             on_open=opened,
             progress=lambda n: progress.advance(task, n),
         )
+        # The total was an estimate (line breaks in cells, blank rows): end on the true count.
+        progress.update(task, total=report.rows_read, completed=report.rows_read)
     verb = "would be" if dry_run else "were"
     console.print(
         f"{report.rows_read:,} rows read: {report.cases_created:,} cases {verb} created, "
-        f"{report.cases_updated:,} updated, [red]{report.rejected_rows:,} rejected[/]."
+        f"{report.cases_updated:,} updated, {report.cases_unchanged:,} unchanged, "
+        f"[red]{report.rejected_rows:,} rejected[/]."
     )
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    lost = [c for c in report.ignored_columns if c.matters]
+    for column in lost:
+        console.print(f"[yellow]warning:[/] {escape(column.message)}")
+    empty = [c.name for c in report.ignored_columns if not c.matters]
+    if empty:
+        console.print(f"Empty columns not in the mapping: {escape(', '.join(empty))}.")
     if report.rejects:
         table = CliTable(
             "Row", "Column", "Value", "Reason", title="Rejected rows", title_justify="left"
         )
         for r in report.rejects[:25]:
-            table.add_row(str(r.row), r.column, r.value[:40], r.reason)
+            table.add_row(str(r.row), escape(r.column), escape(r.value), escape(r.reason))
         console.print(table)
         if len(report.rejects) > 25:
             console.print(f"… and {len(report.rejects) - 25:,} more.")
+    if report.rejects_file:
         console.print(
-            f"Rejected rows written to [bold]{report.rejects_file}[/] "
+            f"Rejected rows written to [bold]{escape(str(report.rejects_file))}[/] "
             "(fix them there and import that file)."
         )
-    if dry_run:
-        console.print("[bold]Dry run:[/] nothing was written to the database.")
-    return report.rejected_rows
+    if check is not None:
+        if check.note:
+            console.print(f"Note: {escape(check.note)}.")
+        wrote = "" if check.temporary else "; ".join(report.dry_run_wrote)
+        console.print(
+            "[bold]Dry run:[/] no case was written"
+            + (f"; it wrote {escape(wrote)}." if wrote else ", nor anything else.")
+        )
+        check.close()
+    return report.rejected_rows + len(lost)
 
 
 def register(app: typer.Typer) -> None:
@@ -153,7 +173,11 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Text encoding of a CSV (default UTF-8), e.g. cp1252")
         ] = None,
         strict: Annotated[
-            bool, typer.Option(help="Exit with status 1 when any row was rejected")
+            bool,
+            typer.Option(
+                help="Exit with status 1 when any row was rejected or a column holding data "
+                "was not imported"
+            ),
         ] = False,
         db: DatabaseOption = None,
     ) -> None:

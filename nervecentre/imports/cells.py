@@ -10,6 +10,10 @@ from nervecentre.errors import InvalidValue
 from nervecentre.imports.readers import Cell
 
 EARLIEST_YEAR = 1950
+# Always read, whatever the mapping says: unambiguous, and how a rejects file writes dates.
+ISO_DATE = "%Y-%m-%d"
+ISO_TIMES = ("%H:%M", "%H:%M:%S")
+_DAY_MONTH = re.compile(r"\s*(\d{1,2})([/.-])(\d{1,2})\2\d{2,4}(?!\d)")
 _FIR_NUMBER = re.compile(
     r"^\s*(?:(?:fir|c\.?\s*r\.?|gu\.?\s*r\.?)\s*(?:no\.?)?\s*)?"
     r"([0-9A-Za-z-]{1,20})\s*(?:/\s*(\d{2,4}))?\s*$",
@@ -30,13 +34,62 @@ def text(cell: Cell) -> str:
     return str(cell).strip()
 
 
+def portable(cell: Cell) -> str:
+    """A cell as text that reads back as the same value under any mapping (a rejects file's
+    cells): spreadsheet dates and times in ISO form, the rest as :func:`text` writes it."""
+    if isinstance(cell, datetime):
+        return cell.isoformat(" ", "seconds" if cell.second else "minutes")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, time):
+        return cell.isoformat("seconds" if cell.second else "minutes")
+    return text(cell)
+
+
+@lru_cache(maxsize=16384)
+def day_month_order(head: str) -> str:
+    """How a numeric date at the start of ``head`` can be read: 'd' only day first, 'm' only
+    month first, '?' either way (to different dates), '' not such a date or the same both ways."""
+    match = _DAY_MONTH.match(head)
+    if match is None:
+        return ""
+    first, second = int(match.group(1)), int(match.group(3))
+    if first == second or not (1 <= first <= 31 and 1 <= second <= 31):
+        return ""
+    if first <= 12 and second <= 12:
+        return "?"
+    if first <= 12:
+        return "m"
+    return "d" if second <= 12 else ""
+
+
+def formats_order(formats: tuple[str, ...]) -> str:
+    """'d' when the first numeric day-and-month format puts the day first, 'm' the month,
+    '' when there is none."""
+    for fmt in formats:
+        day, month = fmt.find("%d"), fmt.find("%m")
+        if day >= 0 and month >= 0 and not fmt.startswith("%Y"):
+            return "d" if day < month else "m"
+    return ""
+
+
+_ORDER_NAMES = {"d": "day first (DD/MM/YYYY)", "m": "month first (MM/DD/YYYY)"}
+
+
 @lru_cache(maxsize=65536)
 def _parse_date(raw: str, formats: tuple[str, ...]) -> date:
-    for fmt in formats:
+    for fmt in (*formats, ISO_DATE):
         try:
             return datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
+    order, expected = day_month_order(raw), formats_order(formats)
+    if order in _ORDER_NAMES and expected in _ORDER_NAMES and order != expected:
+        raise InvalidValue(
+            f"{raw!r} reads only {_ORDER_NAMES[order]}, but this register's dates are "
+            f"{_ORDER_NAMES[expected]}: correct it, or write it as YYYY-MM-DD",
+            kind="date",
+        )
     raise InvalidValue(f"{raw!r} is not a valid date (expected e.g. 14/03/2023)", kind="date")
 
 
@@ -59,7 +112,7 @@ def to_date(cell: Cell, formats: tuple[str, ...], today: date) -> date | None:
 
 @lru_cache(maxsize=4096)
 def _parse_time(raw: str, formats: tuple[str, ...]) -> time:
-    for fmt in formats:
+    for fmt in (*formats, *ISO_TIMES):
         try:
             return datetime.strptime(raw, fmt).time()
         except ValueError:

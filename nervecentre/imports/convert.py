@@ -120,7 +120,7 @@ class RowConverter:
         )
         fir_time = attempt("fir_time", cells.to_time, m.time_formats)
         year = attempt("fir_year", cells.to_int, "year")
-        fir_year = self._check_year(year, slash_year, fir_date, problems)
+        fir_year = self._check_year(row, year, slash_year, fir_date, problems)
         when = self._when(m)
         info_at = attempt("info_received_at", when)
         occurred_from = attempt("occurred_from", when)
@@ -206,7 +206,12 @@ class RowConverter:
         return inner
 
     def _check_year(
-        self, year: int | None, slash: int | None, fir_date: date | None, problems: list[Problem]
+        self,
+        row: list[Cell],
+        year: int | None,
+        slash: int | None,
+        fir_date: date | None,
+        problems: list[Problem],
     ) -> int | None:
         fir_year = year or slash or (fir_date.year if fir_date else None)
         for other, column in (
@@ -217,8 +222,8 @@ class RowConverter:
                 problems.append(
                     Problem(
                         self.headers.get(column, column),
-                        str(other),
-                        f"does not agree with the FIR year {fir_year}",
+                        cells.text(self.cell(row, column)),
+                        f"its year {other} does not agree with the FIR year {fir_year}",
                     )
                 )
                 return None
@@ -292,6 +297,7 @@ class RowConverter:
         attempt: Callable[..., Any],
     ) -> list[EventRecord]:
         m, events = self.mapping, []
+        arrests = cells.text(self.cell(row, "arrests"))
         # If the accused cell itself was refused, arrests cannot be matched to it: one
         # complaint about that cell is enough.
         accused_refused = any(p.column == self.headers.get("accused") for p in problems)
@@ -299,7 +305,7 @@ class RowConverter:
         for alias_p in (p for p in record.people if p.role == "accused"):
             for alias in alias_p.aliases:
                 accused.setdefault(name_key(alias), alias_p.ref)
-        for entry in cells.text(self.cell(row, "arrests")).split(";"):
+        for entry in arrests.split(";"):
             if not entry.strip():
                 continue
             match = _ARREST.match(entry.strip())
@@ -317,7 +323,8 @@ class RowConverter:
                         EventRecord("arrest", at, description="Arrested", person_refs=[ref])
                     )
             except InvalidValue as exc:
-                problems.append(Problem(self.headers["arrests"], entry.strip(), str(exc)))
+                reason = f"{entry.strip()!r}: {exc}"
+                problems.append(Problem(self.headers.get("arrests", "arrests"), arrests, reason))
         rescue = cells.text(self.cell(row, "rescue"))
         if rescue:
             when_text, _, place = rescue.partition(" at ")

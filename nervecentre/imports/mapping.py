@@ -80,6 +80,8 @@ class Mapping:
     sheet: str | None = None
     encoding: str = "utf-8-sig"
     default_district: str | None = None
+    #: Headers of columns known to hold nothing to import (left without a warning).
+    ignore: tuple[str, ...] = ()
 
     def spec(self, name: str) -> ColumnSpec | None:
         """The column feeding a field, if the mapping has one."""
@@ -137,6 +139,7 @@ def parse_mapping(raw: Any, origin: str) -> Mapping:
         sheet=raw.get("sheet"),
         encoding=str(raw.get("encoding", "utf-8-sig")),
         default_district=raw.get("default_district"),
+        ignore=_as_tuple(raw.get("ignore") or ()),
     )
 
 

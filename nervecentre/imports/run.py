@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import csv
+import ctypes
 import gc
 import hashlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -26,9 +31,11 @@ from nervecentre.errors import InputFileError
 from nervecentre.exports.safety import neutralise
 from nervecentre.imports import cells
 from nervecentre.imports._wire import Packed, Unpacker, pack
+from nervecentre.imports.columns import IgnoredColumn
 from nervecentre.imports.convert import Problem, RowConverter
+from nervecentre.imports.dateorder import DateOrders
 from nervecentre.imports.mapping import Mapping, load_mapping
-from nervecentre.imports.readers import Cell, Register, open_register
+from nervecentre.imports.readers import REJECTS_COLUMNS, Cell, Register, open_register
 from nervecentre.security.fields import FieldCipher, cipher_for
 from nervecentre.settings import Settings
 from nervecentre.store.base import utcnow
@@ -55,6 +62,8 @@ class ImportReport:
     rows_read: int = 0
     cases_created: int = 0
     cases_updated: int = 0
+    #: Rows whose case is already stored exactly as the row says (nothing to write).
+    cases_unchanged: int = 0
     people: int = 0
     rejected_rows: int = 0
     rejects: list[Reject] = field(default_factory=list)
@@ -63,6 +72,11 @@ class ImportReport:
     batch_id: int | None = None
     #: Cases and people whose fields edited in nervecentre the import left as they were.
     kept_edits: int = 0
+    #: Columns of the register the import did not read (those holding data lost nothing
+    #: only if they were meant to be left out: see :attr:`IgnoredColumn.message`).
+    ignored_columns: list[IgnoredColumn] = field(default_factory=list)
+    #: What a dry run wrote, if anything (it writes no case, and no rejects file unless asked).
+    dry_run_wrote: list[str] = field(default_factory=list)
 
     @property
     def cases_ok(self) -> int:
@@ -79,11 +93,12 @@ def _sha256(path: Path) -> str:
 
 
 def count_rows(path: Path) -> int | None:
-    """A fast upper bound of data rows in a CSV (line count), for progress bars."""
+    """A fast upper bound of data rows in a CSV (lines less the header's), for progress bars."""
     if path.suffix.lower() != ".csv" or not path.is_file():
         return None
     with path.open("rb") as handle:
-        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+        lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    return max(lines - 1, 0)
 
 
 Converted = tuple[int, list[Cell], CaseRecord | None, list[Problem]]
@@ -95,12 +110,39 @@ _worker: RowConverter | None = None
 _cipher: FieldCipher | None = None
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+# How often a worker looks whether its importing process is still there (where prctl is not).
+_WATCH_SECONDS = 1.0
+
+
 def _init_worker(
     mapping: Mapping, columns: dict[str, int], today: date, settings: Settings | None = None
 ) -> None:
     global _worker, _cipher
     _worker = RowConverter(mapping, columns, today)
     _cipher = cipher_for(settings) if settings is not None else None
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def _start_worker(parent: int, *args: object) -> None:
+    """A conversion worker's start: it ends with the importing process, however that ends.
+
+    A worker outliving a killed import would hold the database's files open for ever (it
+    waits on a queue nobody writes to). On Linux the kernel kills it (PR_SET_PDEATHSIG);
+    elsewhere, and should that fail, a thread sees its parent change and ends it.
+    """
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent was gone before the kernel could be told
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+    _init_worker(*args)  # type: ignore[arg-type]
 
 
 def _convert_rows(rows: list[list[Cell]]) -> list[tuple[CaseRecord | None, list[Problem]]]:
@@ -150,8 +192,8 @@ def _convert_parallel(
     with ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context(method),
-        initializer=_init_worker,
-        initargs=(mapping, register.columns, today, settings),
+        initializer=_start_worker,
+        initargs=(os.getpid(), mapping, register.columns, today, settings),
     ) as pool:
         # The rows stay here and the records come back as plain tuples: pickling them object
         # by object would cost as much as converting them.
@@ -200,6 +242,32 @@ class _Rows:
         # FIR key → (row number, hash of the row's cells): enough to tell a repeated row from
         # a clash, without holding every row of a million-row register in memory.
         self._seen: dict[str, tuple[int, int]] = {}
+        self.headers = {spec.field: spec.headers[0] for spec in mapping.columns}
+        self.dates = DateOrders(mapping, register.columns, self.headers)
+
+    def _fir_cell(self, row: list[Cell], record: CaseRecord) -> tuple[str, str]:
+        """The FIR number's column and cell as the register has it (e.g. '10/2019')."""
+        position = self.register.columns.get("fir_number")
+        cell = row[position] if position is not None and position < len(row) else None
+        return self.headers.get("fir_number", "FIR No"), cells.text(cell) or record.fir_number
+
+    def _unreadable(self, number: int) -> list[Problem]:
+        """Problems with cells the reader could not read (formulas saved without a value)."""
+        found = self.register.uncomputed.get(number)
+        if not found:
+            return []
+        fields = {position: name for name, position in self.register.columns.items()}
+        return [
+            Problem(
+                self.headers.get(fields[column], fields[column]),
+                formula,
+                "a formula saved without its computed value (the file was written by a "
+                "program, not saved in Excel or LibreOffice): open and save it there, or type "
+                "the value",
+            )
+            for column, formula in found
+            if column in fields
+        ]
 
     def _merged_hint(self, number: int) -> str:
         for r0, _, r1, _ in self.register.merged:
@@ -223,6 +291,10 @@ class _Rows:
                     f"the register has more than {self.limit:,} rows; "
                     "split it or raise NERVECENTRE_MAX_IMPORT_ROWS"
                 )
+            if self.register.uncomputed or self.dates.columns:
+                unread = self._unreadable(number) + self.dates.check(number, row)
+                if unread:
+                    problems, record = [*problems, *unread], None
             if record is not None:
                 earlier = self._seen.get(record.key)
                 if earlier is not None:
@@ -232,7 +304,7 @@ class _Rows:
                         if same
                         else f"the same FIR ({record.key}) is already in row {earlier[0]}"
                     )
-                    problems = [Problem("FIR No", record.fir_number, reason)]
+                    problems = [Problem(*self._fir_cell(row, record), reason)]
                     record = None
                 else:
                     self._seen[record.key] = (number, hash(tuple(row)))
@@ -267,17 +339,23 @@ def _gc_relaxed() -> Iterator[None]:
 
 
 def write_rejects(
-    path: Path, headers: list[str], rows: list[tuple[int, list[Cell], list[Reject]]]
+    path: Path,
+    headers: list[str],
+    rows: list[tuple[int, list[Cell], list[Reject]]],
+    skip: int = 0,
 ) -> None:
-    """A CSV of refused rows: the reasons first, then the row as it was, ready to fix."""
+    """A CSV of refused rows: the reasons first, then the row as it was, ready to fix and
+    import again (formula-like text is quoted, and the quote taken off on the way back in).
+    The first ``skip`` columns of the rows (a rejects file's own) are left out."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(["row", "problems", *headers])
+        out.writerow([*REJECTS_COLUMNS, *headers[skip:]])
         for number, row, rejects in rows:
             reasons = "; ".join(
                 f"{r.column}: {r.reason}" if r.column else r.reason for r in rejects
             )
-            out.writerow([number, neutralise(reasons), *(neutralise(cells.text(c)) for c in row)])
+            cells_out = (neutralise(cells.portable(c)) for c in row[skip:])
+            out.writerow([number, neutralise(reasons), *cells_out])
 
 
 def import_register(
@@ -364,7 +442,14 @@ def import_register(
     if not dry_run and report.cases_ok:
         # Index the new text now, so that the first search after the import does not wait.
         refresh_index(db)
-    if rows.bad_rows:
+    report.ignored_columns = register.ignored
+    report.warnings += rows.dates.warnings()
+    rows.bad_rows.sort(key=lambda bad: bad[0])  # refused rows are told after their batch
+    report.rejects.sort(key=lambda reject: reject.row)
+    # A dry run writes the rejected rows only where it is told to.
+    if rows.bad_rows and (rejects_path or not dry_run):
         report.rejects_file = rejects_path or path.with_name(path.stem + ".rejects.csv")
-        write_rejects(report.rejects_file, register.headers, rows.bad_rows)
+        write_rejects(report.rejects_file, register.headers, rows.bad_rows, register.own_columns)
+        if dry_run:
+            report.dry_run_wrote.append(f"the rejected rows, to {report.rejects_file}")
     return report

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 
@@ -62,11 +65,12 @@ def write_csv(
     rows: list[dict[str, Any]],
     encoding: str = "utf-8",
     headers: list[str] | None = None,
+    delimiter: str = ",",
 ) -> Path:
     """Write rows as a CSV register."""
     headers = headers or HEADERS
     with path.open("w", encoding=encoding, newline="") as handle:
-        out = csv.writer(handle)
+        out = csv.writer(handle, delimiter=delimiter)
         out.writerow(headers)
         for r in rows:
             out.writerow([r.get(h, "") for h in headers])
@@ -90,4 +94,23 @@ def write_xlsx(
     if merge:
         ws.merge_cells(merge)
     wb.save(path)
+    return path
+
+
+def cache_formula_values(path: Path, values: dict[str, str]) -> Path:
+    """Give formula cells of an XLSX written by openpyxl (which computes nothing) a cached
+    value, as Excel or LibreOffice would on saving: cell reference → text value."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, value in values.items():
+        found = re.search(rf'<c r="{ref}"[^>]*>(<f>.*?</f>)<v\s*/>', sheet)
+        assert found, ref
+        sheet = sheet.replace(
+            found.group(0), f'<c r="{ref}" t="str">{found.group(1)}<v>{escape(value)}</v>'
+        )
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
     return path
