@@ -35,12 +35,14 @@ def test_the_admin_screens_after_their_forms(
     # The browser's own checks would stop the form: let the server refuse it instead.
     page.locator('form[action="/tokens"]').evaluate("f => { f.noValidate = true; }")
     page.get_by_role("button", name="Make the token").click()  # no name
-    expect(page.locator("p.alert")).to_be_visible()
+    expect(page.locator("[role=alert]").first).to_be_visible()
     checker.check(page, "refused")
 
     visit(page, "/admin/users")
-    page.locator("details", has_text="Reset…").first.evaluate("d => { d.open = true; }")
-    page.get_by_role("button", name="Or generate a one-time password").first.click()
+    # Not the admin's own row: a new password signs its user out everywhere.
+    generate = page.locator('form[action="/admin/users/demo-analyst/password/generate"]')
+    generate.evaluate("f => { f.closest('details').open = true; }")
+    generate.get_by_role("button").click()
     expect(page.locator("#generated-password")).to_be_visible()
     checker.check(page, "a generated password")
 
@@ -80,4 +82,13 @@ def test_the_supervisors_access_page_with_a_restriction(
     page.get_by_role("button", name="Grant the case").click()
     expect(page.locator("p.alert")).to_contain_text("no case")
     checker.check(page, "a case not found")
+
+    visit(page, "/account")
+    checker.check(page)
+    page.fill("#account-current", "not the password")
+    page.fill("#account-password", "a new long passphrase")
+    page.fill("#account-confirm", "a new long passphrase")
+    page.get_by_role("button", name="Change the password").click()
+    expect(page.locator("#account-current-error")).to_contain_text("current password is wrong")
+    checker.check(page, "refused")
     checker.assert_clean()

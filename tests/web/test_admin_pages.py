@@ -426,3 +426,37 @@ def test_markup_in_names_and_reasons_renders_inert(world: World, signed_in: Sign
         response = admin.post(path, data={"csrf_token": csrf, **data})
         assert response.status_code in (404, 422), (path, response.text)
         _assert_inert(response.text)
+
+
+# --- Your own password ----------------------------------------------------------------------
+
+
+def test_everyone_changes_their_own_password(
+    world: World, signed_in: SignedIn, client: TestClient
+) -> None:
+    for role in ROLES:
+        page = signed_in(role)[0].get("/account")
+        assert page.status_code == 200 and 'action="/account/password"' in page.text, role
+    inv, csrf = signed_in("inv")
+    other, _ = signed_in("inv")  # the same user on another computer
+    assert 'href="/account"' in inv.get("/").text
+    new = "a fresh long passphrase"
+    for data, message in [
+        ({"current": "not my password", "password": new, "confirm": new}, "current password"),
+        ({"current": PASSWORD, "password": new, "confirm": new + "!"}, "do not match"),
+        ({"current": PASSWORD, "password": "short", "confirm": "short"}, "too short"),
+    ]:
+        refused = inv.post("/account/password", data={"csrf_token": csrf, **data})
+        assert refused.status_code == 422 and message in refused.text, data
+        assert 'role="alert"' in refused.text and new not in refused.text
+    assert inv.post("/account/password", data={"current": PASSWORD}).status_code == 403  # CSRF
+    done = inv.post(
+        "/account/password",
+        data={"csrf_token": csrf, "current": PASSWORD, "password": new, "confirm": new},
+    )
+    assert done.status_code == 303
+    assert "was changed" in inv.get(done.headers["location"]).text  # this session goes on
+    assert other.get("/account").status_code == 303  # the other one was signed out
+    sign_in(client, "inv", new)
+    entry = audit.find(world.db, action="user.update", target_id="inv")[0]
+    assert entry.actor == "inv" and entry.details["password"] == "changed"

@@ -2,8 +2,18 @@
 
 from fastapi import APIRouter
 
-from nervecentre.web.pages import access, admin, auth, cases, dashboard, imports, people, tokens
+from nervecentre.web.pages import (
+    access,
+    account,
+    admin,
+    auth,
+    cases,
+    dashboard,
+    imports,
+    people,
+    tokens,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, cases, people, imports, admin, access, tokens):
+for module in (auth, dashboard, cases, people, imports, admin, access, tokens, account):
     router.include_router(module.router)
