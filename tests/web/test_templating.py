@@ -68,3 +68,13 @@ def test_no_template_pluralises_by_hand() -> None:
         if _HAND_PLURAL.search(line)
     ]
     assert found == [], "use the pluralise filter:\n" + "\n".join(found)
+
+
+def test_only_the_page_header_wears_the_header_class() -> None:
+    """The dashboard's panels once shared the header's class, and its white-on-brand text."""
+    wearing = [
+        path.name
+        for path in sorted(TEMPLATES.glob("*.html"))
+        if re.search(r'class="[^"]*\bmasthead\b', path.read_text(encoding="utf-8"))
+    ]
+    assert wearing == ["base.html"]
