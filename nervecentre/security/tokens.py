@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from nervecentre.errors import InvalidValue, NotFound
+from nervecentre.errors import InvalidValue, NotFound, PermissionDenied
 from nervecentre.security import audit
 from nervecentre.security.audit import Actor
 from nervecentre.security.models import ApiToken, User, UserUnit
@@ -93,6 +93,9 @@ def create_token(
             kind="name",
         )
     chosen = get_scope(scope or default_scope()).name
+    held = getattr(actor, "scope", None)  # the actor's own token, when one made this request
+    if held is not None and not get_scope(chosen).permissions <= held.permissions:
+        raise PermissionDenied(f"this API token is {held.name}: it cannot make a {chosen} token")
     until = expiry(db.settings, days=days, expires_at=expires_at)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.session() as session:

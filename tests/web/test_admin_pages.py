@@ -13,6 +13,7 @@ from httpx import Response
 from sqlalchemy import select
 
 from nervecentre.cases.models import Case
+from nervecentre.errors import PermissionDenied
 from nervecentre.security import audit, grants, tokens, users
 from nervecentre.security.roles import can, role_names
 from nervecentre.security.throttle import LoginThrottle
@@ -391,11 +392,12 @@ def test_an_admin_manages_everyones_tokens(world: World, signed_in: SignedIn) ->
     admin, csrf = signed_in("admin")
     page = admin.get("/tokens").text
     assert "importer" in page and 'name="username"' in page
-    made = admin.post(
-        "/tokens", data={"csrf_token": csrf, "username": "ana", "name": "analysis notebook"}
-    )
-    assert made.status_code == 200 and SECRET.search(made.text)
-    assert [t.name for t in tokens.list_tokens(world.db, "ana")] == ["analysis notebook"]
+    data = {"csrf_token": csrf, "username": "ana", "name": "analysis notebook", "days": "7"}
+    assert admin.post("/tokens", data={**data, "scope": "everything"}).status_code == 422
+    made = admin.post("/tokens", data={**data, "scope": "read-write"})
+    assert made.status_code == 200 and SECRET.search(made.text) and "read-write" in made.text
+    (ana,) = tokens.list_tokens(world.db, "ana")
+    assert (ana.name, ana.scope) == ("analysis notebook", "read-write")
     assert admin.post(f"/tokens/{record.id}/revoke", data={"csrf_token": csrf}).status_code == 303
     assert tokens.list_tokens(world.db, "inv")[0].revoked_at is not None
     entry = audit.find(world.db, action="token.revoke")[0]
@@ -460,3 +462,23 @@ def test_everyone_changes_their_own_password(
     sign_in(client, "inv", new)
     entry = audit.find(world.db, action="user.update", target_id="inv")[0]
     assert entry.actor == "inv" and entry.details["password"] == "changed"
+
+
+def test_a_token_never_makes_a_token_wider_than_itself(
+    world: World, client: TestClient, token_for: Callable[[str], dict[str, str]]
+) -> None:
+    _record, narrow = tokens.create_token(world.db, "inv", "reader", actor="test")  # read-only
+    headers = {"Authorization": f"Bearer {narrow}"}
+    wide = client.post("/tokens", data={"name": "escalate", "scope": "read-write"}, headers=headers)
+    assert wide.status_code == 403 and "read-only" in wide.text
+    assert [t.name for t in tokens.list_tokens(world.db, "inv")] == ["reader"]
+    same = client.post("/tokens", data={"name": "another reader"}, headers=headers)
+    assert same.status_code == 200 and SECRET.search(same.text)
+    with pytest.raises(PermissionDenied):
+        tokens.create_token(
+            world.db,
+            "inv",
+            "x",
+            actor=tokens.authenticate_token(world.db, narrow),
+            scope="read-write",
+        )

@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.security import tokens, users
 from nervecentre.security.roles import can
+from nervecentre.security.scopes import default_scope, get_scope, scope_names
 from nervecentre.store.base import utcnow
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
 from nervecentre.web.forms import field_errors, read_form
-from nervecentre.web.pages._expiry import expiry
+from nervecentre.web.pages._expiry import days
 from nervecentre.web.params import RecordId
 from nervecentre.web.templating import render
 
@@ -41,6 +42,10 @@ async def _page(request: Request, who: Caller, *, status: int = 200, **extra: An
             if u.active
         ],
         "now": utcnow(),
+        "state": tokens.token_state,
+        "scopes": [get_scope(name) for name in scope_names()],
+        "default_scope": default_scope(),
+        "default_days": db.settings.api_token_days,
         "revoked": request.query_params.get("done") == "revoke",
         "created": None,
         "errors": {},
@@ -62,14 +67,15 @@ async def create(request: Request, who: Who) -> Response:
     data = await read_form(request, who)
     owner = data.get("username", "").strip() or who.user.username
     try:
-        until = expiry(data.get("days", ""))
+        lasting = days(data.get("days", ""))
         record, secret = await run_in_threadpool(
             lambda: tokens.create_token(
                 database(request),
                 owner,
                 data.get("name", ""),
                 actor=who.user,
-                expires_at=until,
+                scope=data.get("scope") or None,
+                days=lasting,
                 ip=client_ip(request),
             )
         )
