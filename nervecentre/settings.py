@@ -56,6 +56,21 @@ class Settings:
     max_upload_bytes: int = _setting(
         512 * 1024 * 1024, "Largest file (bytes) an import or evidence upload accepts."
     )
+    upload_quota_user_bytes: int = _setting(
+        1024 * 1024 * 1024,
+        "Most bytes of uploaded registers one user may have waiting to be imported (checked, "
+        "not yet confirmed or cancelled); an upload that would pass it is refused.",
+    )
+    upload_quota_total_bytes: int = _setting(
+        4 * 1024 * 1024 * 1024,
+        "Most bytes of uploaded registers waiting to be imported on this server, all users "
+        "together; an upload that would pass it is refused.",
+    )
+    upload_max_age_minutes: int = _setting(
+        60,
+        "Minutes an uploaded register may wait (after its upload or check) before it is "
+        "removed unimported; the next upload, check or server start removes it.",
+    )
     demo_seed: int = _setting(1, "Seed of the synthetic demo dataset (same seed, same data).")
     demo_cases: int = _setting(2000, "Number of cases in the synthetic demo dataset.")
     pdq_threshold: int = _setting(31, "Largest PDQ Hamming distance counted as a match.")

@@ -1,4 +1,4 @@
-"""Stores validated case records in bulk: one transaction, upsert by the case's natural key.
+"""Stores validated case records in bulk, for a user: upsert by the case's natural key.
 
 Re-writing a case (same police station, year and FIR number) updates it and replaces
 what an import attached to it, so importing the same register twice changes nothing.
@@ -13,12 +13,24 @@ left so (:attr:`WriteStats.kept_edits`).
 Lookups of existing rows go by unique keys and are skipped where they cannot find anything:
 the people of a case that is new, in a table that was empty when the writer started, and
 identifiers this writer has already stored (it remembers their ids).
+
+The writer acts for a user and applies need-to-know (:mod:`nervecentre.security.case_writes`)
+to every record before writing it: a record it may not create or change is refused (reported
+through ``refused``, never written) with words that say nothing of the case it names. In a
+dry run it reads what a write would (existing cases, edits kept) and writes nothing at all,
+so that checking a register takes no write lock. Each batch it writes is audited against the
+cases it created and changed, in that batch's transaction.
+
+:meth:`CaseWriter.write_all` with ``commit`` commits each batch on its own (an import): on
+SQLite the write lock is held only for one batch at a time, so other users' requests (each
+writes an audit entry) wait for a batch, never for a whole import.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -27,11 +39,21 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 
 from nervecentre import law
+from nervecentre.cases.batches import (
+    FIRST_ROWS,
+    AuditNote,
+    Held,
+    audit_batch,
+    batch_transaction,
+    read_batch,
+)
 from nervecentre.cases.models import Case, CaseLink, Charge, Event, RouteStop
 from nervecentre.cases.people import CaseRole, IdentifierUse, Person
 from nervecentre.cases.records import CaseRecord, EventRecord, PersonRecord
 from nervecentre.cases.vocab import protected_role
+from nervecentre.security.case_writes import REFUSED, WriteAccess
 from nervecentre.security.fields import FieldCipher
+from nervecentre.security.models import User
 from nervecentre.store.base import edited_set, utcnow
 from nervecentre.store.bulk import Bulk
 from nervecentre.types import Value
@@ -48,6 +70,8 @@ _CASE_COLS = (
     "occurrence_place", "brief_facts", "crime_heads", "status", "investigating_officer",
     "batch_id", "created_at", "updated_at",
 )  # fmt: skip
+# The case columns a write sets from the register (an edit by hand keeps its value).
+_WRITTEN_CASE_COLS = frozenset(_CASE_COLS[1:-2])
 _PERSON_COLS = (
     "id", "code", "source_ref", "protected", "name", "name_enc", "address_enc", "contact_enc",
     "address", "gender", "date_of_birth", "age", "age_band", "nationality", "home_state",
@@ -80,6 +104,14 @@ class WriteStats:
     unresolved_links: list[tuple[str, str]] = field(default_factory=list)
     #: (FIR case key or person code, fields kept as edited in nervecentre)
     kept_edits: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    #: Records refused by need-to-know (not written).
+    refused: int = 0
+    #: Dry run: ids of the existing cases it read (named by records the user may write).
+    examined: list[int] = field(default_factory=list)
+
+
+#: Told of each record refused by need-to-know, with the reason to report.
+Refused = Callable[[CaseRecord, str], None]
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -114,20 +146,43 @@ def _equivalent(ref: law.SectionRef) -> str:
 
 
 class CaseWriter:
-    """Writes batches of :class:`CaseRecord` on one connection (the caller owns the transaction)."""
+    """Writes batches of :class:`CaseRecord` on one connection, for ``user`` (None: the
+    installation itself). Unless :meth:`write_all` commits, the caller owns the transaction."""
 
-    def __init__(self, conn: Connection, cipher: FieldCipher, batch_id: int | None = None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        cipher: FieldCipher,
+        batch_id: int | None = None,
+        *,
+        user: User | None = None,
+        dry_run: bool = False,
+        refused: Refused | None = None,
+        note: AuditNote | None = None,
+    ) -> None:
         self.conn = conn
+        self.access = WriteAccess.of(user)
+        self.dry_run, self.refused, self.note = dry_run, refused, note
+        if not dry_run:
+            law.equivalence_pairs()  # read now, not while the first batch holds the write lock
         self.bulk = Bulk(conn)
         self.cipher = cipher
         self.batch_id = batch_id
         self.stats = WriteStats()
+        #: Cases created or changed by the batches :meth:`write_all` committed.
+        self.committed = 0
+        self._held = Held()
         self._pending_links: list[tuple[int, str, str]] = []
         # Cases that existed before this writer: they may hold rows added by hand.
         self._old_cases: set[int] = set()
         # Ids of identifiers known to be stored; while _idents_complete, that is all of them.
         self._idents: dict[tuple[str, str], int] = {}
         self._idents_complete: bool | None = None
+        self._persons_were_empty = False
+        # The highest identifier id this writer stored: another writer's would be higher.
+        self._last_ident = 0
+        # Dry run: keys of the cases it would create (a related FIR may name one).
+        self._planned: set[str] = set()
         # Refs this writer stored that person_ref() did not make (normally none).
         self._foreign_refs: set[str] = set()
 
@@ -140,23 +195,117 @@ class CaseWriter:
         self.now = utcnow()
         if self._idents_complete is None:
             # Asked before this writer stores anything in either table.
-            self.bulk.was_empty("persons")
+            self._persons_were_empty = self.bulk.was_empty("persons")
             self._idents_complete = self.bulk.was_empty("identifiers")
-        case_ids, new_keys = self._upsert_cases(records)
+        existing = self.bulk.lookup("cases", "case_key", (r.key for r in records))
+        records = self._allowed(records, existing)
+        if self.dry_run:
+            self.stats.examined += [existing[r.key] for r in records if r.key in existing]
+        if self.dry_run:
+            self._plan(records, existing)
+            return
+        case_ids, new_keys = self._upsert_cases(records, existing)
         person_ids = self._upsert_people(records, new_keys)
         self._write_children(records, case_ids, person_ids)
+        if self.note is not None:
+            created = [case_ids[r.key] for r in records if r.key in new_keys]
+            changed = [case_ids[r.key] for r in records if r.key not in new_keys]
+            audit_batch(self.conn, self.note, self.batch_id, created, changed)
+
+    def write_all(
+        self,
+        records: Iterable[CaseRecord],
+        batch_size: int,
+        *,
+        commit: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Write every record in batches; with ``commit``, each batch in a short transaction
+        of its own (a dry run's reads, too, end with each batch), of at most ``batch_size``
+        rows and as many as hold the write lock about half a second. :meth:`finish` follows."""
+        rows = iter(records)
+        size = min(batch_size, FIRST_ROWS) if commit and not self.dry_run else batch_size
+        while chunk := list(islice(rows, size)):
+            before = self.stats.created + self.stats.updated
+            with self._batch(commit):
+                self.write(chunk)
+            if commit and not self.dry_run:
+                self.committed += self.stats.created + self.stats.updated - before
+                # Short spells of the write lock, whatever the machine's speed and load.
+                size = self._held.next_rows(len(chunk), batch_size)
+            if progress:
+                progress(len(chunk))
+
+    @contextmanager
+    def _batch(self, commit: bool) -> Iterator[None]:
+        if not commit:
+            yield
+        elif self.dry_run:
+            with read_batch(self.conn):
+                yield
+        else:
+            with batch_transaction(self.conn, self._held):
+                # Another writer may have written since the last batch: ids are reserved
+                # afresh, and identifiers looked up again if someone else stored any.
+                self.bulk = Bulk(self.conn)
+                if self._idents_complete and self._last_ident != self._max_ident():
+                    self._idents_complete = False
+                yield
+
+    def _max_ident(self) -> int:
+        top = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM identifiers").scalar()
+        return int(top or 0)
+
+    def _allowed(self, records: list[CaseRecord], existing: dict[str, int]) -> list[CaseRecord]:
+        """The records the user may write; the others are refused (and reported)."""
+
+        def unit_kept(ids: list[int]) -> set[int]:
+            edited = self._edited_fields("cases", ids)
+            return {i for i, fields in edited.items() if "unit_code" in fields}
+
+        allowed, refused = self.access.sort(self.conn, records, existing, unit_kept)
+        self.stats.refused += len(refused)
+        for r in refused:
+            if self.refused:
+                self.refused(r, REFUSED)
+        return allowed
+
+    def _plan(self, records: list[CaseRecord], existing: dict[str, int]) -> None:
+        """Dry run: count what a write would do and note the edits it would keep (reads only)."""
+        stale = [r for r in records if r.key in existing]
+        fresh = {r.key for r in records if r.key not in existing}
+        self._case_edits(stale, existing)
+        self.stats.updated += len(stale)
+        self.stats.created += len(fresh)
+        self._planned |= fresh
+        people = [p for rec in records for p in rec.people]
+        stored = self.bulk.lookup("persons", "source_ref", self._maybe_stored(records, fresh))
+        edited = self._edited_fields("persons", stored.values())
+        for p in people:
+            fields = edited.get(stored.get(p.ref, 0))
+            if fields:
+                self.stats.kept_edits.append((p.code or p.ref, tuple(sorted(fields))))
+        self.stats.people += len(people)
+        self._pending_links += [(0, key, rec.key) for rec in records for key in rec.related_keys]
 
     def finish(self) -> WriteStats:
         """Resolve links to related cases (they may have come in a later batch)."""
         keys = {key for _, key, _ in self._pending_links}
         found = self.bulk.lookup("cases", "case_key", keys)
+        if not self.access.everything:
+            # A case the user may not see is not linked, and reported as any missing FIR is.
+            seen = self.access.linkable(self.conn, set(found.values()))
+            found = {key: i for key, i in found.items() if i in seen}
         links: dict[tuple[int, int], tuple[Any, ...]] = {}
         for case_id, key, source_key in self._pending_links:
             other = found.get(key)
             if other is None:
-                self.stats.unresolved_links.append((source_key, key))
+                if key not in self._planned:
+                    self.stats.unresolved_links.append((source_key, key))
             elif other != case_id:
                 links[(case_id, other)] = (case_id, other, "related", "", True)
+        if self.dry_run:
+            return self.stats
         rows = self._without_manual("case_links", list(links.values()))
         self.bulk.insert(
             "case_links", ("case_id", "other_case_id", "kind", "note", "imported"), rows
@@ -203,8 +352,21 @@ class CaseWriter:
             return rows
         return [row for row in rows if tuple(row[: len(key)]) not in manual]
 
-    def _upsert_cases(self, records: Sequence[CaseRecord]) -> tuple[dict[str, int], set[str]]:
-        existing = self.bulk.lookup("cases", "case_key", (r.key for r in records))
+    def _case_edits(
+        self, stale: Sequence[CaseRecord], existing: dict[str, int]
+    ) -> dict[int, frozenset[str]]:
+        """The fields of these existing cases edited by hand; notes each case whose edited
+        fields a write keeps."""
+        edited = self._edited_fields("cases", [existing[r.key] for r in stale])
+        for r in stale:
+            kept = edited.get(existing[r.key], frozenset()) & _WRITTEN_CASE_COLS
+            if kept:
+                self.stats.kept_edits.append((r.key, tuple(sorted(kept))))
+        return edited
+
+    def _upsert_cases(
+        self, records: Sequence[CaseRecord], existing: dict[str, int]
+    ) -> tuple[dict[str, int], set[str]]:
         fresh = [r for r in records if r.key not in existing]
         stale = [r for r in records if r.key in existing]
         if stale:
@@ -212,16 +374,14 @@ class CaseWriter:
             self._old_cases.update(ids)
             for model in (Charge, Event, RouteStop, CaseRole, IdentifierUse, CaseLink):
                 self._delete_children(model.__tablename__, "case_id", ids)
-            edited = self._edited_fields("cases", ids)
+            edited = self._case_edits(stale, existing)
             names = _CASE_COLS[1:-2]
             rows = []
             for r in stale:
                 values = dict(zip(names, self._case_values(r), strict=True))
                 kept = edited.get(existing[r.key], frozenset()) & values.keys()
-                if kept:
-                    self.stats.kept_edits.append((r.key, tuple(sorted(kept))))
-                    if "police_station_code" in kept:
-                        kept |= {"district_code"}
+                if "police_station_code" in kept:
+                    kept |= {"district_code"}
                 values = {k: v for k, v in values.items() if k not in kept}
                 rows.append({"b_id": existing[r.key], "updated_at": self.now, **values})
             self._update(Case, rows)
@@ -271,7 +431,7 @@ class CaseWriter:
 
     def _maybe_stored(self, records: Sequence[CaseRecord], new_keys: set[str]) -> list[str]:
         """Refs of the batch's people that may already be stored (the rest cannot be)."""
-        if not self.bulk.was_empty("persons"):
+        if not self._persons_were_empty:
             return [p.ref for rec in records for p in rec.people]
         foreign = self._foreign_refs
         return [
@@ -347,6 +507,7 @@ class CaseWriter:
                 )
             unknown = [v for v in unknown if (v.kind, v.value) not in found]
         ids = self.bulk.reserve_ids("identifiers", len(unknown))
+        self._last_ident = max(self._last_ident, *ids) if ids else self._last_ident
         self.bulk.insert(
             "identifiers",
             ("id", "kind", "value", "display", "extra"),
@@ -456,11 +617,10 @@ def write_cases(
     batch_id: int | None = None,
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
+    user: User | None = None,
 ) -> WriteStats:
-    """Write every record on ``conn`` in batches; the caller commits or rolls back."""
-    writer = CaseWriter(conn, cipher, batch_id)
-    for chunk in _chunks(records, batch_size):
-        writer.write(chunk)
-        if progress:
-            progress(len(chunk))
+    """Write every record on ``conn`` in batches, for ``user`` (None: the installation);
+    the caller commits or rolls back."""
+    writer = CaseWriter(conn, cipher, batch_id, user=user)
+    writer.write_all(records, batch_size, progress=progress)
     return writer.finish()

@@ -72,14 +72,33 @@ def _import(
     dry_run: bool,
     rejects: Path | None,
     encoding: str | None,
+    as_user: str | None = None,
 ) -> int:
+    from nervecentre.cli._access_audit import operator
     from nervecentre.imports import import_register
     from nervecentre.imports.checking import database_to_check
     from nervecentre.imports.run import count_rows
+    from nervecentre.security.roles import require
+    from nervecentre.security.users import get_user
 
     # A dry run neither creates nor upgrades the database: it reads it as it is.
     check = database_to_check(db_url, load_settings()) if dry_run else None
     db = check.db if check else database(db_url)
+    user = None
+    if as_user is None:
+        console.print(
+            "Importing with the installation's own authority (every unit, no need-to-know), "
+            f"audited as {escape(operator())}."
+        )
+    else:
+        user = get_user(db, as_user)
+        require(user, "import.run")
+        units = ", ".join(user.unit_codes) or "none"
+        console.print(
+            f"Importing as {escape(user.username)} ({user.role}; units: {escape(units)}): "
+            f"only cases they may create or change are written; audited as them "
+            f"(run by {escape(operator())})."
+        )
     with _progress() as progress:
         task = progress.add_task(f"Importing {file.name}", total=count_rows(file))
 
@@ -95,6 +114,8 @@ def _import(
             dry_run=dry_run,
             rejects_path=rejects,
             encoding=encoding,
+            actor=operator(),
+            user=user,
             on_open=opened,
             progress=lambda n: progress.advance(task, n),
         )
@@ -179,19 +200,46 @@ def register(app: typer.Typer) -> None:
                 "was not imported"
             ),
         ] = False,
+        as_user: Annotated[
+            str | None,
+            typer.Option(
+                "--as",
+                metavar="USERNAME",
+                help="Import for this user: only cases of their own or granted units, not "
+                "restricted, are created or changed (the other rows are rejected); the audit "
+                "log names them",
+            ),
+        ] = None,
+        as_installation: Annotated[
+            bool,
+            typer.Option(
+                "--as-installation",
+                help="Import with the installation's own authority instead (every unit, "
+                "restricted cases too); the audit log names the operator",
+            ),
+        ] = False,
         db: DatabaseOption = None,
     ) -> None:
-        """Import a case register (XLSX or CSV) through a column mapping.
+        """Import a case register (XLSX or CSV) through a column mapping, for a user.
 
-        Every row is validated; rejected rows are listed with row, column, value and reason
-        and written to a rejects file. Re-importing the same register updates cases instead
-        of duplicating them, and keeps what was added or edited by hand in nervecentre (the
-        report lists every case and person whose edited fields it kept). The import is
-        all-or-nothing.
+        Say whose authority it runs under: --as USERNAME (that user's need-to-know) or
+        --as-installation (every unit). Every row is validated; rejected rows are listed
+        with row, column, value and reason and written to a rejects file. Re-importing the
+        same register updates cases instead of duplicating them, and keeps what was added or
+        edited by hand in nervecentre (the report lists every case and person whose edited
+        fields it kept). Rows are committed in batches: an import that stops keeps what it
+        committed, and importing the same register again finishes it. Every case written
+        is audited.
 
-        Example: nervecentre import register.xlsx --dry-run
+        Example: nervecentre import register.xlsx --as a.patil --dry-run
         """
-        rejected = _import(db, file, mapping, dry_run, rejects, encoding)
+        if (as_user is None) == (not as_installation):
+            raise typer.BadParameter(
+                "say whose authority the import runs under: --as USERNAME (that user's "
+                "need-to-know) or --as-installation (every unit), not both",
+                param_hint="--as / --as-installation",
+            )
+        rejected = _import(db, file, mapping, dry_run, rejects, encoding, as_user)
         if strict and rejected:
             raise typer.Exit(1)
 

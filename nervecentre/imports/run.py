@@ -1,7 +1,17 @@
-"""Runs an import: stream rows, convert, write in one transaction, report every reject."""
+"""Runs an import: stream rows, convert, write for a user in short batches, report every reject.
+
+An import writes as the user it runs for (need-to-know: :mod:`nervecentre.security.case_writes`)
+and commits batch by batch (``NERVECENTRE_IMPORT_BATCH_SIZE`` rows each), so that it never
+holds the database for long. It is therefore not all-or-nothing: an import that stops (an
+error, an interruption) keeps the batches it committed, leaves its import batch unfinished
+(no ``finished_at``) and says how many cases it wrote; importing the same register again
+finishes it, because every row is upserted by its FIR (written rows are updated, never
+duplicated). A dry run (the web's check) only reads.
+"""
 
 from __future__ import annotations
 
+import copy
 import csv
 import ctypes
 import gc
@@ -22,12 +32,14 @@ from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
 
+from nervecentre.cases.batches import AuditNote, read_batch, write_transaction
 from nervecentre.cases.fulltext import refresh_index
 from nervecentre.cases.models import ImportBatch
 from nervecentre.cases.records import CaseRecord
-from nervecentre.cases.writer import person_code, write_cases
-from nervecentre.errors import InputFileError
+from nervecentre.cases.writer import CaseWriter, WriteStats, person_code
+from nervecentre.errors import InputFileError, NervecentreError
 from nervecentre.exports.safety import neutralise
 from nervecentre.imports import cells
 from nervecentre.imports._wire import Packed, Unpacker, pack
@@ -36,7 +48,9 @@ from nervecentre.imports.convert import Problem, RowConverter
 from nervecentre.imports.dateorder import DateOrders
 from nervecentre.imports.mapping import Mapping, load_mapping
 from nervecentre.imports.readers import REJECTS_COLUMNS, Cell, Register, open_register
+from nervecentre.security import audit
 from nervecentre.security.fields import FieldCipher, cipher_for
+from nervecentre.security.models import User
 from nervecentre.settings import Settings
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
@@ -104,6 +118,8 @@ def count_rows(path: Path) -> int | None:
 Converted = tuple[int, list[Cell], CaseRecord | None, list[Problem]]
 Chunk = list[tuple[int, list[Cell]]]
 _CHUNK = 250
+# Cases named in one audit entry of a check, at most (a larger check writes several).
+_CASES_PER_ENTRY = 5000
 # Kept edits listed one by one in the report's warnings; the rest are counted.
 _SHOWN_EDITS = 20
 _worker: RowConverter | None = None
@@ -242,6 +258,8 @@ class _Rows:
         # FIR key → (row number, hash of the row's cells): enough to tell a repeated row from
         # a clash, without holding every row of a million-row register in memory.
         self._seen: dict[str, tuple[int, int]] = {}
+        # Rows of the records yielded and not yet written: the writer may refuse them.
+        self._waiting: dict[str, tuple[int, list[Cell]]] = {}
         self.headers = {spec.field: spec.headers[0] for spec in mapping.columns}
         self.dates = DateOrders(mapping, register.columns, self.headers)
 
@@ -317,9 +335,22 @@ class _Rows:
                 self.report.rejected_rows += 1
                 self.bad_rows.append((number, list(row), rejects))
             else:
+                self._waiting[record.key] = (number, row)
                 yield record
             if self.progress:
                 self.progress(1)
+
+    def refuse(self, record: CaseRecord, reason: str) -> None:
+        """Report a record the writer refused (need-to-know) as a rejected row."""
+        number, row = self._waiting.pop(record.key, (0, []))
+        rejects = [Reject(number, *self._fir_cell(row, record), reason)]
+        self.report.rejects.extend(rejects)
+        self.report.rejected_rows += 1
+        self.bad_rows.append((number, row, rejects))
+
+    def written(self, _count: int) -> None:
+        """A batch is written: its rows are no longer needed."""
+        self._waiting.clear()
 
 
 @contextmanager
@@ -358,6 +389,54 @@ def write_rejects(
             out.writerow([number, neutralise(reasons), *cells_out])
 
 
+def _summarise(report: ImportReport, stats: WriteStats) -> None:
+    """What the writer did (or, in a dry run, would do), into the report."""
+    report.cases_created, report.cases_updated = stats.created, stats.updated
+    report.people = stats.people
+    # The same words for a FIR that is nowhere and one the user may not see.
+    report.warnings += [
+        f"related FIR {k} (in {src}) was not linked: it is not in the registry, or not a case"
+        " you may see"
+        for src, k in stats.unresolved_links[:20]
+    ]
+    report.kept_edits = len(stats.kept_edits)
+    report.warnings += [
+        f"{what}: kept {', '.join(fields)} as edited in nervecentre"
+        " (the register's values were not applied)"
+        for what, fields in stats.kept_edits[:_SHOWN_EDITS]
+    ]
+    if len(stats.kept_edits) > _SHOWN_EDITS:
+        more = len(stats.kept_edits) - _SHOWN_EDITS
+        report.warnings.append(f"… and {more:,} more cases and people with kept edits")
+
+
+def _outcome(report: ImportReport) -> dict[str, object]:
+    return {
+        "rows_read": report.rows_read,
+        "created": report.cases_created,
+        "updated": report.cases_updated,
+        "rejected": report.rejected_rows,
+        "kept_edits": report.kept_edits,
+    }
+
+
+def _stopped(exc: BaseException, committed: int, batch: int | None) -> BaseException:
+    """The error an import stopped by, telling what it had committed and how to finish."""
+    if not committed:
+        return exc
+    note = (
+        f"the import stopped after committing {committed:,} cases (import batch {batch} is left"
+        " unfinished); import the same register again to finish it: cases already written"
+        " are updated, not duplicated"
+    )
+    if isinstance(exc, NervecentreError):
+        again = copy.copy(exc)
+        again.args = (f"{exc}; {note}",)
+        return again
+    exc.add_note(note)
+    return exc
+
+
 def import_register(
     db: Database,
     path: Path,
@@ -367,10 +446,17 @@ def import_register(
     rejects_path: Path | None = None,
     encoding: str | None = None,
     actor: str = "cli",
+    user: User | None = None,
+    ip: str | None = None,
     progress: Callable[[int], None] | None = None,
     on_open: Callable[[Register], None] | None = None,
 ) -> ImportReport:
-    """Import a register, all or nothing: a failure or interruption changes nothing."""
+    """Import a register for ``user``: only the cases they may create or change are written,
+    the other rows are rejected. ``user`` None is the installation's own authority (the
+    CLI's ``--as-installation``, the demo); ``actor`` is who runs it (audited as the
+    operator). Batches commit one by one (see the module's docstring); a dry run only reads.
+    Every case written, and the cases a dry run read, are audited.
+    """
     mapping = load_mapping(mapping) if isinstance(mapping, str) else mapping
     path = Path(path)
     if path.is_file() and path.stat().st_size > db.settings.max_upload_bytes:
@@ -386,59 +472,73 @@ def import_register(
     )
     expected = register.total_rows or count_rows(path) or 0
     workers = conversion_workers(db.settings.import_workers, expected)
-    cipher = cipher_for(db.settings)  # before the workers start: it may create the key file
     rows = _Rows(register, mapping, report, db.settings, progress, workers)
+    sha256 = _sha256(path)  # before any transaction: a large file takes a while to read
+    name = user.username if user is not None else actor
+    detail: dict[str, object] = {"file": path.name, "mapping": mapping.name}
+    if user is None:
+        detail["authority"] = "installation"
+    elif actor != user.username:
+        detail["operator"] = actor
     with _gc_relaxed(), db.engine.connect() as conn:
-        transaction = conn.begin()
+        with read_batch(conn) if dry_run else write_transaction(conn):
+            cipher = cipher_for(db.settings)  # before the workers start: it may make the key
+            batch = None
+            if not dry_run:
+                batch = conn.execute(
+                    insert(ImportBatch)
+                    .values(
+                        source=path.name,
+                        sha256=sha256,
+                        mapping=mapping.name,
+                        actor=name,
+                        started_at=utcnow(),
+                    )
+                    .returning(ImportBatch.id)
+                ).scalar_one()
+                detail["import_batch"] = batch
+        note = None if dry_run else AuditNote(name, detail, ip)
+        writer = CaseWriter(
+            conn, cipher, batch, user=user, dry_run=dry_run, refused=rows.refuse, note=note
+        )
         try:
-            batch = conn.execute(
-                insert(ImportBatch)
-                .values(
-                    source=path.name,
-                    sha256=_sha256(path),
-                    mapping=mapping.name,
-                    actor=actor,
-                    started_at=utcnow(),
-                )
-                .returning(ImportBatch.id)
-            ).scalar_one()
-            stats = write_cases(
-                conn, rows, cipher, batch_id=batch, batch_size=db.settings.import_batch_size
+            writer.write_all(
+                rows, db.settings.import_batch_size, commit=True, progress=rows.written
             )
-            report.cases_created, report.cases_updated = stats.created, stats.updated
-            report.people = stats.people
-            report.warnings += [
-                f"related FIR {k} (in {src}) is not in the registry"
-                for src, k in stats.unresolved_links[:20]
-            ]
-            report.kept_edits = len(stats.kept_edits)
-            report.warnings += [
-                f"{what}: kept {', '.join(fields)} as edited in nervecentre"
-                " (the register's values were not applied)"
-                for what, fields in stats.kept_edits[:_SHOWN_EDITS]
-            ]
-            if len(stats.kept_edits) > _SHOWN_EDITS:
-                more = len(stats.kept_edits) - _SHOWN_EDITS
-                report.warnings.append(f"… and {more:,} more cases and people with kept edits")
-            conn.execute(
-                update(ImportBatch)
-                .where(ImportBatch.id == batch)
-                .values(
-                    finished_at=utcnow(),
-                    rows_read=report.rows_read,
-                    cases_created=stats.created,
-                    cases_updated=stats.updated,
-                    rows_rejected=report.rejected_rows,
-                )
-            )
-            report.batch_id = None if dry_run else batch
-        except BaseException:
-            transaction.rollback()
-            raise
-        if dry_run:
-            transaction.rollback()
-        else:
-            transaction.commit()
+            with read_batch(conn) if dry_run else write_transaction(conn):
+                stats = writer.finish()
+                _summarise(report, stats)
+                if not dry_run:
+                    conn.execute(
+                        update(ImportBatch)
+                        .where(ImportBatch.id == batch)
+                        .values(
+                            finished_at=utcnow(),
+                            rows_read=report.rows_read,
+                            cases_created=stats.created,
+                            cases_updated=stats.updated,
+                            rows_rejected=report.rejected_rows,
+                        )
+                    )
+                    with Session(bind=conn) as session:
+                        entry = {**detail, **_outcome(report)}
+                        audit.record(
+                            session, name, "import.run", "import_batch", batch, entry, ip=ip
+                        )
+        except BaseException as exc:
+            stopped = _stopped(exc, writer.committed, batch)
+            if stopped is exc:
+                raise
+            raise stopped from exc
+        report.batch_id = batch
+    if dry_run:
+        # A check reads the cases it would change: audited, naming them (short writes).
+        read = sorted(stats.examined)
+        for at in range(0, max(len(read), 1), _CASES_PER_ENTRY):
+            entry = {**detail, "dry_run": True, **_outcome(report)}
+            entry["cases"] = read[at : at + _CASES_PER_ENTRY]
+            audit.record(db, name, "import.run", "import_check", None, entry, ip=ip)
+        report.dry_run_wrote.append("an entry in the audit log (the check, and the cases it read)")
     if not dry_run and report.cases_ok:
         # Index the new text now, so that the first search after the import does not wait.
         refresh_index(db)

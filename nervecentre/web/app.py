@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from nervecentre import __version__
 from nervecentre.api import router as api_router
 from nervecentre.cases import case_index
+from nervecentre.imports import uploads
 from nervecentre.security.network import parse_networks
 from nervecentre.security.throttle import LoginThrottle
 from nervecentre.settings import Settings, load_settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         # Each server process reads the case list's index as it starts (in the background
         # for a large registry), so that the first searches do not wait for it.
         await run_in_threadpool(case_index.warm, db)
+        await run_in_threadpool(uploads.expire_uploads, db)  # registers left waiting too long
         yield
 
     app = FastAPI(

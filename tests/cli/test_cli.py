@@ -33,10 +33,10 @@ def test_every_command_has_help() -> None:
 def test_import_dry_run_then_real_then_summary(db: Database, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "reg.csv", [row(1), row(2), row(3, **{"FIR Date": "99/99/2023"})])
     env = _env(db)
-    dry = runner.invoke(app, ["import", str(path), "--dry-run"], env=env)
+    dry = runner.invoke(app, ["import", str(path), "--as-installation", "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
     assert "2 cases would be created" in dry.output and "Dry run" in dry.output
-    real = runner.invoke(app, ["import", str(path), "--strict"], env=env)
+    real = runner.invoke(app, ["import", str(path), "--as-installation", "--strict"], env=env)
     assert real.exit_code == 1
     assert "2 cases were created" in real.output and "not a valid date" in real.output
     summary = runner.invoke(app, ["summary", "--json"], env=env)
@@ -46,9 +46,9 @@ def test_import_dry_run_then_real_then_summary(db: Database, tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["import", "/no/such/file.csv"], "no such file"),
-        (["import", "{tmp}/empty.csv"], "empty"),
-        (["import", "{tmp}/reg.csv", "--mapping", "nope"], "no mapping named"),
+        (["import", "/no/such/file.csv", "--as-installation"], "no such file"),
+        (["import", "{tmp}/empty.csv", "--as-installation"], "empty"),
+        (["import", "{tmp}/reg.csv", "--as-installation", "--mapping", "nope"], "no mapping named"),
         (["export", "xml", "-o", "{tmp}/out"], "xml"),
     ],
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from nervecentre.cases.models import Case, Charge, Event, RouteStop
+from nervecentre.cases.models import Case, Charge, Event, ImportBatch, RouteStop
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
 from nervecentre.errors import InputFileError
 from nervecentre.imports import import_register
@@ -248,11 +248,10 @@ def test_header_not_on_first_row_is_found(db: Database, tmp_path: Path) -> None:
     assert report.cases_created == 1 and report.rejected_rows == 0
 
 
-def test_failed_import_leaves_database_as_it_was(
+def test_failed_import_keeps_whole_batches_says_so_and_a_rerun_finishes_it(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import_register(db, write_csv(tmp_path / "a.csv", [row(1)]))
-    before = [count(db, m) for m in (Case, Person, Identifier)]
     from nervecentre.cases import writer
 
     calls = {"n": 0}
@@ -260,14 +259,23 @@ def test_failed_import_leaves_database_as_it_was(
 
     def failing(self: writer.CaseWriter, records: list[object]) -> None:
         calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError("disk full")
         original(self, records)  # type: ignore[arg-type]
+        if calls["n"] == 2:
+            raise OSError("disk full")  # after writing: the batch's transaction rolls back
 
     monkeypatch.setattr(writer.CaseWriter, "write", failing)
     db.settings = dataclasses.replace(db.settings, import_batch_size=2)
     path = write_csv(tmp_path / "b.csv", [row(n) for n in range(2, 9)])
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError, match="disk full") as stopped:
         import_register(db, path)
     assert calls["n"] == 2
-    assert before == [count(db, m) for m in (Case, Person, Identifier)]
+    assert "committing 2 cases" in " ".join(stopped.value.__notes__)
+    # The first batch (2 cases, 5 people each) is kept whole; the second left nothing.
+    assert [count(db, m) for m in (Case, Person)] == [3, 15]
+    with db.session() as s:
+        batch = s.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+        assert batch is not None and batch.finished_at is None  # unfinished, for all to see
+    monkeypatch.setattr(writer.CaseWriter, "write", original)
+    report = import_register(db, path)  # the same register again finishes it
+    assert (report.cases_created, report.cases_updated) == (5, 2)
+    assert [count(db, m) for m in (Case, Person)] == [8, 40]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from nervecentre.cases.models import Case
+from nervecentre.cases.models import Case, ImportBatch
 from nervecentre.cases.people import Person
 from nervecentre.imports import import_register
 from nervecentre.store.db import Database
@@ -32,7 +32,7 @@ def test_200k_row_register_imports_completely(sqlite_db: Database, tmp_path: Pat
         assert s.scalar(select(func.count(Case.id))) == 200_000
 
 
-def test_killed_import_leaves_database_unchanged(sqlite_db: Database, tmp_path: Path) -> None:
+def test_killed_import_keeps_whole_batches_only(sqlite_db: Database, tmp_path: Path) -> None:
     import_register(sqlite_db, write_csv(tmp_path / "first.csv", [row(1, **{"FIR No": "1"})]))
     path = _big_register(tmp_path / "big.csv", 60_000)
     env = {
@@ -41,7 +41,7 @@ def test_killed_import_leaves_database_unchanged(sqlite_db: Database, tmp_path: 
         "NERVECENTRE_DATA_DIR": str(sqlite_db.settings.data_dir),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nervecentre", "import", str(path)],
+        [sys.executable, "-m", "nervecentre", "import", str(path), "--as-installation"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -58,6 +58,9 @@ def test_killed_import_leaves_database_unchanged(sqlite_db: Database, tmp_path: 
     assert proc.returncode == -signal.SIGKILL
     sqlite_db.dispose()
     with sqlite_db.session() as s:
-        assert s.scalar(select(func.count(Case.id))) == 1
-        assert s.scalar(select(func.count(Person.id))) == 5
+        # Batches commit one by one: each committed case has all its people (5 a row), the
+        # batch in progress left nothing, and the import is marked unfinished.
+        cases = s.scalar(select(func.count(Case.id))) or 0
+        assert s.scalar(select(func.count(Person.id))) == 5 * cases
+        assert s.scalar(select(func.count(ImportBatch.id)).where(ImportBatch.finished_at.is_(None)))
         assert s.connection().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"

@@ -41,7 +41,9 @@ async def upload(request: Request, who: Who) -> Response:
         staged = await run_in_threadpool(
             uploads.stage_upload, db, who.user, file.filename, file.file
         )
-        report = await run_in_threadpool(uploads.check_upload, db, who.user, staged.token)
+        report = await run_in_threadpool(
+            uploads.check_upload, db, who.user, staged.token, ip=client_ip(request)
+        )
     except (InvalidValue, InputFileError) as exc:
         context = {"report": None, "staged": None, "error": str(exc)}
         return render(request, "import.html", context, status=422)
@@ -50,14 +52,14 @@ async def upload(request: Request, who: Who) -> Response:
 
 @router.post("/import/confirm")
 async def confirm(request: Request, who: Who) -> Response:
-    """Import the checked register for real (all or nothing) and show the result."""
+    """Import the checked register for real, as the signed-in user, and show the result."""
     form = await request.form()
     csrf = form.get("csrf_token")
     check_csrf(who, csrf if isinstance(csrf, str) else "")
     token = form.get("token")
     db = database(request)
     if form.get("action") == "cancel":
-        await run_in_threadpool(uploads.discard_upload, db, str(token or ""))
+        await run_in_threadpool(uploads.discard_upload, db, who.user, str(token or ""))
         return render(request, "import.html", {"report": None, "staged": None, "error": ""})
     report = await run_in_threadpool(
         uploads.confirm_upload, db, who.user, str(token or ""), ip=client_ip(request)
