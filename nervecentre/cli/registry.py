@@ -107,18 +107,24 @@ def _import(
             if total is not None:
                 progress.update(task, total=total)
 
-        report = import_register(
-            db,
-            file,
-            mapping,
-            dry_run=dry_run,
-            rejects_path=rejects,
-            encoding=encoding,
-            actor=operator(),
-            user=user,
-            on_open=opened,
-            progress=lambda n: progress.advance(task, n),
-        )
+        try:
+            report = import_register(
+                db,
+                file,
+                mapping,
+                dry_run=dry_run,
+                rejects_path=rejects,
+                encoding=encoding,
+                actor=operator(),
+                user=user,
+                on_open=opened,
+                progress=lambda n: progress.advance(task, n),
+            )
+        except KeyboardInterrupt as stopped:
+            # What the batches committed before Ctrl-C, and how to finish the import.
+            for note in getattr(stopped, "__notes__", ()):
+                err_console.print(f"[yellow]{escape(note)}[/]")
+            raise
         # The total was an estimate (line breaks in cells, blank rows): end on the true count.
         progress.update(task, total=report.rows_read, completed=report.rows_read)
     verb = "would be" if dry_run else "were"
