@@ -104,7 +104,7 @@ def cache_formula_values(path: Path, values: dict[str, str]) -> Path:
         parts = {name: archive.read(name) for name in archive.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode()
     for ref, value in values.items():
-        found = re.search(rf'<c r="{ref}"[^>]*>(<f>.*?</f>)<v\s*/>', sheet)
+        found = re.search(rf'<c r="{ref}"[^>]*>(<f>.*?</f>)(?:<v\s*/>|<v></v>)', sheet)
         assert found, ref
         sheet = sheet.replace(
             found.group(0), f'<c r="{ref}" t="str">{found.group(1)}<v>{escape(value)}</v>'
