@@ -23,13 +23,45 @@ def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
+def _xdg(variable: str, fallback: str) -> Path:
+    # The XDG base directories (absolute by the spec: a relative value is ignored).
+    value = os.environ.get(variable, "")
+    if value.startswith("/"):
+        return Path(value)
+    try:
+        return Path.home() / fallback
+    except (RuntimeError, KeyError):  # no HOME and no password entry (some containers)
+        raise ConfigError(
+            f"no home folder to keep {fallback} in: set {ENV_PREFIX}DATA_DIR and "
+            f"{ENV_PREFIX}SECRET_KEY_FILE (or {variable})"
+        ) from None
+
+
+def default_data_dir() -> Path:
+    """Where the database and the evidence files live unless told: ~/.local/share/nervecentre."""
+    return _xdg("XDG_DATA_HOME", ".local/share") / "nervecentre"
+
+
+def default_key_file() -> Path:
+    """Where the secret key lives unless told: ~/.config/nervecentre/secret.key, apart from
+    the data, so that a copy of the data directory decrypts nothing."""
+    return _xdg("XDG_CONFIG_HOME", ".config") / "nervecentre" / "secret.key"
+
+
+def _computed(default: Any, shown: str, help: str) -> Any:
+    # A default worked out as settings load (the home folder), shown in docs as ``shown``.
+    return field(default_factory=default, metadata={"help": help, "shown": shown})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of nervecentre, with its default and what it is for."""
 
-    data_dir: Path = _setting(
-        Path("nervecentre-data"),
-        "Directory holding the SQLite database, the evidence file store and the secret key.",
+    data_dir: Path = _computed(
+        default_data_dir,
+        "$XDG_DATA_HOME/nervecentre",
+        "Directory holding the SQLite database and the evidence file store (an absolute "
+        "path; default ~/.local/share/nervecentre). It never holds the secret key.",
     )
     database_url: str = _setting(
         "",
@@ -39,8 +71,15 @@ class Settings:
     secret_key: str = _setting(
         "",
         "Key for field-level encryption of victim identities "
-        "(AES-256-GCM; 32 bytes, url-safe base64). "
-        "Empty means a key generated once and kept in DATA_DIR/secret.key (mode 600).",
+        "(AES-256-GCM; 32 bytes, url-safe base64; `nervecentre keygen` prints one). "
+        "Empty means the key in SECRET_KEY_FILE.",
+    )
+    secret_key_file: Path = _computed(
+        default_key_file,
+        "$XDG_CONFIG_HOME/nervecentre/secret.key",
+        "File holding the secret key when SECRET_KEY is empty (an absolute path; default "
+        "~/.config/nervecentre/secret.key, apart from the data). Created (mode 600) with a "
+        "new database; refused while group or others may read it.",
     )
     import_batch_size: int = _setting(
         5000, "Rows written per database round trip during spreadsheet import."
@@ -142,6 +181,14 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        # A relative folder would be a different one in every working directory: a database
+        # (or a key) per place a command was run from.
+        for name in ("data_dir", "secret_key_file"):
+            if not getattr(self, name).is_absolute():
+                raise ConfigError(
+                    f"{ENV_PREFIX}{name.upper()}={str(getattr(self, name))!r} must be an "
+                    "absolute path (a relative one depends on the working directory)"
+                )
         # A mistyped CIDR would silently lock everyone out (or let everyone in): fail at load.
         from nervecentre.security.network import parse_networks
 
@@ -170,7 +217,11 @@ class Settings:
     def describe(cls) -> list[tuple[str, str, str]]:
         """(environment variable, default, help) for every setting, for docs and ``--help``."""
         return [
-            (ENV_PREFIX + f.name.upper(), str(f.default), str(f.metadata["help"]))
+            (
+                ENV_PREFIX + f.name.upper(),
+                str(f.metadata.get("shown", f.default)),
+                str(f.metadata["help"]),
+            )
             for f in fields(cls)
         ]
 

@@ -34,6 +34,21 @@ def shared_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def secret_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """This run's secret key file and default data directory, never the home folder's: every
+    database of a test worker is encrypted under this one key (made with the first)."""
+    folder = tmp_path_factory.mktemp("home")
+    names = {"SECRET_KEY_FILE": folder / "secret.key", "DATA_DIR": folder / "data"}
+    saved = {name: os.environ.get(f"NERVECENTRE_{name}") for name in names}
+    os.environ.update({f"NERVECENTRE_{name}": str(path) for name, path in names.items()})
+    yield names["SECRET_KEY_FILE"]
+    for name, value in saved.items():
+        os.environ.pop(f"NERVECENTRE_{name}", None)
+        if value is not None:
+            os.environ[f"NERVECENTRE_{name}"] = value
+
+
 def _settings(tmp_path: Path, url: str = "") -> Settings:
     return load_settings(data_dir=str(tmp_path / "data"), database_url=url)
 

@@ -37,7 +37,8 @@ from nervecentre.errors import Conflict, InvalidValue
 from nervecentre.imports.people import clean_name, parse_identifier
 from nervecentre.security import audit
 from nervecentre.security.access import require_case, require_person
-from nervecentre.security.fields import FieldCipher, cipher_for
+from nervecentre.security.fields import FieldCipher
+from nervecentre.security.keys import bound_cipher
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
 from nervecentre.store.base import utcnow
@@ -168,7 +169,7 @@ def add_person(
             except InvalidValue as exc:
                 form.error("contact", f"Contact: {exc}")
         form.check()
-        cipher = cipher_for(db.settings)
+        cipher = bound_cipher(session, db.settings)
         # A reference of its own: re-importing the register must never overwrite this record.
         ref = f"{case.case_key}#{role}-entered-{secrets.token_hex(8)}"
         person = Person(
@@ -177,11 +178,14 @@ def add_person(
             protected=protected,
             **{k: values[k] for k in ("gender", "date_of_birth", "age", "age_band")},
             **{k: values[k] for k in ("nationality", "home_state")},
-            **_stored_secrets(values, protected, cipher),
+            **({} if protected else {"name": values["name"], "address": values["address"]}),
         )
         person.aliases = [PersonAlias(alias=a) for a in values["aliases"]]
         session.add(person)
         session.flush()
+        if protected:  # encrypted once the row has its id: each value is bound to its row
+            for key in SECRET_FIELDS:
+                setattr(person, f"{key}_enc", _encrypted(cipher, person, key, values[key]))
         accused_roles = ",".join(values["accused_roles"])
         session.add(
             CaseRole(case_id=case.id, person_id=person.id, role=role, accused_roles=accused_roles)
@@ -224,23 +228,19 @@ def _blind(cipher: FieldCipher, value: Value) -> Value:
     return Value(value.kind, cipher.blind_index(value.kind, value.value), "")
 
 
-def _stored_secrets(
-    values: Mapping[str, Any], protected: bool, cipher: FieldCipher
-) -> dict[str, Any]:
-    """The name, address and contact columns as stored: encrypted for protected people."""
-    if protected:
-        return {
-            "name": "",
-            "address": "",
-            **{f"{k}_enc": cipher.encrypt(values[k]) for k in SECRET_FIELDS},
-        }
-    return {"name": values["name"], "address": values["address"]}
+def _encrypted(cipher: FieldCipher, person: Person, key: str, text: str) -> bytes | None:
+    """A protected person's ``key`` (name, address, contact) as stored, bound to its row."""
+    return cipher.encrypt(text, "persons", f"{key}_enc", person.id)
+
+
+def _decrypted(cipher: FieldCipher, person: Person, key: str) -> str:
+    return cipher.decrypt(getattr(person, f"{key}_enc"), "persons", f"{key}_enc", person.id)
 
 
 def _current(person: Person, cipher: FieldCipher) -> dict[str, Any]:
     # Decrypted only to tell whether a protected field changed; nothing leaves this module.
     secrets_ = (
-        {k: cipher.decrypt(getattr(person, f"{k}_enc")) for k in SECRET_FIELDS}
+        {k: _decrypted(cipher, person, k) for k in SECRET_FIELDS}
         if person.protected
         else {"name": person.name, "address": person.address, "contact": ""}
     )
@@ -265,7 +265,7 @@ def update_person(
     with writing(db) as session:
         person = require_person(session, user, person_id)
         form = Form(data, PERSON_UPDATE_FIELDS)
-        cipher = cipher_for(db.settings)
+        cipher = bound_cipher(session, db.settings)
         current = _current(person, cipher)
         values = _person_values(form, current)
         protected = person.protected
@@ -287,7 +287,7 @@ def update_person(
             return person.id
         if protected:
             for key in secret_changes:
-                setattr(person, f"{key}_enc", cipher.encrypt(values[key]))
+                setattr(person, f"{key}_enc", _encrypted(cipher, person, key, values[key]))
         else:
             person.name, person.address = values["name"], values["address"]
         for key in ("gender", "age", "date_of_birth", "age_band", "nationality", "home_state"):
@@ -381,10 +381,11 @@ def add_identifier(
         if person is not None and person.protected:
             # A victim's identifier is contact data: kept in their encrypted contact, and
             # stored for linking only as a blind index.
-            cipher = cipher_for(db.settings)
-            contact = cipher.decrypt(person.contact_enc)
+            cipher = bound_cipher(session, db.settings)
+            contact = _decrypted(cipher, person, "contact")
             if raw not in [p.strip() for p in contact.split(",")]:
-                person.contact_enc = cipher.encrypt(", ".join(filter(None, [contact, raw])))
+                joined = ", ".join(filter(None, [contact, raw]))
+                person.contact_enc = _encrypted(cipher, person, "contact", joined)
             value, raw, shown = _blind(cipher, value), "", PROTECTED
         ident_id, added = use_identifier(session, value, raw, case.id, person_id)
         if not added:

@@ -53,6 +53,7 @@ from nervecentre.cases.records import CaseRecord, EventRecord, PersonRecord
 from nervecentre.cases.vocab import protected_role
 from nervecentre.security.case_writes import REFUSED, WriteAccess
 from nervecentre.security.fields import FieldCipher
+from nervecentre.security.keys import confirm_key
 from nervecentre.security.models import User
 from nervecentre.store.base import edited_set, utcnow
 from nervecentre.store.bulk import Bulk
@@ -204,6 +205,7 @@ class CaseWriter:
         if self.dry_run:
             self._plan(records, existing)
             return
+        confirm_key(self.conn, self.cipher)  # the database's key, in this transaction, or nothing
         case_ids, new_keys = self._upsert_cases(records, existing)
         person_ids = self._upsert_people(records, new_keys)
         self._write_children(records, case_ids, person_ids)
@@ -407,12 +409,16 @@ class CaseWriter:
         for group in groups.values():
             self.conn.execute(update(model).where(model.id == bindparam("b_id")), group)
 
-    def _person_values(self, p: PersonRecord) -> tuple[Any, ...]:
+    def _person_values(self, p: PersonRecord, pid: int) -> tuple[Any, ...]:
         protected = protected_role(p.role)
         if protected:
             enc = self.cipher.encrypt
             secret: tuple[Any, ...] = (
-                *("", enc(_secret_name(p)), enc(p.address), enc(_secret_contact(p)), ""),
+                "",
+                enc(_secret_name(p), "persons", "name_enc", pid),
+                enc(p.address, "persons", "address_enc", pid),
+                enc(_secret_contact(p), "persons", "contact_enc", pid),
+                "",
             )
         else:
             secret = (p.name, None, None, None, p.address)
@@ -459,7 +465,7 @@ class CaseWriter:
             rows = []
             for p in stale:
                 pid = existing[p.ref]
-                values = dict(zip(names, self._person_values(p), strict=True))
+                values = dict(zip(names, self._person_values(p, pid), strict=True))
                 fields = edited.get(pid, frozenset())
                 kept = {c for f in fields for c in _PERSON_FIELD_COLUMNS.get(f, (f,))}
                 kept &= values.keys()
@@ -470,7 +476,7 @@ class CaseWriter:
         new_ids = self.bulk.reserve_ids("persons", len(fresh))
         cipher = self.cipher
         rows_new = [
-            (i, person_code(cipher, p), *self._person_values(p), self.now)
+            (i, person_code(cipher, p), *self._person_values(p, i), self.now)
             for i, p in zip(new_ids, fresh, strict=True)
         ]
         self.bulk.insert("persons", _PERSON_COLS, rows_new)

@@ -355,10 +355,3 @@ def register(app: typer.Typer) -> None:
         for name, default, help_text in Settings.describe():
             table.add_row(f"{name}\n  {escape(default or '(empty)')}", escape(help_text))
         console.print(table)
-
-    @app.command()
-    def keygen() -> None:
-        """Print a new random secret key for NERVECENTRE_SECRET_KEY."""
-        from nervecentre.security.fields import new_key
-
-        console.print(new_key())

@@ -50,6 +50,7 @@ from nervecentre.imports.mapping import Mapping, load_mapping
 from nervecentre.imports.readers import REJECTS_COLUMNS, Cell, Register, open_register
 from nervecentre.security import audit
 from nervecentre.security.fields import FieldCipher, cipher_for
+from nervecentre.security.keys import bound_cipher
 from nervecentre.security.models import User
 from nervecentre.settings import Settings
 from nervecentre.store.base import utcnow
@@ -482,7 +483,9 @@ def import_register(
         detail["operator"] = actor
     with _gc_relaxed(), db.engine.connect() as conn:
         with read_batch(conn) if dry_run else write_transaction(conn):
-            cipher = cipher_for(db.settings)  # before the workers start: it may make the key
+            # Before the workers start (a new database's key file is made here), and before
+            # anything is written: another key than the database's stops the import.
+            cipher = bound_cipher(conn, db.settings)
             batch = None
             if not dry_run:
                 batch = conn.execute(

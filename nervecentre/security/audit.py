@@ -44,7 +44,7 @@ ACTIONS = frozenset(
         "search", "export", "import.run", "match.run", "hashset.update",
         "access.grant", "access.revoke",
         "user.create", "user.update", "user.disable", "user.enable",
-        "token.create", "token.revoke",
+        "token.create", "token.revoke", "key.rotate",
         "audit.view", "audit.checkpoint",
     }
 )  # fmt: skip

@@ -14,8 +14,8 @@ from nervecentre.cases.people import Person
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.security import audit
 from nervecentre.security.access import visible_case_ids
-from nervecentre.security.fields import cipher_for
 from nervecentre.security.grants import check_reason
+from nervecentre.security.keys import ENCRYPTED, bound_cipher
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
 from nervecentre.store.db import Database
@@ -52,11 +52,12 @@ def reveal_victim(
                 f"person {person.code} is not a protected person: their name is not hidden",
                 kind="person",
             )
-        cipher = cipher_for(db.settings)
+        cipher = bound_cipher(session, db.settings)
         revealed = {
-            "name": cipher.decrypt(person.name_enc),
-            "address": cipher.decrypt(person.address_enc),
-            "contact": cipher.decrypt(person.contact_enc),
+            column.removesuffix("_enc"): cipher.decrypt(
+                getattr(person, column), "persons", column, person.id
+            )
+            for column in ENCRYPTED
         }
         detail = {
             "reason": text,

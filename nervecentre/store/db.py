@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _owner_only(database: Path) -> None:
+    """Create the SQLite file readable by its owner alone, and narrow one left readable by
+    others (SQLite gives its -wal and -shm files the database file's mode)."""
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+        try:
+            if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+                path.chmod(0o600)
+        except FileNotFoundError:
+            continue
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for a SQLite or PostgreSQL URL, with the settings each needs."""
     try:
@@ -45,7 +60,10 @@ def make_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _owner_only(Path(parsed.database))
+            except OSError as exc:
+                raise StorageError(f"cannot open {parsed.database}: {exc.strerror}") from None
         # The web app runs requests on a thread pool (40 threads): a pool of 5 connections
         # would open and close connections all day, each starting with an empty cache.
         # Last in, first out: the few connections in use stay warm, the rest stay idle.
@@ -117,11 +135,15 @@ class Database:
             raise StorageError(f"cannot reach the database at {self.safe_url}: {exc}") from None
 
     def upgrade(self) -> None:
-        """Bring the schema to the latest migration and load the reference data."""
+        """Check the secret key is this database's, then bring the schema to the latest
+        migration, load the reference data and record the key of a new database."""
+        from nervecentre.security.keys import bind_key, verify_key
         from nervecentre.store.migrate import upgrade
 
         self.check()
+        verify_key(self)  # a wrong key stops every command and server before any write
         upgrade(self)
+        bind_key(self)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

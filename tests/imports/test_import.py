@@ -75,7 +75,9 @@ def test_victims_contacts_and_aliases_are_encrypted_not_identifiers(
         rina = next(
             p
             for p in s.scalars(select(Person).where(Person.protected.is_(True)))
-            if cipher_for(db.settings).decrypt(p.name_enc).startswith("Rina")
+            if cipher_for(db.settings)
+            .decrypt(p.name_enc, "persons", "name_enc", p.id)
+            .startswith("Rina")
         )
         used = s.execute(
             select(Identifier.kind, Identifier.value, Identifier.display, IdentifierUse.raw)
@@ -88,8 +90,9 @@ def test_victims_contacts_and_aliases_are_encrypted_not_identifiers(
     assert sorted(kind for kind, *_ in used) == ["phone", "upi"]
     assert all(v.startswith("protected:") and d == r == "" for _, v, d, r in used)
     cipher = cipher_for(db.settings)
-    assert cipher.decrypt(rina.name_enc) == "Rina Das @ Rinu"
-    assert cipher.decrypt(rina.contact_enc) == "9123456780, rina.d@okaxis"
+    assert cipher.decrypt(rina.name_enc, "persons", "name_enc", rina.id) == "Rina Das @ Rinu"
+    contact = cipher.decrypt(rina.contact_enc, "persons", "contact_enc", rina.id)
+    assert contact == "9123456780, rina.d@okaxis"
     assert "+919876543001" in values  # the accused's phones are identifiers as before
 
 

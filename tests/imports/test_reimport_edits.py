@@ -124,8 +124,9 @@ def test_person_edits_and_aliases_survive(world: World, tmp_path: Path) -> None:
     from nervecentre.security.fields import cipher_for
 
     cipher = cipher_for(db.settings)
-    assert cipher.decrypt(victim_row.address_enc) == "Shelter home, Thane"
-    assert cipher.decrypt(victim_row.name_enc) == "Rina Das"
+    at = ("persons", "address_enc", victim)
+    assert cipher.decrypt(victim_row.address_enc, *at) == "Shelter home, Thane"
+    assert cipher.decrypt(victim_row.name_enc, "persons", "name_enc", victim) == "Rina Das"
 
 
 def test_a_plain_reimport_reports_no_kept_edits(world: World, tmp_path: Path) -> None:
