@@ -127,8 +127,11 @@ def rotate_key(
     version made in other working directories): the database is then whole again."""
     with db.session() as session:
         conn = session.connection()
-        if conn.dialect.name == "postgresql":  # writers wait, and then see the new key
+        # The rotation waits for transactions holding the key; those after it see the new.
+        if conn.dialect.name == "postgresql":
             conn.execute(select(KeyFingerprint.id).with_for_update())
+        else:  # the write lock first, so that nothing read here can change before it writes
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         old = bound_cipher(conn, db.settings)
         if new.fingerprint == old.fingerprint:
             raise InvalidValue("the new key is the key in use", kind="secret_key")

@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import os
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from nervecentre.security.fields import (
     new_key,
     write_key_file,
 )
-from nervecentre.security.keys import key_status
+from nervecentre.security.keys import bound_cipher, confirm_key, key_status
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.security.rotation import rotate, rotate_key
 from nervecentre.settings import load_settings
@@ -362,4 +363,44 @@ def test_victims_imported_under_a_second_key_are_brought_under_one(
     assert "1 read with an --old-key" in " ".join(result.output.split())
     assert reveal_victim(db, world.users["admin"], mou, REASON)["name"] == "Mou"
     assert len(_reveal_all(db)) == 4
+    db.dispose()
+
+
+def test_a_rotation_waits_for_a_transaction_holding_the_key(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that confirmed the key finishes under it; the rotation then runs, and the
+    old key is refused from then on (fields are never written under two keys)."""
+    db, _ = _own_key(world.db, tmp_path, monkeypatch)
+    old, rina, fresh = load_cipher(db.settings), _victims(db)[0], new_key()
+    outcome: list[object] = []
+
+    def rotation() -> None:
+        try:
+            outcome.append(rotate_key(db, FieldCipher(fresh.encode()), actor="test"))
+        except Exception as exc:  # reported by the assertion below
+            outcome.append(exc)
+
+    with db.engine.connect() as writer:
+        if db.dialect == "sqlite":
+            writer.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            writer.begin()
+        cipher = bound_cipher(writer, db.settings)
+        blob = cipher.encrypt("Rina Das (edited)", "persons", "name_enc", rina)
+        writer.execute(
+            text("UPDATE persons SET name_enc = :b WHERE id = :i"), {"b": blob, "i": rina}
+        )
+        thread = threading.Thread(target=rotation)
+        thread.start()
+        thread.join(1.5)
+        assert thread.is_alive() and not outcome  # waiting for the writer
+        writer.commit()
+    thread.join(60)
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
+    rotated = Database(dataclasses.replace(db.settings, secret_key=fresh))
+    assert reveal_victim(rotated, world.users["admin"], rina, REASON)["name"] == "Rina Das (edited)"
+    with db.engine.begin() as conn, pytest.raises(SecretKeyError, match="fingerprint"):
+        confirm_key(conn, old, db.settings)
+    rotated.dispose()
     db.dispose()
