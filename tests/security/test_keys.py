@@ -34,6 +34,7 @@ from nervecentre.security.keys import bound_cipher, confirm_key, key_status
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.security.rotation import rotate, rotate_key
 from nervecentre.settings import load_settings
+from nervecentre.store import migrate
 from nervecentre.store.db import Database, open_database
 from tests.exports.factory import make_records
 from tests.imports.registers import row, write_csv
@@ -403,4 +404,19 @@ def test_a_rotation_waits_for_a_transaction_holding_the_key(
     with db.engine.begin() as conn, pytest.raises(SecretKeyError, match="fingerprint"):
         confirm_key(conn, old, db.settings)
     rotated.dispose()
+    db.dispose()
+
+
+def test_a_wrong_key_is_refused_before_any_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    db = open_database(url, load_settings(data_dir=str(tmp_path / "data")))
+    migrate.upgrade(db, "0013_key_fingerprint")  # a database from before the newest migrations
+    with db.engine.begin() as conn:
+        confirm_key(conn, load_cipher(db.settings, create=True))
+    env = {"NERVECENTRE_DATABASE_URL": url, "NERVECENTRE_SECRET_KEY": new_key()}
+    result = runner.invoke(app, ["init"], env=env)
+    assert result.exit_code == 78 and "fingerprint" in result.output
+    assert migrate.current_revision(db) == "0013_key_fingerprint"
+    db.upgrade()  # its own key migrates it
+    assert migrate.current_revision(db) == migrate.head_revision(db)
     db.dispose()
