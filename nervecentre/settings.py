@@ -179,6 +179,33 @@ class Settings:
         "Days an API token lasts when whoever makes it names no other expiry (`token create "
         "--days`); 0 means such tokens never expire.",
     )
+    # --- The Crawler (docs/crawler.md) ---
+    crawl_robots: str = _setting(
+        "obey",
+        "What the crawler does with robots.txt, which it always reads and records: 'obey' "
+        "(skip what it disallows) or 'record' (fetch anyway, as a warrant may require).",
+    )
+    crawl_user_agent: str = _setting(
+        "nervecentre-crawler/0.1", "User-Agent header the crawler sends (and robots.txt reads)."
+    )
+    crawl_concurrency: int = _setting(64, "Requests the crawler has in flight at once, in all.")
+    crawl_host_concurrency: int = _setting(8, "Requests the crawler has in flight to one host.")
+    crawl_host_delay_ms: int = _setting(
+        0, "Milliseconds between the starts of two requests to one host (politeness)."
+    )
+    crawl_timeout_seconds: int = _setting(
+        20, "Seconds the crawler waits to connect, and for each read of a response."
+    )
+    crawl_response_seconds: int = _setting(
+        60, "Seconds one response may take in all, however steadily its bytes trickle in."
+    )
+    crawl_max_redirects: int = _setting(10, "Redirects the crawler follows for one URL.")
+    crawl_max_page_bytes: int = _setting(
+        10 * 1024 * 1024, "Largest page (bytes, decoded) the crawler reads; bigger is cut off."
+    )
+    crawl_max_media_bytes: int = _setting(
+        32 * 1024 * 1024, "Largest image (bytes, decoded) the crawler reads; bigger is cut off."
+    )
 
     def __post_init__(self) -> None:
         # A relative folder would be a different one in every working directory: a database

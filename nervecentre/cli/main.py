@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nervecentre import errors
-from nervecentre.cli import hashing, keys, registry, resolve, security, web
+from nervecentre.cli import crawl, hashing, keys, registry, resolve, security, web
 
 
 def _exit_statuses() -> str:
@@ -39,6 +39,7 @@ app = typer.Typer(
 
 registry.register(app)
 hashing.register(app)
+crawl.register(app)
 security.register(app)
 keys.register(app)
 resolve.register(app)

@@ -42,6 +42,7 @@ ACTIONS = frozenset(
         "case.view", "case.create", "case.update", "case.restrict", "case.unrestrict",
         "case.link", "person.view", "person.create", "person.update", "victim.reveal",
         "search", "export", "import.run", "match.run", "hashset.update",
+        "crawl.run", "crawl.match",
         "access.grant", "access.revoke",
         "user.create", "user.update", "user.disable", "user.enable",
         "token.create", "token.revoke", "key.rotate",

@@ -1,0 +1,301 @@
+"""A crawl job in the database: its frontier and seen-set, its results, written in batches.
+
+Everything a crawl learns goes through :meth:`JobStore.write` in one transaction per batch:
+new URLs (inserted only if unseen, by key), URLs finished, findings (each appended to the
+audit chain in the same transaction, once: a finding already recorded is skipped) and keyword
+hits. A crawl killed between two batches loses only work that a resume redoes, and redoing it
+never duplicates a finding or a hit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from nervecentre.crawler.config import CrawlConfig, canonical_json
+from nervecentre.crawler.models import (
+    CrawlFinding,
+    CrawlHost,
+    CrawlJob,
+    CrawlKeywordHit,
+    CrawlPage,
+    CrawlUrl,
+)
+from nervecentre.errors import NotFound
+from nervecentre.security import audit
+from nervecentre.store.base import utcnow
+from nervecentre.store.db import Database
+
+_URLS = cast(Table, CrawlUrl.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A URL of the frontier, as the crawl loop handles it."""
+
+    id: int
+    url: str
+    kind: str
+    depth: int
+    referrer: str | None
+
+
+@dataclass(slots=True)
+class Batch:
+    """What the crawl learnt since the last write."""
+
+    new_urls: list[dict[str, Any]] = field(default_factory=list)
+    finished: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    keywords: list[dict[str, Any]] = field(default_factory=list)
+    hosts: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return (
+            len(self.new_urls)
+            + len(self.finished)
+            + len(self.findings)
+            + len(self.keywords)
+            + len(self.hosts)
+        )
+
+
+@dataclass(slots=True)
+class Written:
+    """What a write added that was not there before (findings and hits are new once)."""
+
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    keywords: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0
+
+
+def create_job(db: Database, config: CrawlConfig, actor: str) -> int:
+    """Record a new job with its seeds queued; returns its id."""
+    from nervecentre.crawler.urls import url_key
+
+    with db.session() as session:
+        job = CrawlJob(
+            state="running",
+            seeds=json.dumps(list(config.seeds)),
+            settings=canonical_json(config.to_dict()),
+            actor=actor[:120],
+        )
+        session.add(job)
+        session.flush()
+        rows = [
+            {"job_id": job.id, "key": url_key(s), "url": s, "kind": "page", "depth": 0}
+            for s in config.seeds
+        ]
+        _insert_ignore(session, _URLS, rows, ["job_id", "key"])
+        audit.record(
+            session,
+            actor,
+            "crawl.run",
+            "crawl_job",
+            job.id,
+            {"seeds": list(config.seeds), "hashsets": list(config.hashsets), "resumed": False},
+        )
+        return int(job.id)
+
+
+def load_job(db: Database, job_id: int) -> tuple[CrawlConfig, str]:
+    """A job's configuration and state; NotFound for an unknown job."""
+    with db.session() as session:
+        job = session.get(CrawlJob, job_id)
+        if job is None:
+            raise NotFound(f"no crawl job {job_id}")
+        return CrawlConfig.from_dict(json.loads(job.settings)), job.state
+
+
+def _dialect_insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _insert_ignore(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: list[str],
+    returning: Sequence[Any] = (),
+) -> list[Any]:
+    if not rows:
+        return []
+    statement = _dialect_insert(session)(table).on_conflict_do_nothing(index_elements=conflict)
+    if not returning:
+        session.execute(statement, list(rows))
+        return []
+    found = []
+    # Row by row when the caller needs to know which were new (findings, hits: few).
+    for row in rows:
+        result = session.execute(statement.values(**row).returning(*returning)).first()
+        if result is not None:
+            found.append(result)
+    return found
+
+
+class JobStore:
+    """One job's rows: reads the frontier, writes batches."""
+
+    def __init__(self, db: Database, job_id: int, actor: str) -> None:
+        self.db = db
+        self.job_id = job_id
+        self.actor = actor
+
+    def resume(self) -> None:
+        """Mark a job running again (one more run) and audit it."""
+        with self.db.session() as session:
+            job = session.get(CrawlJob, self.job_id)
+            if job is None:
+                raise NotFound(f"no crawl job {self.job_id}")
+            job.state, job.runs, job.updated_at = "running", job.runs + 1, utcnow()
+            audit.record(
+                session, self.actor, "crawl.run", "crawl_job", self.job_id, {"resumed": True}
+            )
+
+    def take(self, after_id: int, limit: int) -> list[Item]:
+        """Queued URLs with ids above ``after_id``, oldest first (breadth first)."""
+        u = _URLS.c
+        query = (
+            select(u.id, u.url, u.kind, u.depth, u.referrer)
+            .where(u.job_id == self.job_id, u.state == "queued", u.id > after_id)
+            .order_by(u.id)
+            .limit(limit)
+        )
+        with self.db.engine.connect() as conn:
+            return [
+                Item(int(i), url, kind, int(d), ref) for i, url, kind, d, ref in conn.execute(query)
+            ]
+
+    def page_sha256(self, url: str) -> str | None:
+        """The SHA-256 recorded for a page this job read (for findings made after its text
+        has left memory)."""
+        from nervecentre.crawler.urls import url_key
+
+        with self.db.engine.connect() as conn:
+            return conn.execute(
+                select(_URLS.c.sha256).where(
+                    _URLS.c.job_id == self.job_id, _URLS.c.key == url_key(url)
+                )
+            ).scalar()
+
+    def count_pages(self) -> int:
+        """Page URLs queued or fetched so far (the page budget spent)."""
+        with self.db.engine.connect() as conn:
+            found = conn.execute(
+                select(func.count())
+                .select_from(_URLS)
+                .where(_URLS.c.job_id == self.job_id, _URLS.c.kind == "page")
+            ).scalar()
+        return int(found or 0)
+
+    def write(self, batch: Batch, max_pages: int) -> Written:
+        """Write a batch in one transaction; returns what was new: the findings and keyword
+        hits, and the number of page URLs queued (never more than ``max_pages`` in all)."""
+        written = Written()
+        with self.db.session() as session:
+            pages = [row for row in batch.new_urls if row["kind"] == "page"]
+            _insert_ignore(
+                session,
+                _URLS,
+                [r for r in batch.new_urls if r["kind"] != "page"],
+                ["job_id", "key"],
+            )
+            written.pages = self._queue_pages(session, pages, max_pages)
+            if batch.finished:
+                session.execute(
+                    update(CrawlUrl).execution_options(synchronize_session=False),
+                    batch.finished,
+                )
+            _insert_ignore(
+                session, cast(Table, CrawlHost.__table__), batch.hosts, ["job_id", "host"]
+            )
+            _insert_ignore(
+                session, cast(Table, CrawlPage.__table__), batch.pages, ["job_id", "sha256"]
+            )
+            table = cast(Table, CrawlFinding.__table__)
+            for finding in batch.findings:
+                row = {k: v for k, v in finding.items() if not k.startswith("_")}
+                new = _insert_ignore(session, table, [row], ["job_id", "media_key"], [table.c.id])
+                if not new:
+                    continue
+                entry = audit.record(
+                    session,
+                    self.actor,
+                    "crawl.match",
+                    "crawl_finding",
+                    new[0][0],
+                    finding["_audit"],
+                )
+                session.execute(
+                    update(table).where(table.c.id == new[0][0]).values(audit_id=entry.id)
+                )
+                written.findings.append({**finding, "id": new[0][0], "audit_id": entry.id})
+            hits = cast(Table, CrawlKeywordHit.__table__)
+            for hit in batch.keywords:
+                if _insert_ignore(
+                    session, hits, [hit], ["job_id", "page_key", "keyword"], [hits.c.id]
+                ):
+                    written.keywords.append(hit)
+            session.execute(
+                update(CrawlJob).where(CrawlJob.id == self.job_id).values(updated_at=utcnow())
+            )
+        return written
+
+    def _queue_pages(self, session: Session, rows: list[dict[str, Any]], budget: int) -> int:
+        # The budget counts pages actually queued: a link found twice is one page.
+        spent = session.scalar(
+            select(func.count())
+            .select_from(_URLS)
+            .where(_URLS.c.job_id == self.job_id, _URLS.c.kind == "page")
+        )
+        left = budget - int(spent or 0)
+        queued = 0
+        statement = _dialect_insert(session)(_URLS).on_conflict_do_nothing(
+            index_elements=["job_id", "key"]
+        )
+        while rows and left > 0:
+            chunk, rows = rows[:left], rows[left:]
+            new = len(session.execute(statement.returning(_URLS.c.id), chunk).all())
+            left -= new
+            queued += new
+        return queued
+
+    def finish(self) -> None:
+        """Mark the job finished (its frontier is empty)."""
+        with self.db.session() as session:
+            session.execute(
+                update(CrawlJob)
+                .where(CrawlJob.id == self.job_id)
+                .values(state="finished", finished_at=utcnow(), updated_at=utcnow())
+            )
+
+    def summary(self) -> dict[str, int]:
+        """The job's totals: pages read, media hashed, findings, URLs that failed."""
+        u = _URLS.c
+        with self.db.engine.connect() as conn:
+            pages, media, errors = conn.execute(
+                select(
+                    func.count().filter(u.found_as == "page"),
+                    func.count().filter(u.found_as == "media"),
+                    func.count().filter(u.error.isnot(None)),
+                ).where(u.job_id == self.job_id)
+            ).one()
+            matches = conn.execute(
+                select(func.count())
+                .select_from(CrawlFinding)
+                .where(CrawlFinding.job_id == self.job_id)
+            ).scalar()
+        return {
+            "pages": int(pages),
+            "media": int(media),
+            "matches": int(matches or 0),
+            "errors": int(errors),
+        }
