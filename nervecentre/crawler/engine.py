@@ -43,6 +43,7 @@ _TAKE = 500  # URLs read from the frontier at a time
 _LOW_WATER = 200  # read more when fewer than this are waiting or in flight
 _FLUSH_SECONDS = 0.25
 _FLUSH_SIZE = 400
+_STARVING_SECONDS = 0.05  # how soon new links are written when the loop has little to do
 _PAGES_KEPT = 256  # recent pages kept in memory for the evidence of their images
 _SEEN_KEPT = 200_000  # recent URL keys remembered to spare the database repeated links
 
@@ -93,14 +94,11 @@ class Crawl:
         """Crawl to the end (or until cancelled: what was learnt so far is written first)."""
         loop = asyncio.get_running_loop()
         last_flush = time.monotonic()
+        dry = False  # the last read of the frontier found all it had (new links wait in batch)
         try:
             async with self.fetcher:
                 while True:
-                    took = 0
-                    if self.waiting < _LOW_WATER:
-                        if len(self.batch):
-                            await self._flush()
-                            last_flush = time.monotonic()
+                    if self.waiting < _LOW_WATER and not dry:
                         items = await loop.run_in_executor(
                             self.db_pool, self.store.take, self.cursor, _TAKE
                         )
@@ -108,18 +106,23 @@ class Crawl:
                             self.cursor = max(self.cursor, item.id)
                             self.waiting += 1
                             self._dispatch(item)
-                        took = len(items)
-                    if not took and not self.waiting and not len(self.batch):
-                        break
-                    if len(self.batch) >= _FLUSH_SIZE or (
-                        len(self.batch) and time.monotonic() - last_flush > _FLUSH_SECONDS
+                        dry = len(items) < _TAKE
+                    elapsed = time.monotonic() - last_flush
+                    starving = dry and self.waiting < _LOW_WATER
+                    if len(self.batch) and (
+                        len(self.batch) >= _FLUSH_SIZE
+                        or elapsed > _FLUSH_SECONDS
+                        or (starving and (not self.waiting or elapsed > _STARVING_SECONDS))
                     ):
                         await self._flush()
-                        last_flush = time.monotonic()
+                        last_flush, dry = time.monotonic(), False
+                        continue
+                    if dry and not self.waiting and not len(self.batch):
+                        break
                     self.wakeup.clear()
-                    if self.waiting >= _LOW_WATER or not took:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self.wakeup.wait(), _FLUSH_SECONDS)
+                    pause = _STARVING_SECONDS if starving else _FLUSH_SECONDS
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wakeup.wait(), pause)
             await loop.run_in_executor(self.db_pool, self.store.finish)
         finally:
             for task in self.tasks:
