@@ -179,6 +179,12 @@ class Settings:
         "Days an API token lasts when whoever makes it names no other expiry (`token create "
         "--days`); 0 means such tokens never expire.",
     )
+    audit_checkpoint_file: str = _setting(
+        "",
+        "File `nervecentre audit checkpoint` appends the signed chain head to, and `audit "
+        "verify` checks by default; never inside DATA_DIR (keep it on other media: another "
+        "host, write-once storage). Empty means DATA_DIR-audit-checkpoints.txt beside DATA_DIR.",
+    )
     # --- The Crawler (docs/crawler.md) ---
     crawl_robots: str = _setting(
         "obey",

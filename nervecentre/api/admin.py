@@ -1,4 +1,4 @@
-"""The caller, the audit log and its chain check."""
+"""The caller, the audit log (under need-to-know) and its chain check."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from nervecentre.api._common import ERRORS, Who
 from nervecentre.security import audit
+from nervecentre.security.audit_view import AuditFilter, read_log
 from nervecentre.security.roles import can, permissions_of, require
 from nervecentre.web.auth import client_ip, database
 from nervecentre.web.params import OptionalId
@@ -43,8 +44,15 @@ class AuditOut(BaseModel):
     hash: str
 
 
+class ProblemOut(BaseModel):
+    """One thing wrong with the chain, at an entry (None: a damaged checkpoint file)."""
+
+    entry_id: int | None
+    problem: str
+
+
 class VerifyOut(BaseModel):
-    """The result of walking the hash chain."""
+    """The result of walking the hash chain: the first problem, then all of them."""
 
     ok: bool
     entries_checked: int
@@ -52,6 +60,8 @@ class VerifyOut(BaseModel):
     problem: str
     last_id: int
     last_hash: str
+    problems: list[ProblemOut]
+    anchors_checked: int
 
 
 @router.get("/me", response_model=Me)
@@ -76,17 +86,22 @@ def audit_log(
     action: str | None = None,
     target_type: str | None = None,
     target_id: str | None = None,
+    since: Annotated[str | None, Query(description="First day, YYYY-MM-DD (UTC)")] = None,
+    until: Annotated[str | None, Query(description="Last day, YYYY-MM-DD (UTC)")] = None,
+    text: Annotated[str | None, Query(description="Text in the actor, target or detail")] = None,
     before_id: OptionalId = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Any:
-    """Audit entries, newest first (needs audit.view; reading the log is itself audited)."""
-    entries = audit.read_log(
+    """Audit entries the caller may read, newest first: those about cases they may see, and
+    their own; every entry with audit.view_all. Needs audit.view; the read is audited."""
+    filters = AuditFilter.parse(
+        actor=actor, action=action, target_type=target_type, target_id=target_id,
+        since=since, until=until, text=text,
+    )  # fmt: skip
+    entries = read_log(
         database(request),
         who.user,
-        actor=actor,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
+        filters,
         before_id=before_id,
         limit=limit,
         ip=client_ip(request),
@@ -99,7 +114,7 @@ def audit_log(
             action=e.action,
             target_type=e.target_type,
             target_id=e.target_id,
-            detail=e.details,
+            detail=e.detail,
             ip=e.ip,
             hash=e.hash,
         )
@@ -109,7 +124,17 @@ def audit_log(
 
 @router.get("/audit/verify", response_model=VerifyOut)
 def verify(request: Request, who: Who) -> Any:
-    """Walk the audit chain; report the first entry altered, deleted or reordered."""
+    """Walk the audit chain against the checkpoints; report every entry altered, deleted,
+    reordered, forged beyond the head, back-dated or cut off."""
     require(who.user, "audit.view")
     result = audit.verify(database(request))
-    return VerifyOut(**result.__dict__)
+    return VerifyOut(
+        ok=result.ok,
+        entries_checked=result.entries_checked,
+        first_bad_id=result.first_bad_id,
+        problem=result.problem,
+        last_id=result.last_id,
+        last_hash=result.last_hash,
+        problems=[ProblemOut(entry_id=p.entry_id, problem=p.text) for p in result.problems],
+        anchors_checked=result.anchors_checked,
+    )

@@ -36,7 +36,7 @@ from nervecentre.cases.records import case_key
 from nervecentre.errors import Conflict, InvalidValue, NotFound
 from nervecentre.imports.cells import fir_number as _fir_number
 from nervecentre.security import audit
-from nervecentre.security.access import require_case
+from nervecentre.security.access import open_case, require_case
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
 from nervecentre.store.base import edited_set, utcnow
@@ -253,14 +253,16 @@ def update_case(
         return case.id
 
 
-def case_form_data(db: Database, user: User, case_id: int) -> dict[str, str]:
-    """A case's current values as form strings for its edit form (not audited).
+def case_form_data(
+    db: Database, user: User, case_id: int, *, ip: str | None = None
+) -> dict[str, str]:
+    """A case's current values as form strings for its edit form; every field is shown, so
+    the read is audited (``case.view``, through :func:`open_case`).
 
     :func:`update_case` accepts them back unchanged, writing nothing.
     """
     require(user, "case.edit")
-    with db.session() as session:
-        return _case_strings(_current(require_case(session, user, case_id)))
+    return _case_strings(_current(open_case(db, user, case_id, ip=ip)))
 
 
 def record_change(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,7 +23,7 @@ from nervecentre.cli._common import (
     err_console,
     friendly_errors,
 )
-from nervecentre.errors import InvalidValue, NotFound
+from nervecentre.errors import NotFound
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
@@ -181,61 +182,81 @@ def grant_unrestrict(
     console.print(f"Case {escape(case)} is no longer restricted.")
 
 
-def _expected(value: str | None) -> tuple[int, str] | None:
-    if value is None:
-        return None
-    entry, _, digest = value.partition(":")
-    if not entry.isdigit() or len(digest.strip()) != 64:
-        raise InvalidValue("--expect takes ENTRY_ID:HASH as printed by `audit checkpoint`")
-    return int(entry), digest.strip()
-
-
 @audit_app.command("verify")
 @friendly_errors
 def audit_verify(
     expect: Annotated[
-        str | None, typer.Option(help="ENTRY_ID:HASH kept offline (from `audit checkpoint`)")
+        str | None,
+        typer.Option(help="ENTRY_ID:HASH[:MAC] kept offline (as `audit checkpoint` printed it)"),
+    ] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint file to check against (default: the configured one)"),
     ] = None,
     db: DatabaseOption = None,
 ) -> None:
-    """Verify the hash chain; exit 1 naming the first entry altered, deleted or reordered.
+    """Verify the hash chain against the checkpoints; exit 1 listing every entry altered,
+    deleted, reordered, put beyond the head, back-dated or cut off.
 
     Example: nervecentre audit verify --expect 1042:9f86d08…
     """
-    from nervecentre.security.audit import verify
+    from nervecentre.security.audit_checkpoint import parse_line
+    from nervecentre.security.audit_verify import verify
 
-    result = verify(database(db), expect=_expected(expect))
+    handle = database(db)
+    expected = parse_line(handle.settings, expect) if expect is not None else None
+    result = verify(handle, expect=expected, checkpoints=checkpoints)
     if not result.ok:
+        where = f"at entry {result.first_bad_id}" if result.first_bad_id else "in its checkpoints"
         err_console.print(
-            f"[bold red]audit log damaged at entry {result.first_bad_id}:[/] {result.problem} "
+            f"[bold red]audit log damaged {where}:[/] {escape(result.problem)} "
             f"({result.entries_checked:,} entries before it are intact)"
         )
+        for problem in result.problems[1:]:
+            err_console.print(f"  also: {escape(problem.text)}")
+        if result.more_problems:
+            err_console.print(f"  and {result.more_problems:,} more problems")
         raise typer.Exit(1)
-    console.print(f"Audit log intact: {result.entries_checked:,} entries. Head:")
+    file = Path(result.checkpoint_file)
+    console.print(
+        f"Audit log intact: {result.entries_checked:,} entries, "
+        f"{result.anchors_checked:,} checkpoints agree. Head:"
+    )
     console.print(f"{result.last_id}:{result.last_hash}", soft_wrap=True)
+    if not file.exists():
+        err_console.print(
+            f"No checkpoint file at {escape(str(file))} yet: without one a cut-off tail goes "
+            "unseen. Run `nervecentre audit checkpoint` regularly (e.g. daily from cron)."
+        )
 
 
 @audit_app.command("tail")
 @friendly_errors
 def audit_tail(
     lines: Annotated[int, typer.Option("-n", "--lines", min=1, help="How many entries")] = 20,
+    actor: Annotated[str, typer.Option(help="Only this user's entries")] = "",
+    action: Annotated[str, typer.Option(help="Only this action, e.g. victim.reveal")] = "",
+    since: Annotated[str, typer.Option(help="From this day, YYYY-MM-DD (UTC)")] = "",
+    until: Annotated[str, typer.Option(help="To this day, YYYY-MM-DD (UTC)")] = "",
+    text: Annotated[str, typer.Option(help="Text in the user, target or detail")] = "",
     db: DatabaseOption = None,
 ) -> None:
-    """Show the newest audit entries, oldest first.
+    """Show the newest audit entries, oldest first (the read is audited).
 
-    Example: nervecentre audit tail -n 50
+    Example: nervecentre audit tail -n 50 --action victim.reveal --since 2026-12-01
     """
-    from nervecentre.security.audit import tail
+    from nervecentre.security.audit_view import AuditFilter, read_log
 
+    filters = AuditFilter.parse(actor=actor, action=action, since=since, until=until, text=text)
     table = CliTable(
         *(Col(name, keep=name in ("Id", "At (UTC)", "Action"))
           for name in ("Id", "At (UTC)", "Actor", "Action", "Target", "Detail", "IP")),
     )  # fmt: skip
-    for e in tail(database(db), lines):
+    for e in reversed(read_log(database(db), operator(), filters, limit=lines)):
         target = f"{e.target_type} {e.target_id}".strip()
         table.add_row(
             str(e.id), f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), e.action, escape(target),
-            escape(e.detail if e.detail != "{}" else ""), escape(e.ip or ""),
+            escape(e.detail_text), escape(e.ip or ""),
         )  # fmt: skip
     console.print(table)
 
@@ -243,13 +264,15 @@ def audit_tail(
 @audit_app.command("checkpoint")
 @friendly_errors
 def audit_checkpoint(db: DatabaseOption = None) -> None:
-    """Record the chain head and print it: keep the line offline (paper, WORM media).
+    """Record the chain head, sign it, append it to the checkpoint file and print it.
 
-    A later `audit verify --expect` with that line proves the log was not rewritten since.
+    `audit verify` checks the file by default; keep the printed line offline as well
+    (register book, write-once media): `audit verify --expect LINE` checks against it.
 
-    Example: nervecentre audit checkpoint >> /media/worm/audit-checkpoints.txt
+    Example: nervecentre audit checkpoint | lp
     """
-    from nervecentre.security.audit import checkpoint
+    from nervecentre.security.audit_checkpoint import checkpoint
 
-    point = checkpoint(database(db), operator())
-    console.print(f"{point.entry_id}:{point.entry_hash}", soft_wrap=True)
+    made = checkpoint(database(db), operator())
+    console.print(made.line, soft_wrap=True)
+    err_console.print(f"Written to {escape(str(made.file))}.")

@@ -332,19 +332,22 @@ def register(app: typer.Typer) -> None:
         ],
         db: DatabaseOption = None,
     ) -> None:
-        """Export the registry. Victims appear only by their pseudonymous code.
+        """Export the registry (audited). Victims appear only by their pseudonymous code.
 
         csv: one file per table in a folder; json: one document; ftm: FollowTheMoney
         entities as JSON lines, to open in Aleph-compatible tools.
 
         Example: nervecentre export ftm -o cases.ftm.json
         """
+        from nervecentre.cli._access_audit import operator
         from nervecentre.exports import run_export
 
         handle = database(db)
         with _progress() as progress:
             task = progress.add_task(f"Exporting {fmt}", total=None)
-            stats = run_export(handle, fmt, output, progress=lambda n: progress.advance(task, n))
+            stats = run_export(
+                handle, fmt, output, actor=operator(), progress=lambda n: progress.advance(task, n)
+            )
         console.print(f"Exported {stats} to {output}")
 
     @app.command()

@@ -2,38 +2,41 @@
 
 Each entry's ``hash`` is SHA-256 over a canonical serialisation of its fields and the previous
 entry's hash (the first entry chains from :data:`GENESIS`). Changing, deleting or reordering
-any entry breaks the chain from that entry on, and :func:`verify` names the first bad one.
+any entry breaks the chain from that entry on, and :func:`verify` names every bad one.
+
+Each entry is tied to the cases it concerns (``audit_targets``), so that reading the log
+follows need-to-know (:mod:`nervecentre.security.audit_view`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import threading
 import time
 import weakref
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from pathlib import PurePath
-from typing import Any, cast
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, Integer, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Integer, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from nervecentre.cases.people import CaseRole
 from nervecentre.errors import InvalidValue, StorageError
-from nervecentre.security.models import AuditCheckpoint, AuditEntry, AuditHead
-from nervecentre.security.roles import Principal, require
+from nervecentre.security.audit_chain import GENESIS as GENESIS
+from nervecentre.security.audit_chain import canonical_json as canonical_json
+from nervecentre.security.audit_chain import diff as diff
+from nervecentre.security.audit_chain import entry_hash as entry_hash
+from nervecentre.security.models import AuditCheckpoint, AuditEntry, AuditHead, AuditTarget
+from nervecentre.security.roles import Principal
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import SQLITE_BUSY_TIMEOUT_MS, Database
 
-GENESIS = "0" * 64
-HASH_VERSION = 1
-_AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+if TYPE_CHECKING:
+    from nervecentre.security.audit_verify import VerifyResult
 
 # Known actions; an unknown one is refused so a typo cannot hide entries from searches.
 ACTIONS = frozenset(
@@ -42,13 +45,14 @@ ACTIONS = frozenset(
         "case.view", "case.create", "case.update", "case.restrict", "case.unrestrict",
         "case.link", "person.view", "person.create", "person.update", "victim.reveal",
         "search", "export", "import.run", "match.run", "hashset.update",
-        "crawl.run", "crawl.match",
         "access.grant", "access.revoke",
         "user.create", "user.update", "user.disable", "user.enable",
         "token.create", "token.revoke", "key.rotate",
-        "audit.view", "audit.checkpoint",
+        "audit.view", "audit.checkpoint", "audit.skip",
     }
 )  # fmt: skip
+# Written by the chain itself, never through record().
+_CHAIN_ACTIONS = frozenset({"audit.skip"})
 
 Actor = str | Principal
 
@@ -58,90 +62,77 @@ def actor_name(actor: Actor) -> str:
     return actor if isinstance(actor, str) else actor.username
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal | PurePath):
-        return str(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    raise TypeError(f"{type(value).__name__} cannot go into an audit entry")
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted-keys, compact JSON: the one serialisation the chain hashes."""
-    try:
-        return json.dumps(
-            value,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-            default=_json_default,
-        )
-    except (TypeError, ValueError) as exc:
-        raise InvalidValue(f"audit detail is not JSON-serialisable: {exc}") from None
-
-
-def entry_hash(
-    *,
-    id: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    detail: str,
-    ip: str | None,
-    prev_hash: str,
-) -> str:
-    """SHA-256 of one entry's fields and its predecessor's hash, as hex."""
-    payload = {
-        "v": HASH_VERSION,
-        "id": id,
-        "at": at.strftime(_AT_FORMAT),
-        "actor": actor,
-        "action": action,
-        "target_type": target_type,
-        "target_id": target_id,
-        "detail": detail,
-        "ip": ip,
-        "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
-
-
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The ``{"before": …, "after": …}`` detail of a change, with only the fields that changed."""
-    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
-    return {
-        "before": {k: before.get(k) for k in keys},
-        "after": {k: after.get(k) for k in keys},
-    }
-
-
 def _naive_utc(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
+# Keys of a detail that name cases the entry concerns (migration 0012 back-fills the same).
+DETAIL_CASE_KEYS = ("case_id", "other_case_id", "cases")
+_LARGEST_ID = 2**31 - 1
+
+
+def _case_ids(values: Iterable[object]) -> set[int]:
+    return {
+        v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 < v <= _LARGEST_ID
+    }
+
+
+def _detail_cases(detail: Mapping[str, Any]) -> set[int]:
+    found: list[object] = []
+    for key in DETAIL_CASE_KEYS:
+        value = detail.get(key)
+        found.extend(value if isinstance(value, list | tuple) else [value])
+    return _case_ids(found)
+
+
+def _numeric_id(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Pending:
+    """An entry before the chain gives it an id, a predecessor and (at the latest) a time."""
+
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    detail: str
+    ip: str | None
+    at: datetime
+    cases: frozenset[int] = frozenset()  # cases it concerns, besides a person's (below)
+    person: int | None = None  # a person it concerns: their cases are targets too
+
+
 _HEAD = cast(Table, AuditHead.__table__)
-# Built once: every request that reads a case or searches appends an entry.
+_LOG = cast(Table, AuditEntry.__table__)
+_OLD_LAST = _HEAD.c.last_id - bindparam("n", type_=Integer)
+# Built once: every request that reads a case or searches appends an entry. Besides the
+# ids it claims, it returns the time of the entry before them (times never go backwards)
+# and the lowest id already taken among them: a row someone put beyond the head.
 _CLAIM = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
     .values(last_id=_HEAD.c.last_id + bindparam("n", type_=Integer))
-    .returning(_HEAD.c.last_id, _HEAD.c.last_hash)
+    .returning(
+        _HEAD.c.last_id,
+        _HEAD.c.last_hash,
+        select(_LOG.c.at).where(_LOG.c.id == _OLD_LAST).scalar_subquery(),
+        select(func.min(_LOG.c.id)).where(_LOG.c.id > _OLD_LAST).scalar_subquery(),
+    )
 )
-_INSERT = insert(cast(Table, AuditEntry.__table__))
+_INSERT = insert(_LOG)
+_INSERT_TARGETS = insert(cast(Table, AuditTarget.__table__))
 _ADVANCE = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
-    .values(last_hash=bindparam("new_hash"), updated_at=bindparam("new_at"))
+    .values(
+        last_id=bindparam("new_last"),
+        last_hash=bindparam("new_hash"),
+        updated_at=bindparam("new_at"),
+    )
 )
-# What an entry is made of before the chain gives it an id and a predecessor.
-_ARGS = ("actor", "action", "target_type", "target_id", "detail", "ip", "at")
+_FIELDS = ("actor", "action", "target_type", "target_id", "detail", "ip")
 # At most this many entries go into one transaction of the group commit.
 _BATCH_MAX = 500
 # SQLite: how long a group waits for another process's write lock, and how often it looks.
@@ -149,50 +140,121 @@ _LOCKED_FOR_S = SQLITE_BUSY_TIMEOUT_MS / 1000
 _RETRY_S = 0.0003
 
 
-def _claim(session: Session, n: int) -> tuple[int, str]:
-    """Take the chain lock and the next ``n`` ids (the first is returned, with the hash
-    before it): the head row's UPDATE serialises every append.
+def _claim(conn: Connection, n: int) -> tuple[int, str, datetime | None, int | None]:
+    """Take the chain lock and the next ``n`` ids: the first, the hash and time before it,
+    and the lowest of them already taken (None, unless a row was put beyond the head).
 
-    On PostgreSQL the UPDATE row-locks the head until commit (as SELECT … FOR UPDATE would);
-    on SQLite it takes the database write lock. Either way no two appends share a predecessor.
+    On PostgreSQL the head row's UPDATE row-locks it until commit (as SELECT … FOR UPDATE
+    would); on SQLite it takes the database write lock. Either way no two appends share a
+    predecessor.
     """
-    claimed = session.execute(_CLAIM, {"n": n}).first()
+    claimed = conn.execute(_CLAIM, {"n": n}).first()
     if claimed is None:
         # No head row (emptied by a PostgreSQL TRUNCATE): rebuild it from the newest entry.
         # ON CONFLICT: two first appends may race here; the loser waits, then claims as usual.
-        last = session.execute(
+        last = conn.execute(
             select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
         ).first()
         last_id, last_hash = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-        dialect_insert = (
-            pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
-        session.execute(
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
             dialect_insert(AuditHead)
-            .values(id=1, last_id=last_id, last_hash=last_hash, updated_at=utcnow())
+            .values(
+                id=1,
+                last_id=last_id,
+                last_hash=last_hash,
+                updated_at=utcnow(),
+                ordered_from=last_id + 1,
+            )
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        claimed = session.execute(_CLAIM, {"n": n}).one()
-    return int(claimed[0]) - n + 1, str(claimed[1])
+        claimed = conn.execute(_CLAIM, {"n": n}).one()
+    last_id, last_hash, prev_at, taken = claimed
+    return int(last_id) - n + 1, str(last_hash), prev_at, None if taken is None else int(taken)
 
 
-def _append(session: Session, entries: list[tuple[Any, ...]]) -> list[AuditEntry]:
-    """Chain and insert entries (``_ARGS`` tuples), in order, in the session's transaction."""
-    first, prev_hash = _claim(session, len(entries))
+def _first_free(conn: Connection, start: int) -> int:
+    """The lowest id from ``start`` on that no row holds."""
+    while True:
+        taken = conn.scalars(
+            select(AuditEntry.id).where(AuditEntry.id >= start).order_by(AuditEntry.id).limit(500)
+        ).all()
+        for offset, entry_id in enumerate(taken):
+            if entry_id != start + offset:
+                return start + offset
+        if len(taken) < 500:
+            return start + len(taken)
+        start += len(taken)
+
+
+def _skip(start: int, end: int, head: int) -> _Pending:
+    detail = {"from": start, "to": end, "head": head}
+    return _Pending(
+        "nervecentre", "audit.skip", "audit", "", canonical_json(detail), None, utcnow()
+    )
+
+
+def _targets(conn: Connection, rows: list[tuple[int, _Pending]]) -> list[dict[str, int]]:
+    persons = {p.person for _, p in rows if p.person is not None}
+    cases_of: dict[int, set[int]] = {}
+    if persons:
+        query = select(CaseRole.person_id, CaseRole.case_id).where(
+            CaseRole.person_id.in_(sorted(persons))
+        )
+        for person_id, case_id in conn.execute(query):
+            cases_of.setdefault(int(person_id), set()).add(int(case_id))
+    found: list[dict[str, int]] = []
+    for entry_id, pending in rows:
+        cases = set(pending.cases)
+        if pending.person is not None:
+            cases |= cases_of.get(pending.person, set())
+        found.extend({"entry_id": entry_id, "case_id": c} for c in sorted(cases))
+    return found
+
+
+def _append(session: Session, entries: list[_Pending]) -> list[AuditEntry]:
+    """Chain and insert entries, in order, in the session's transaction.
+
+    A row someone inserted beyond the chain head (outside nervecentre) would make every
+    append fail on its id; instead the chain steps over it with an ``audit.skip`` entry
+    naming the ids it stepped over, which :func:`verify` reports as written outside.
+    """
+    # Core statements on the session's connection: the chain lock is held from the claim to
+    # the commit, and every other append waits for it. The caller's changes go first.
+    session.flush()
+    conn = session.connection()
+    first, prev_hash, prev_at, taken = _claim(conn, len(entries))
+    placed: list[tuple[int, _Pending]] = []
+    skips: set[int] = set()
+    next_id, queue = first, iter(entries)
+    pending = next(queue, None)
+    while pending is not None:
+        if taken is not None and next_id >= taken:
+            free = _first_free(conn, next_id)
+            placed.append((free, _skip(next_id, free - 1, first - 1)))
+            skips.add(free)
+            next_id = free + 1
+            taken = conn.scalar(select(func.min(AuditEntry.id)).where(AuditEntry.id >= next_id))
+            continue
+        placed.append((next_id, pending))
+        next_id, pending = next_id + 1, next(queue, None)
     rows: list[dict[str, Any]] = []
-    for i, args in enumerate(entries):
-        fields: dict[str, Any] = {"id": first + i, **dict(zip(_ARGS, args, strict=True))}
-        fields["prev_hash"] = prev_hash
+    for entry_id, pending in placed:
+        at = pending.at if prev_at is None or pending.at >= prev_at else prev_at
+        fields: dict[str, Any] = {"id": entry_id, "at": at, "prev_hash": prev_hash}
+        fields.update((name, getattr(pending, name)) for name in _FIELDS)
         fields["hash"] = prev_hash = entry_hash(**fields)
         rows.append(fields)
-    # Core statements, not a flush: the chain lock is held from the claim to the commit,
-    # and every other append waits for it.
-    session.execute(_INSERT, rows)
-    session.execute(_ADVANCE, {"new_hash": prev_hash, "new_at": utcnow()})
-    return [AuditEntry(**fields) for fields in rows]
+        prev_at = at
+    conn.execute(_INSERT, rows)
+    targets = _targets(conn, placed)
+    if targets:
+        conn.execute(_INSERT_TARGETS, targets)
+    conn.execute(_ADVANCE, {"new_last": next_id - 1, "new_hash": prev_hash, "new_at": utcnow()})
+    return [AuditEntry(**row) for row in rows if row["id"] not in skips]
 
 
-def _commit_group(db: Database, entries: list[tuple[Any, ...]]) -> list[AuditEntry]:
+def _commit_group(db: Database, entries: list[_Pending]) -> list[AuditEntry]:
     """Append and commit; on SQLite, retry at once (not after SQLite's 1-100 ms sleeps)
     while another process holds the write lock, for up to its busy timeout (30 s)."""
     if db.dialect != "sqlite":
@@ -222,7 +284,7 @@ def _commit_group(db: Database, entries: list[tuple[Any, ...]]) -> list[AuditEnt
 class _Waiting:
     """One entry waiting for its group's commit."""
 
-    args: tuple[Any, ...]
+    pending: _Pending
     woken: threading.Event = dataclasses.field(default_factory=threading.Event)
     entry: AuditEntry | None = None
     error: BaseException | None = None
@@ -245,8 +307,8 @@ class _GroupCommit:
         self._writing = False
         self.groups = 0  # transactions written, for tests
 
-    def append(self, db: Database, args: tuple[Any, ...]) -> AuditEntry:
-        me = _Waiting(args)
+    def append(self, db: Database, pending: _Pending) -> AuditEntry:
+        me = _Waiting(pending)
         with self._mutex:
             self._waiting.append(me)
             writer, self._writing = not self._writing, True
@@ -263,7 +325,7 @@ class _GroupCommit:
         with self._mutex:
             group, self._waiting = self._waiting[:_BATCH_MAX], self._waiting[_BATCH_MAX:]
         try:
-            entries = _commit_group(db, [w.args for w in group])
+            entries = _commit_group(db, [w.pending for w in group])
             for waiting, entry in zip(group, entries, strict=True):
                 waiting.entry = entry
             self.groups += 1
@@ -301,126 +363,39 @@ def record(
     *,
     ip: str | None = None,
     at: datetime | None = None,
+    cases: Iterable[int] = (),
 ) -> AuditEntry:
     """Append one entry. Given a Session, it commits (or rolls back) with the caller's change;
     given a Database, it is committed (with the other threads' entries of that moment)
     before this returns.
 
-    Record late in a transaction: on PostgreSQL the chain lock is held until commit.
+    The entry concerns (and is shown only to those who may see) the case it targets, the
+    cases of the person it targets, the cases its detail names (``case_id``,
+    ``other_case_id``, ``cases``) and ``cases``. Its time never precedes the entry before
+    it. Record late in a transaction: on PostgreSQL the chain lock is held until commit.
     """
-    if action not in ACTIONS:
+    if action not in ACTIONS or action in _CHAIN_ACTIONS:
         raise InvalidValue(f"unknown audit action {action!r}", kind="audit_action", value=action)
-    args = (
+    values = dict(detail or {})
+    kind, ident = target_type, "" if target_id is None else str(target_id)[:120]
+    number = _numeric_id(ident)
+    concerned = _detail_cases(values) | _case_ids(cases)
+    if kind == "case" and number is not None:
+        concerned.add(number)
+    pending = _Pending(
         actor_name(actor)[:120],
         action,
-        target_type,
-        "" if target_id is None else str(target_id)[:120],
-        canonical_json(dict(detail or {})),
+        kind,
+        ident,
+        canonical_json(values),
         ip,
         _naive_utc(at or utcnow()),
+        frozenset(concerned),
+        number if kind == "person" else None,
     )
     if isinstance(target, Session):
-        return _append(target, [args])[0]
-    return _group_commit(target).append(target, args)
-
-
-@dataclasses.dataclass(frozen=True)
-class VerifyResult:
-    """What :func:`verify` found; ``last_id`` and ``last_hash`` are worth keeping offline."""
-
-    ok: bool
-    entries_checked: int
-    first_bad_id: int | None = None
-    problem: str = ""
-    last_id: int = 0
-    last_hash: str = GENESIS
-
-
-_FIELDS = (
-    *("id", "at", "actor", "action", "target_type", "target_id", "detail", "ip"),
-    *("prev_hash", "hash"),
-)
-_COLUMNS = [getattr(AuditEntry, name) for name in _FIELDS]
-
-
-def _checkpoints(db: Database) -> dict[int, tuple[str, str]]:
-    with db.session() as session:
-        rows = session.execute(
-            select(AuditCheckpoint.entry_id, AuditCheckpoint.entry_hash, AuditCheckpoint.at)
-        ).all()
-    return {int(e): (str(h), f"the checkpoint of {at:%Y-%m-%d %H:%M} UTC") for e, h, at in rows}
-
-
-def verify(db: Database, *, expect: tuple[int, str] | None = None) -> VerifyResult:
-    """Check the whole chain; report the first entry altered, deleted, reordered or cut off.
-
-    ``expect`` is an (entry id, hash) pair kept outside the database (see :func:`checkpoint`):
-    only such a copy can show that the log was rewritten wholesale.
-    """
-    known = _checkpoints(db)
-    if expect is not None:
-        known[int(expect[0])] = (expect[1].strip().lower(), "the expected hash given")
-    with db.session() as session:
-        head = session.execute(select(AuditHead.last_id, AuditHead.last_hash)).first()
-    checked, expected_id, prev = 0, 1, GENESIS
-
-    def bad(entry_id: int, problem: str) -> VerifyResult:
-        return VerifyResult(False, checked, entry_id, problem, expected_id - 1, prev)
-
-    with db.engine.connect() as conn:
-        rows = conn.execution_options(yield_per=2000).execute(
-            select(*_COLUMNS).order_by(AuditEntry.id)
-        )
-        for row in rows:
-            fields = dict(zip(_FIELDS, row, strict=True))
-            entry_id, stored = int(fields.pop("id")), str(fields.pop("hash"))
-            if entry_id != expected_id:
-                return bad(
-                    expected_id,
-                    f"entries {expected_id} to {entry_id - 1} are missing (deleted)"
-                    if entry_id > expected_id
-                    else f"entry id {entry_id} is out of sequence",
-                )
-            if entry_hash(id=entry_id, **fields) != stored:
-                return bad(entry_id, f"entry {entry_id} was altered or moved from elsewhere")
-            if fields["prev_hash"] != prev:
-                return bad(
-                    entry_id,
-                    f"entry {entry_id} does not follow entry {entry_id - 1}: an entry before it"
-                    " was altered and re-hashed, removed or reordered",
-                )
-            if entry_id in known and known[entry_id][0] != stored:
-                return bad(
-                    entry_id, f"entry {entry_id} differs from {known[entry_id][1]}: rewritten"
-                )
-            checked, expected_id, prev = checked + 1, expected_id + 1, stored
-    last = expected_id - 1
-    later = [e for e in known if e > last]
-    if head is not None and head[0] > last:
-        later.append(int(head[0]))
-    if later:
-        return bad(
-            last + 1, f"the log ends at entry {last} but entry {max(later)} was recorded: cut off"
-        )
-    if head is None and last:
-        return bad(last, "the chain head record is missing")
-    if head is not None and head[0] == last and head[1] != prev:
-        return bad(last, f"entry {last} does not match the chain head: rewritten")
-    return VerifyResult(True, checked, None, "", last, prev)
-
-
-def checkpoint(db: Database, actor: Actor) -> AuditCheckpoint:
-    """Record the current chain head as a checkpoint; print it and keep a copy offline."""
-    with db.session() as session:
-        last = session.execute(
-            select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-        ).first()
-        entry_id, entry_hash_ = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-        point = AuditCheckpoint(entry_id=entry_id, entry_hash=entry_hash_, actor=actor_name(actor))
-        session.add(point)
-        session.flush()
-        record(session, actor, "audit.checkpoint", "audit", entry_id, {"hash": entry_hash_})
-    return point
+        return _append(target, [pending])[0]
+    return _group_commit(target).append(target, pending)
 
 
 def find(
@@ -433,7 +408,11 @@ def find(
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
-    """Entries matching every filter given, newest first (page with ``before_id``)."""
+    """Entries matching every filter given, newest first (page with ``before_id``).
+
+    Unfiltered by need-to-know: for trusted code and tests. What users read goes through
+    :func:`nervecentre.security.audit_view.read_log`.
+    """
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
@@ -450,27 +429,19 @@ def find(
 
 
 def tail(db: Database, n: int = 20) -> list[AuditEntry]:
-    """The newest ``n`` entries, oldest first."""
+    """The newest ``n`` entries, oldest first (unfiltered, as :func:`find`)."""
     return find(db, limit=n)[::-1]
 
 
-def read_log(
-    db: Database,
-    user: Principal,
-    *,
-    actor: str | None = None,
-    action: str | None = None,
-    target_type: str | None = None,
-    target_id: str | None = None,
-    before_id: int | None = None,
-    limit: int = 100,
-    ip: str | None = None,
-) -> list[AuditEntry]:
-    """Entries as :func:`find` gives them, for a user with ``audit.view``; the read is audited."""
-    require(user, "audit.view")
-    filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id}
-    entries = find(
-        db, before_id=before_id, limit=limit, **{k: v or None for k, v in filters.items()}
-    )
-    record(db, user, "audit.view", "audit", None, {k: v for k, v in filters.items() if v}, ip=ip)
-    return entries
+def verify(db: Database, *, expect: tuple[int, str] | None = None) -> VerifyResult:
+    """Check the whole chain (see :func:`nervecentre.security.audit_verify.verify`)."""
+    from nervecentre.security.audit_verify import verify as verify_chain
+
+    return verify_chain(db, expect=expect)
+
+
+def checkpoint(db: Database, actor: Actor) -> AuditCheckpoint:
+    """Record and sign the chain head (see :mod:`nervecentre.security.audit_checkpoint`)."""
+    from nervecentre.security.audit_checkpoint import checkpoint as make_checkpoint
+
+    return make_checkpoint(db, actor).point

@@ -39,7 +39,6 @@ class User(Base):
     #: person signed in with their password.
     scope: Scope | None = None
 
-
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(160), default="")
@@ -191,6 +190,19 @@ class AuditHead(Base):
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Entries from this id on are stamped under the chain lock, so their times never go
+    # backwards; older ones (before migration 0012) were stamped before taking it.
+    ordered_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class AuditTarget(Base):
+    """A case an audit entry concerns: the entry is shown only to those who may see it."""
+
+    __tablename__ = "audit_targets"
+
+    # No foreign keys: the log outlives what it names, and a check would only slow appends.
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class AuditCheckpoint(Base):

@@ -63,7 +63,7 @@ def _export_all(db: Database, tmp_path: Path) -> dict[str, Path]:
         "ftm": tmp_path / "cases.ftm.json",
     }
     for fmt, path in paths.items():
-        run_export(db, fmt, path)
+        run_export(db, fmt, path, actor="test")
     return paths
 
 
@@ -76,7 +76,7 @@ def _all_bytes(paths: dict[str, Path]) -> bytes:
 def test_csv_round_trip(db: Database, secrets: Secrets, tmp_path: Path) -> None:
     out = tmp_path / "csv"
     seen: list[int] = []
-    stats = run_export(db, "csv", out, progress=seen.append)
+    stats = run_export(db, "csv", out, actor="test", progress=seen.append)
     assert sum(seen) == stats.rows
     assert sorted(p.name for p in out.iterdir()) == sorted(CSV_FILES)
     assert stats.cases == N_CASES and stats.files == len(CSV_FILES)
@@ -103,7 +103,7 @@ def test_csv_round_trip(db: Database, secrets: Secrets, tmp_path: Path) -> None:
 
 
 def test_csv_cells_cannot_run_as_formulas(db: Database, secrets: Secrets, tmp_path: Path) -> None:
-    run_export(db, "csv", tmp_path / "csv")
+    run_export(db, "csv", tmp_path / "csv", actor="test")
     names = {p["name"] for p in _read_csv(tmp_path / "csv", "people")}
     assert "'" + HOSTILE_NAME in names and HOSTILE_NAME not in names
     aliases = {a["alias"] for a in _read_csv(tmp_path / "csv", "person_aliases")}
@@ -119,7 +119,7 @@ def test_csv_cells_cannot_run_as_formulas(db: Database, secrets: Secrets, tmp_pa
 def test_json_round_trip(db: Database, secrets: Secrets, tmp_path: Path) -> None:
     out = tmp_path / "cases.json"
     seen: list[int] = []
-    stats = run_export(db, "json", out, progress=seen.append)
+    stats = run_export(db, "json", out, actor="test", progress=seen.append)
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["exported_at"].endswith("Z") and sum(seen) == N_CASES == stats.cases
     assert doc["counts"]["cases"] == len(doc["cases"]) == N_CASES
@@ -157,7 +157,7 @@ def _entities(path: Path) -> list[Any]:
 
 def test_ftm_entities_are_valid_and_linked(db: Database, secrets: Secrets, tmp_path: Path) -> None:
     out = tmp_path / "cases.ftm.json"
-    stats = run_export(db, "ftm", out)
+    stats = run_export(db, "ftm", out, actor="test")
     entities = _entities(out)
     assert len(entities) == stats.entities and stats.invalid_entities == 0
     assert stats.rejected_values == 0
@@ -199,7 +199,7 @@ def test_ftm_shared_identifiers_connect_people(
     db: Database, secrets: Secrets, tmp_path: Path
 ) -> None:
     out = tmp_path / "cases.ftm.json"
-    run_export(db, "ftm", out)
+    run_export(db, "ftm", out, actor="test")
     entities = _entities(out)
     graph = Graph()
     for entity in entities:
@@ -226,8 +226,8 @@ def test_ids_are_ftm_ids() -> None:
 
 
 def test_exports_are_stable(db: Database, secrets: Secrets, tmp_path: Path) -> None:
-    run_export(db, "ftm", tmp_path / "a.ftm")
-    run_export(db, "ftm", tmp_path / "b.ftm")
+    run_export(db, "ftm", tmp_path / "a.ftm", actor="test")
+    run_export(db, "ftm", tmp_path / "b.ftm", actor="test")
     assert (tmp_path / "a.ftm").read_bytes() == (tmp_path / "b.ftm").read_bytes()
 
 
@@ -254,17 +254,17 @@ def test_empty_database_exports_valid_empty_files(db: Database, tmp_path: Path) 
 
 def test_bad_requests_fail_clearly(db: Database, tmp_path: Path) -> None:
     with pytest.raises(InvalidValue, match="csv, json, ftm"):
-        run_export(db, "xml", tmp_path / "x")
+        run_export(db, "xml", tmp_path / "x", actor="test")
     assert FORMATS == ("csv", "json", "ftm")
     with pytest.raises(InputFileError, match="does not exist"):
-        run_export(db, "json", tmp_path / "no" / "such" / "x.json")
+        run_export(db, "json", tmp_path / "no" / "such" / "x.json", actor="test")
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.docx").write_bytes(b"precious")
     with pytest.raises(InputFileError, match="other files"):
-        run_export(db, "csv", tmp_path / "mine")
+        run_export(db, "csv", tmp_path / "mine", actor="test")
     assert (tmp_path / "mine" / "thesis.docx").read_bytes() == b"precious"
     with pytest.raises(InputFileError, match="is a folder"):
-        run_export(db, "json", tmp_path / "mine")
+        run_export(db, "json", tmp_path / "mine", actor="test")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -273,18 +273,18 @@ def test_failed_export_leaves_the_old_one_and_no_debris(
 ) -> None:
     (tmp_path / "exports").mkdir()
     out = tmp_path / "exports" / "out"
-    run_export(db, fmt, out)
+    run_export(db, fmt, out, actor="test")
     before = sorted(p.name for p in out.iterdir()) if out.is_dir() else out.read_bytes()
 
     def interrupt(_: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_export(db, fmt, out, progress=interrupt)
+        run_export(db, fmt, out, actor="test", progress=interrupt)
     after = sorted(p.name for p in out.iterdir()) if out.is_dir() else out.read_bytes()
     assert after == before
     assert [p.name for p in out.parent.iterdir()] == ["out"]
-    run_export(db, fmt, out)  # and an earlier export can be replaced by a new one
+    run_export(db, fmt, out, actor="test")  # and an earlier export can be replaced by a new one
 
 
 def test_export_reads_one_snapshot(db: Database) -> None:

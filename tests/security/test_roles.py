@@ -11,7 +11,8 @@ from nervecentre.security import roles
 from nervecentre.security.models import User
 
 # Written out independently of permissions.yaml on purpose: changing who may do what must
-# be a deliberate change in two places. Roles: Admin, Supervisor, Investigator, aNalyst, Viewer.
+# be a deliberate change in two places. Roles: Admin, Supervisor, Investigator, aNalyst, Viewer,
+# aUditor.
 EXPECTED = {
     "case.view":      "ASINV",
     "case.view_all":  "A",
@@ -22,14 +23,18 @@ EXPECTED = {
     "victim.reveal":  "ASI",
     "import.run":     "ASI",
     "export.run":     "ASIN",
-    "audit.view":     "AS",
+    "audit.view":     "ASU",
+    "audit.view_all": "AU",
     "user.manage":    "A",
     "access.grant":   "AS",
     "hashset.manage": "AS",
     "match.run":      "ASIN",
-    "report.view":    "ASINV",
+    "report.view":    "ASINVU",
 }  # fmt: skip
-LETTER = {"admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V"}
+LETTER = {
+    "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",
+    "auditor": "U",
+}  # fmt: skip
 
 
 def _user(role: str, active: bool = True) -> User:

@@ -6,6 +6,7 @@ from nervecentre.web.pages import (
     access,
     account,
     admin,
+    audit,
     auth,
     cases,
     dashboard,
@@ -15,5 +16,5 @@ from nervecentre.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, cases, people, imports, admin, access, tokens, account):
+for module in (auth, dashboard, cases, people, imports, audit, admin, access, tokens, account):
     router.include_router(module.router)

@@ -1,4 +1,4 @@
-"""Administration: users, roles, passwords, lockouts and the sign-in throttle; the audit log."""
+"""Administration: users, roles, passwords, lockouts and the sign-in throttle."""
 
 from __future__ import annotations
 
@@ -12,18 +12,16 @@ from starlette.concurrency import run_in_threadpool
 
 from nervecentre import places
 from nervecentre.errors import Conflict, InvalidValue, NotFound
-from nervecentre.security import audit, users
+from nervecentre.security import users
 from nervecentre.security.roles import matrix, require
 from nervecentre.security.throttle import LoginThrottle
 from nervecentre.store.base import utcnow
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
 from nervecentre.web.forms import field_errors, read_form
-from nervecentre.web.params import OptionalId
 from nervecentre.web.templating import render
 
 router = APIRouter(prefix="/admin")
 Who = Annotated[Caller, Depends(page_caller)]
-PAGE = 100
 
 
 def _manager(who: Who) -> Caller:
@@ -190,43 +188,3 @@ async def clear_throttle(request: Request, who: Manager) -> Response:
     except InvalidValue as exc:
         return await _users_page(request, row_error=str(exc))
     return RedirectResponse("/admin/users?done=throttle", status_code=303)
-
-
-@router.get("/audit")
-async def audit_page(
-    request: Request,
-    who: Who,
-    actor: str = "",
-    action: str = "",
-    target_type: str = "",
-    target_id: str = "",
-    before: OptionalId = None,
-    verify: bool = False,
-) -> Response:
-    """The audit log, newest first, with filters and the chain check."""
-    require(who.user, "audit.view")
-    db = database(request)
-    entries = await run_in_threadpool(
-        lambda: audit.read_log(
-            db,
-            who.user,
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            before_id=before,
-            limit=PAGE,
-            ip=client_ip(request),
-        )
-    )
-    # Walking the whole chain takes time on a big log: only when asked.
-    result = await run_in_threadpool(audit.verify, db) if verify else None
-    filters = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id}
-    context = {
-        "entries": entries,
-        "verify": result,
-        "filters": filters,
-        "actions": sorted(audit.ACTIONS),
-        "more": len(entries) == PAGE,
-    }
-    return render(request, "audit.html", context)

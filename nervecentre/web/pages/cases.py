@@ -90,9 +90,11 @@ async def case_page(request: Request, who: Who, case_id: RecordId) -> Response:
 
 @router.get("/cases/{case_id}/edit")
 async def edit_case_form(request: Request, who: Who, case_id: RecordId) -> Response:
-    """The form for changing a case's own fields."""
+    """The form for changing a case's own fields (it shows every field: audited)."""
     require(who.user, "case.edit")
-    values = await run_in_threadpool(edit.case_form_data, database(request), who.user, case_id)
+    values = await run_in_threadpool(
+        edit.case_form_data, database(request), who.user, case_id, ip=client_ip(request)
+    )
     context = {"values": values, "errors": {}, "case_id": case_id, **_choices()}
     return render(request, "case_form.html", context)
 
