@@ -207,6 +207,9 @@ def test_sqlite_append_waits_for_another_writer_then_gives_up_clearly(
     "DELETE FROM audit_checkpoints",
     "DELETE FROM audit_chain_head",
     "UPDATE audit_chain_head SET last_id = 1",
+    "UPDATE audit_chain_head SET ordered_from = 2",
+    "UPDATE audit_targets SET case_id = 2",
+    "DELETE FROM audit_targets",
 ])  # fmt: skip
 def test_database_refuses_to_change_or_delete_entries(db: Database, statement: str) -> None:
     fill(db, 3)
