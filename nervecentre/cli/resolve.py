@@ -10,9 +10,24 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from nervecentre.cli._common import CliTable, Col, console, err_console, friendly_errors
-from nervecentre.errors import InvalidValue, NervecentreError
-from nervecentre.resolve.engine import LINK, REVIEW, Resolution, explain_pair, resolve_records
+from nervecentre.cli._common import (
+    CliTable,
+    Col,
+    DatabaseOption,
+    console,
+    database,
+    err_console,
+    friendly_errors,
+)
+from nervecentre.errors import InvalidValue
+from nervecentre.resolve.engine import (
+    LINK,
+    REVIEW,
+    Contribution,
+    Resolution,
+    explain_pair,
+    resolve_records,
+)
 from nervecentre.resolve.records import COLUMNS, read_records, write_clusters
 
 HELP = f"""Resolve person records into people: the same person across lists, despite spelling
@@ -32,6 +47,15 @@ the row named, and nothing is written.
 Why two records were (not) put together:
 
   nervecentre resolve suspects.csv --explain R17 R254
+
+[bold]The registry[/] (every person record of every case, victims decrypted in memory only):
+
+  nervecentre resolve            # new and changed records, with the last run's model
+  nervecentre resolve --full     # everything again, the model estimated afresh
+  nervecentre resolve --explain 812 4077   # two person ids of the registry
+
+Analysts' decisions ("same person", "different people") bind every run. Pairs scored
+between the review and link thresholds wait in the review queue.
 """
 
 
@@ -82,7 +106,13 @@ def _explain(path: Path, ids: list[str], as_json: bool) -> None:
     if missing:
         raise InvalidValue(f"no record_id {', '.join(missing)} in {path.name}", kind="record_id")
     result = resolve_records(records)
-    probability, parts = explain_pair(result, records, by_id[ids[0]], by_id[ids[1]])
+    probability, parts = explain_pair(result.model, records, by_id[ids[0]], by_id[ids[1]])
+    _print_explanation(probability, parts, ids, as_json)
+
+
+def _print_explanation(
+    probability: float, parts: list[Contribution], ids: list[str], as_json: bool
+) -> None:
     if as_json:
         data = {
             "record_ids": ids,
@@ -102,6 +132,53 @@ def _explain(path: Path, ids: list[str], as_json: bool) -> None:
         "same person" if probability >= LINK else "for review" if probability >= REVIEW else "apart"
     )
     console.print(f"match probability {probability:.4f}: {verdict}")
+
+
+def _registry(
+    db_url: str | None,
+    *,
+    full: bool,
+    as_user: str | None,
+    explain: tuple[str, str] | None,
+    as_json: bool,
+) -> None:
+    from nervecentre.cli._access_audit import operator
+    from nervecentre.resolve.registry import explain_registry_pair, resolve_registry
+    from nervecentre.security.fields import cipher_for
+    from nervecentre.security.users import get_user
+    from nervecentre.settings import load_settings
+
+    db = database(db_url)
+    cipher = cipher_for(load_settings())
+    if explain is not None:
+        try:
+            ids = (int(explain[0]), int(explain[1]))
+        except ValueError:
+            raise InvalidValue("--explain takes two person ids (numbers)", kind="person") from None
+        probability, parts = explain_registry_pair(db, cipher, *ids)
+        _print_explanation(probability, parts, list(explain), as_json)
+        return
+    actor = get_user(db, as_user) if as_user else operator()
+    err_console.print(
+        f"Resolving the registry as {escape(str(getattr(actor, 'username', actor)))}."
+    )
+    with _progress() as bar:
+        task = bar.add_task("compare", total=None)
+        summary = resolve_registry(
+            db,
+            actor,
+            cipher,
+            full=full,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        console.print_json(json.dumps(summary.__dict__))
+        return
+    err_console.print(
+        f"{summary.records:,} records → {summary.entities:,} people; {summary.auto_links:,} "
+        f"pairs linked automatically, {summary.queued:,} pairs in the review queue "
+        f"(run {summary.run_id})."
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -129,12 +206,20 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        full: Annotated[
+            bool, typer.Option("--full", help="Registry: re-estimate and re-resolve everything.")
+        ] = False,
+        as_user: Annotated[
+            str | None,
+            typer.Option(
+                "--as", help="Registry: run as this user (needs resolve.run).", show_default=False
+            ),
+        ] = None,
+        db_url: DatabaseOption = None,
     ) -> None:
         if input_csv is None:
-            raise NervecentreError(
-                "give a person list to resolve: nervecentre resolve INPUT.csv -o OUTPUT.csv "
-                "(resolving the registry itself is not available yet)"
-            )
+            _registry(db_url, full=full, as_user=as_user, explain=explain, as_json=as_json)
+            return
         if explain is not None:
             _explain(input_csv, list(explain), as_json)
             return

@@ -97,19 +97,19 @@ def _pair_tf(
     n: int,
     a: PersonRecord,
     b: PersonRecord,
-) -> tuple[float, float]:
+) -> tuple[float, float, int]:
+    """How many of the ``n`` records carry the name and the phone ``a`` and ``b`` share."""
     level, x, y = best_name_level(a, b)
-    name_tf = max(names[_name_key(x)], names[_name_key(y)]) / n if level >= NAME_VARIANT else np.nan
+    name_tf = max(names[_name_key(x)], names[_name_key(y)]) if level >= NAME_VARIANT else np.nan
     shared = a.phones & b.phones
-    phone_tf = min(phones[p] for p in shared) / n if shared else np.nan
-    return float(name_tf), float(phone_tf)
+    phone_tf = min(phones[p] for p in shared) if shared else np.nan
+    return float(name_tf), float(phone_tf), n
 
 
 def _term_frequencies(
     records: Sequence[PersonRecord], pairs: Pairs, levels: Levels
 ) -> tuple[Floats, Floats]:
-    """The share of records carrying the name and the phone each agreeing pair shares."""
-    n = max(len(records), 1)
+    """How many records carry the name and the phone each agreeing pair shares."""
     names, phones = _frequencies(records)
     name_tf = np.full(len(pairs), np.nan)
     phone_tf = np.full(len(pairs), np.nan)
@@ -117,11 +117,11 @@ def _term_frequencies(
     for k in np.flatnonzero(name_col >= NAME_VARIANT).tolist():
         i, j = pairs[k]
         _, x, y = best_name_level(records[i], records[j])
-        name_tf[k] = max(names[_name_key(x)], names[_name_key(y)]) / n
+        name_tf[k] = max(names[_name_key(x)], names[_name_key(y)])
     for k in np.flatnonzero(phone_col == 1).tolist():
         i, j = pairs[k]
         shared = records[i].phones & records[j].phones
-        phone_tf[k] = min(phones[p] for p in shared) / n
+        phone_tf[k] = min(phones[p] for p in shared)
     return name_tf, phone_tf
 
 
@@ -207,7 +207,9 @@ def resolve_records(
         model = train(levels, u, training_sessions(levels), prior=estimate_prior(levels))
         model = refine_with_rules(model, levels)
     name_tf, phone_tf = _term_frequencies(records, pairs, levels)
-    weights = match_weights(model, levels, name_tf=name_tf, phone_tf=phone_tf)
+    weights = match_weights(
+        model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
+    )
     probs = probability(weights)
     names, phones = _frequencies(records)
 
@@ -253,30 +255,34 @@ class Contribution:
 
 
 def pair_probability(
-    model: Model, a: PersonRecord, b: PersonRecord, tf: tuple[float, float]
+    model: Model, a: PersonRecord, b: PersonRecord, tf: tuple[float, float, int]
 ) -> float:
-    """The match probability of one pair (``tf``: shares of its shared name and phone)."""
+    """The match probability of one pair (``tf``: see :func:`_pair_tf`)."""
     levels = np.array([compare(a, b)], dtype=np.int8)
-    weights = match_weights(model, levels, name_tf=np.array([tf[0]]), phone_tf=np.array([tf[1]]))
+    weights = match_weights(
+        model, levels, name_tf=np.array([tf[0]]), phone_tf=np.array([tf[1]]), population=tf[2]
+    )
     return float(probability(weights)[0])
 
 
 def explain_pair(
-    result: Resolution, records: Sequence[PersonRecord], a: PersonRecord, b: PersonRecord
+    model: Model, records: Sequence[PersonRecord], a: PersonRecord, b: PersonRecord
 ) -> tuple[float, list[Contribution]]:
-    """:func:`explain` for two records of a resolved list."""
+    """:func:`explain` for two records of a list (their name and phone counted in it)."""
     names, phones = _frequencies(records)
-    return explain(result.model, a, b, _pair_tf(names, phones, len(records), a, b))
+    return explain(model, a, b, _pair_tf(names, phones, len(records), a, b))
 
 
 def explain(
-    model: Model, a: PersonRecord, b: PersonRecord, tf: tuple[float, float]
+    model: Model, a: PersonRecord, b: PersonRecord, tf: tuple[float, float, int]
 ) -> tuple[float, list[Contribution]]:
     """The waterfall of one pair: the prior, then each feature's bits; and the probability."""
     levels = np.array([compare(a, b)], dtype=np.int8)
     name_tf = np.array([tf[0]])
     phone_tf = np.array([tf[1]])
-    total = float(match_weights(model, levels, name_tf=name_tf, phone_tf=phone_tf)[0])
+    total = float(
+        match_weights(model, levels, name_tf=name_tf, phone_tf=phone_tf, population=tf[2])[0]
+    )
     prior_bits = float(np.log2(model.prior / (1 - model.prior)))
     parts = [Contribution("prior", 0, "share of matches among candidate pairs", prior_bits)]
     weights = model.weights()
@@ -290,5 +296,13 @@ def explain(
         )
     adjust = total - sum(p.bits for p in parts)
     if abs(adjust) > 1e-9:
-        parts.append(Contribution("frequency", 0, "how common the shared name or phone is", adjust))
+        parts.append(
+            Contribution(
+                "adjustment",
+                0,
+                "how common the shared name or phone is; a household's shared details "
+                "counted once when the names conflict",
+                adjust,
+            )
+        )
     return float(probability(np.array([total]))[0]), parts

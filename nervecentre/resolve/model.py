@@ -49,6 +49,11 @@ _U_START: dict[str, tuple[float, ...]] = {
     "address": (0.9, 0.08, 0.02),
 }
 U_PRIOR_PAIRS = 500
+# Features a household shares, and what they may add up to when two names conflict.
+HOUSEHOLD = frozenset({"father", "phone", "address", "place"})
+HOUSEHOLD_CAP = 4.0
+# Term-frequency shares are shrunk towards the level's u by this many pseudo-records.
+TF_PSEUDO = 1000
 # The most that records of one person disagree this way, whatever EM says: a clerk's slip
 # rate. Candidate pairs that are not matches leak into EM's match class and would
 # otherwise make these disagreements look common among matches.
@@ -190,28 +195,42 @@ def match_weights(
     *,
     name_tf: Floats | None = None,
     phone_tf: Floats | None = None,
+    population: int = 0,
 ) -> Floats:
     """The match weight (bits) of each pair; ``*_tf`` replace u where a value is shared.
 
-    ``name_tf[k]`` is the share of records carrying the name pair k agrees on (NaN when the
-    names do not agree exactly); likewise ``phone_tf`` for a shared phone.
+    ``name_tf[k]`` is how many of the ``population`` records carry the name pair k agrees
+    on (NaN when the names do not agree closely); likewise ``phone_tf`` for a shared phone.
     """
     total = np.full(len(levels), math.log2(model.prior / (1 - model.prior)))
+    household = np.zeros(len(levels))
     for i, weight in enumerate(model.weights()):
         col = levels[:, i]
         mask = col != NULL
-        total[mask] += weight[col[mask].astype(np.int64)]
+        bits = weight[col[mask].astype(np.int64)]
+        total[mask] += bits
+        if FEATURES[i].name in HOUSEHOLD:
+            household[mask] += np.maximum(bits, 0.0)
+    # Brothers, sisters and spouses share a father's name, a phone, an address and a place;
+    # when the names conflict, those say "the same household", not "the same person", so
+    # together they count for at most HOUSEHOLD_CAP bits instead of adding up.
+    conflict = levels[:, 0] <= 1
+    total[conflict] -= np.maximum(household[conflict] - HOUSEHOLD_CAP, 0.0)
     for tf, feature, from_level in ((name_tf, "name", 6), (phone_tf, "phone", 1)):
         if tf is None:
             continue
-        index = FEATURES.index(next(f for f in FEATURES if f.name == feature))
+        index = next(i for i, f in enumerate(FEATURES) if f.name == feature)
         col = levels[:, index]
         adjust = (col >= from_level) & ~np.isnan(tf)
         if not adjust.any():
             continue
         base_u = model.u[index][col[adjust].astype(np.int64)]
-        # The chance that a random other record agrees on *this* value is the value's share.
-        total[adjust] += np.log2(base_u / np.maximum(tf[adjust], _FLOOR / 100))
+        # The chance that a random *other* record carries this value: the records beyond the
+        # pair's own two, shrunk towards the level's u by TF_PSEUDO records, so that a short
+        # list (where three records of one person make a name look common) says little.
+        others = np.maximum(tf[adjust] - 2, 0)
+        tf_u = (others + TF_PSEUDO * base_u) / (population + TF_PSEUDO)
+        total[adjust] += np.log2(base_u / np.maximum(tf_u, _FLOOR / 100))
     return total
 
 

@@ -49,6 +49,7 @@ ACTIONS = frozenset(
         "user.create", "user.update", "user.disable", "user.enable",
         "token.create", "token.revoke", "key.rotate",
         "audit.view", "audit.checkpoint", "audit.skip",
+        "resolve.run", "resolve.decide", "resolve.undo",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().

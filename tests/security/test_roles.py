@@ -30,6 +30,8 @@ EXPECTED = {
     "hashset.manage": "AS",
     "match.run":      "ASIN",
     "report.view":    "ASINVU",
+    "resolve.run":    "AS",
+    "resolve.decide": "ASIN",
 }  # fmt: skip
 LETTER = {
     "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",
