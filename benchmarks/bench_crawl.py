@@ -123,8 +123,8 @@ def serve(sites: int, pages: int, ready: Any) -> None:
     uvloop.run(run())
 
 
-def run_measured(argv: list[str], env: dict[str, str]) -> tuple[str, float, int]:
-    """Run a command; its stdout, wall seconds and peak resident memory (bytes)."""
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[str, float, int, float]:
+    """Run a command; its stdout, wall seconds, peak resident memory (bytes), CPU seconds."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
@@ -135,7 +135,8 @@ def run_measured(argv: list[str], env: dict[str, str]) -> tuple[str, float, int]
         err.seek(0)
         if process.returncode:
             raise SystemExit(f"{argv[:4]} failed with {process.returncode}:\n{err.read()}")
-    return text, time.perf_counter() - started, usage.ru_maxrss * 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return text, time.perf_counter() - started, usage.ru_maxrss * 1024, cpu
 
 
 def ours(bases: list[str], folder: Path, max_pages: int) -> dict[str, Any]:
@@ -154,7 +155,7 @@ def ours(bases: list[str], folder: Path, max_pages: int) -> dict[str, Any]:
     )
     argv = [*nc, "crawl", *(b + "/" for b in bases), "--hashset", "synthetic"]
     argv += ["--max-pages", str(max_pages), "--max-depth", "100", "--json"]
-    text, wall, peak = run_measured(argv, env)
+    text, wall, peak, cpu = run_measured(argv, env)
     lines = [json.loads(line) for line in text.splitlines()]
     summary = lines[-1]
     found = {e["media_url"] for e in lines if e["type"] == "match"}
@@ -164,6 +165,7 @@ def ours(bases: list[str], folder: Path, max_pages: int) -> dict[str, Any]:
         "seconds": summary["seconds"],
         "wall": wall,
         "peak": peak,
+        "cpu": cpu,
         "found": found,
     }
 
@@ -178,9 +180,9 @@ def scrapy(bases: list[str], folder: Path, known: dict[str, list[str]]) -> dict[
     argv += ["-a", f"out={out}", "-s", "CONCURRENT_REQUESTS=64"]
     argv += ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "ROBOTSTXT_OBEY=True"]
     argv += ["-s", "TELNETCONSOLE_ENABLED=False", "-s", "DEPTH_LIMIT=100"]
-    _, wall, peak = run_measured(argv, dict(os.environ))
+    _, wall, peak, cpu = run_measured(argv, dict(os.environ))
     data = json.loads(out.read_text())
-    return {**data, "wall": wall, "peak": peak, "found": set(data["found"])}
+    return {**data, "wall": wall, "peak": peak, "cpu": cpu, "found": set(data["found"])}
 
 
 def frontier(sizes: list[int], folder: Path) -> list[tuple[int, float, float]]:
@@ -250,7 +252,7 @@ def main() -> None:
         )
         header = (
             f"{'crawler':<12} {'pages':>6} {'images':>7} {'seconds':>8} {'pages/s':>8} "
-            f"{'images/s':>9} {'recall':>7} {'false+':>6} {'peak MiB':>9}"
+            f"{'images/s':>9} {'recall':>7} {'false+':>6} {'peak MiB':>9} {'CPU s':>6}"
         )
         print(header)
         results = {"nervecentre": ours(bases, folder, max_pages)}
@@ -261,7 +263,8 @@ def main() -> None:
             print(
                 f"{name:<12} {r['pages']:>6} {r['images']:>7} {r['seconds']:>8.1f} "
                 f"{r['pages'] / r['seconds']:>8.0f} {r['images'] / r['seconds']:>9.0f} "
-                f"{recall:>7.3f} {len(r['found'] - planted):>6} {r['peak'] / 2**20:>9.0f}"
+                f"{recall:>7.3f} {len(r['found'] - planted):>6} {r['peak'] / 2**20:>9.0f} "
+                f"{r['cpu']:>6.1f}"
             )
         if "scrapy" in results:
             a, b = results["nervecentre"], results["scrapy"]

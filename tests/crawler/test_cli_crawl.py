@@ -178,3 +178,22 @@ def test_resume_after_kill_finds_the_rest_and_duplicates_nothing(
 def test_synthweb_listens_on_loopback_only() -> None:
     result = CliRunner().invoke(app, ["synthweb", "--host", "0.0.0.0"])
     assert result.exit_code == 65 and "loopback only" in result.output
+
+
+def test_human_output(db: Database, tmp_path: Path, small_server: SynthServer) -> None:
+    load_hashset(db, small_server, tmp_path)
+    seed = small_server.bases[1] + "/page/3"
+    result = CliRunner().invoke(
+        app, ["crawl", seed, "-s", "synthetic", "--max-depth", "0"], env=_env(db)
+    )
+    assert result.exit_code == 0, result.output
+    assert "crawl job 1" in result.stderr
+    assert "Job 1: 1 pages" in result.stdout
+    found = [e for e in planted(small_server) if e.startswith(small_server.bases[1])]
+    page_media = {
+        small_server.bases[1] + path
+        for site, page, path, spec in small_server.web.page_media()
+        if site == 1 and page == 3 and spec.entry is not None
+    }
+    assert len(page_media) == 2 and page_media <= set(found)
+    assert result.stdout.count("match ") == len(page_media)
