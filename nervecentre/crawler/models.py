@@ -44,6 +44,8 @@ class CrawlJob(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     runs: Mapped[int] = mapped_column(Integer, default=1)  # 1 + the number of resumes
+    # Page URLs queued so far (the budget spent), kept here so that no write counts rows.
+    pages_queued: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CrawlUrl(Base):

@@ -95,6 +95,7 @@ def create_job(db: Database, config: CrawlConfig, actor: str) -> int:
             for s in config.seeds
         ]
         _insert_ignore(session, _URLS, rows, ["job_id", "key"])
+        job.pages_queued = len({row["key"] for row in rows})
         audit.record(
             session,
             actor,
@@ -186,16 +187,6 @@ class JobStore:
                 )
             ).scalar()
 
-    def count_pages(self) -> int:
-        """Page URLs queued or fetched so far (the page budget spent)."""
-        with self.db.engine.connect() as conn:
-            found = conn.execute(
-                select(func.count())
-                .select_from(_URLS)
-                .where(_URLS.c.job_id == self.job_id, _URLS.c.kind == "page")
-            ).scalar()
-        return int(found or 0)
-
     def write(self, batch: Batch, max_pages: int) -> Written:
         """Write a batch in one transaction; returns what was new: the findings and keyword
         hits, and the number of page URLs queued (never more than ``max_pages`` in all)."""
@@ -250,12 +241,11 @@ class JobStore:
         return written
 
     def _queue_pages(self, session: Session, rows: list[dict[str, Any]], budget: int) -> int:
-        # The budget counts pages actually queued: a link found twice is one page.
-        spent = session.scalar(
-            select(func.count())
-            .select_from(_URLS)
-            .where(_URLS.c.job_id == self.job_id, _URLS.c.kind == "page")
-        )
+        # The budget counts pages actually queued: a link found twice is one page. The count
+        # lives on the job row, which this write also updates (one writer per job).
+        if not rows:
+            return 0
+        spent = session.scalar(select(CrawlJob.pages_queued).where(CrawlJob.id == self.job_id))
         left = budget - int(spent or 0)
         queued = 0
         statement = _dialect_insert(session)(_URLS).on_conflict_do_nothing(
@@ -266,6 +256,12 @@ class JobStore:
             new = len(session.execute(statement.returning(_URLS.c.id), chunk).all())
             left -= new
             queued += new
+        if queued:
+            session.execute(
+                update(CrawlJob)
+                .where(CrawlJob.id == self.job_id)
+                .values(pages_queued=CrawlJob.pages_queued + queued)
+            )
         return queued
 
     def finish(self) -> None:

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("runs", sa.Integer(), nullable=False),
+        sa.Column("pages_queued", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_crawl_jobs")),
     )
     op.create_table(
