@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from nervecentre.api._common import ERRORS, Who, as_form
-from nervecentre.cases import edit, views
+from nervecentre.cases import edit, edit_people, views
 from nervecentre.cases.dashboard import Dashboard, dashboard
 from nervecentre.cases.search import (
     MAX_PAGE,
@@ -182,21 +182,21 @@ def remove_charge(request: Request, who: Who, case_id: RecordId, charge_id: Reco
 def add_event(request: Request, who: Who, case_id: RecordId, body: EventIn) -> Any:
     """Add an event to the case's timeline."""
     db, ip = database(request), client_ip(request)
-    return Created(id=edit.add_event(db, who.user, case_id, as_form(body), ip=ip))
+    return Created(id=edit_people.add_event(db, who.user, case_id, as_form(body), ip=ip))
 
 
 @router.post("/cases/{case_id}/identifiers", response_model=Created, status_code=201)
 def add_identifier(request: Request, who: Who, case_id: RecordId, body: IdentifierIn) -> Any:
     """Add an identifier, normalised (the same phone in any format is one identifier)."""
     db, ip = database(request), client_ip(request)
-    return Created(id=edit.add_identifier(db, who.user, case_id, as_form(body), ip=ip))
+    return Created(id=edit_people.add_identifier(db, who.user, case_id, as_form(body), ip=ip))
 
 
 @router.post("/cases/{case_id}/people", response_model=Created, status_code=201)
 def add_person(request: Request, who: Who, case_id: RecordId, body: PersonIn) -> Any:
     """Add a person with their role in this case."""
     db, ip = database(request), client_ip(request)
-    return Created(id=edit.add_person(db, who.user, case_id, as_form(body), ip=ip))
+    return Created(id=edit_people.add_person(db, who.user, case_id, as_form(body), ip=ip))
 
 
 @router.get("/dashboard", response_model=Dashboard)

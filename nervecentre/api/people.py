@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from nervecentre.api._common import ERRORS, Who, as_form
 from nervecentre.api.cases import Created, PersonIn
-from nervecentre.cases import edit, person_views
+from nervecentre.cases import edit_people, person_views
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.web.auth import client_ip, database
 from nervecentre.web.params import RecordId
@@ -41,7 +41,7 @@ def get_person(request: Request, who: Who, person_id: RecordId) -> Any:
 def update_person(request: Request, who: Who, person_id: RecordId, body: PersonIn) -> Any:
     """Change a person record (audited; protected values never enter the log)."""
     db, ip = database(request), client_ip(request)
-    return Created(id=edit.update_person(db, who.user, person_id, as_form(body), ip=ip))
+    return Created(id=edit_people.update_person(db, who.user, person_id, as_form(body), ip=ip))
 
 
 @router.post("/people/{person_id}/reveal", response_model=Revealed)

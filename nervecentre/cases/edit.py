@@ -9,17 +9,15 @@ all. People are edited in :mod:`nervecentre.cases.edit_people`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from nervecentre import law, places
 from nervecentre.cases import vocab
+from nervecentre.cases.changes import mark_edited, record_change, writing
 from nervecentre.cases.forms import (
     EARLIEST_YEAR,
     Form,
@@ -31,7 +29,6 @@ from nervecentre.cases.forms import (
 )
 from nervecentre.cases.jurisdiction import check_duplicate, require_place
 from nervecentre.cases.models import Case, CaseLink, Charge
-from nervecentre.cases.people import Person
 from nervecentre.cases.records import case_key
 from nervecentre.errors import Conflict, InvalidValue, NotFound
 from nervecentre.imports.cells import fir_number as _fir_number
@@ -39,7 +36,7 @@ from nervecentre.security import audit
 from nervecentre.security.access import open_case, require_case
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
-from nervecentre.store.base import edited_set, utcnow
+from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
 CASE_FIELDS: tuple[str, ...] = (
@@ -48,18 +45,6 @@ CASE_FIELDS: tuple[str, ...] = (
     "brief_facts", "crime_heads", "status", "investigating_officer",
 )  # fmt: skip
 CHARGE_FIELDS: tuple[str, ...] = ("section", "stage")
-
-
-@contextmanager
-def writing(db: Database) -> Iterator[Session]:
-    """A session for one change; a clash with a row saved meanwhile becomes a Conflict."""
-    try:
-        with db.session() as session:
-            yield session
-    except IntegrityError:
-        raise Conflict(
-            "the change clashes with data saved at the same time; reload and try again"
-        ) from None
 
 
 def _station(raw: str) -> places.Unit:
@@ -188,11 +173,6 @@ def _check_order(
         form.error(early if early in form else late, message)
 
 
-def mark_edited(row: Case | Person, fields: Iterable[str]) -> None:
-    """Note fields changed by hand: a re-import of the register keeps their values."""
-    row.edited_fields = ",".join(sorted(edited_set(row.edited_fields) | set(fields)))
-
-
 def _case_strings(values: Mapping[str, Any]) -> dict[str, str]:
     return {k: form_value(values.get(k)) for k in CASE_FIELDS}
 
@@ -263,23 +243,6 @@ def case_form_data(
     """
     require(user, "case.edit")
     return _case_strings(_current(open_case(db, user, case_id, ip=ip)))
-
-
-def record_change(
-    session: Session,
-    user: User,
-    case: Case,
-    change: str,
-    before: Mapping[str, Any],
-    after: Mapping[str, Any],
-    ip: str | None,
-    **extra: Any,
-) -> None:
-    """Audit a change to something attached to a case, as a ``case.update`` entry."""
-    case.updated_at = utcnow()
-    session.flush()
-    detail = {"case_key": case.case_key, "change": change, **extra, **audit.diff(before, after)}
-    audit.record(session, user, "case.update", "case", case.id, detail, ip=ip)
 
 
 # --- charges, events, identifiers, links --------------------------------------------------
@@ -399,43 +362,3 @@ def link_cases(
         }
         audit.record(session, user, "case.link", "case", case.id, detail, ip=ip)
         return link.id
-
-
-# --- people and identifiers live in edit_people; these wrappers keep one module to call ----
-# (imported when called: edit_people builds on this module's form helpers)
-
-
-def add_person(
-    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
-) -> int:
-    """Add a person to a case; see :func:`nervecentre.cases.edit_people.add_person`."""
-    from nervecentre.cases import edit_people
-
-    return edit_people.add_person(db, user, case_id, data, ip=ip)
-
-
-def update_person(
-    db: Database, user: User, person_id: int, data: Mapping[str, str], *, ip: str | None = None
-) -> int:
-    """Change a person record; see :func:`nervecentre.cases.edit_people.update_person`."""
-    from nervecentre.cases import edit_people
-
-    return edit_people.update_person(db, user, person_id, data, ip=ip)
-
-
-def add_identifier(
-    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
-) -> int:
-    """Record an identifier; see :func:`nervecentre.cases.edit_people.add_identifier`."""
-    from nervecentre.cases import edit_people
-
-    return edit_people.add_identifier(db, user, case_id, data, ip=ip)
-
-
-def add_event(
-    db: Database, user: User, case_id: int, data: Mapping[str, str], *, ip: str | None = None
-) -> int:
-    """Record an event of a case; see :func:`nervecentre.cases.edit_people.add_event`."""
-    from nervecentre.cases import edit_people
-
-    return edit_people.add_event(db, user, case_id, data, ip=ip)

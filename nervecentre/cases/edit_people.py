@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from nervecentre import places
 from nervecentre.cases import vocab
-from nervecentre.cases.edit import mark_edited, record_change, writing
+from nervecentre.cases.changes import mark_edited, record_change, writing
 from nervecentre.cases.forms import (
     Form,
     code_field,

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from nervecentre import places
-from nervecentre.cases import case_index, edit
+from nervecentre.cases import case_index, edit, edit_people
 from nervecentre.cases.search import SORTS, parse_query, search_cases
 from nervecentre.imports import import_register
 from nervecentre.security import access, grants, users
@@ -235,14 +235,16 @@ def test_kept_text_answers_and_rows_follow_every_change(
     assert again.total and again.rows[0] is snap.rows[again.rows[0].id]
     monkeypatch.undo()
 
-    person = edit.add_person(
+    person = edit_people.add_person(
         world.db,
         admin,
         first,
         {"role": "accused", "name": "Zorabian Quell", "aliases": "Kestrelwing"},
     )
-    other = edit.add_person(world.db, admin, first, {"role": "accused", "name": "Yarrowby Tallis"})
-    edit.add_identifier(world.db, admin, second, {"value": "+91 98111 22334"})
+    other = edit_people.add_person(
+        world.db, admin, first, {"role": "accused", "name": "Yarrowby Tallis"}
+    )
+    edit_people.add_identifier(world.db, admin, second, {"value": "+91 98111 22334"})
     edit.update_case(world.db, admin, third, {"brief_facts": "a zebrafinch was the code word"})
     assert (
         _found(world.db, analyst, "Zorabian") == {first} == _found(world.db, analyst, "Kestrelwing")

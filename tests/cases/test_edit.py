@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from nervecentre.cases import edit
+from nervecentre.cases import edit, edit_people
 from nervecentre.cases.forms import FormErrors
 from nervecentre.cases.models import Case, CaseLink, Charge, Event, EventParticipant
 from nervecentre.cases.people import Identifier, IdentifierUse
@@ -117,7 +117,7 @@ def test_roles_without_edit_rights_are_refused(world: World) -> None:
             edit.add_charge(world.db, user, world.case_a, {"section": "IPC 370"})
         person = people_of(world, world.case_a, "accused")[0]
         with pytest.raises(PermissionDenied, match=r"person\.edit"):
-            edit.update_person(world.db, user, person, {"name": "Someone Else"})
+            edit_people.update_person(world.db, user, person, {"name": "Someone Else"})
 
 
 def test_other_units_cases_are_not_found_for_editing(world: World) -> None:
@@ -126,10 +126,14 @@ def test_other_units_cases_are_not_found_for_editing(world: World) -> None:
     calls = [
         lambda: edit.update_case(world.db, inv, world.case_b, {"brief_facts": "x"}),
         lambda: edit.add_charge(world.db, inv, world.case_b, {"section": "IPC 370"}),
-        lambda: edit.add_event(world.db, inv, world.case_b, {"kind": "raid", "at": "2023-05-01"}),
-        lambda: edit.add_identifier(world.db, inv, world.case_b, {"value": "9876543210"}),
-        lambda: edit.add_person(world.db, inv, world.case_b, {"role": "witness", "name": "A B"}),
-        lambda: edit.update_person(world.db, inv, person_b, {"name": "A B"}),
+        lambda: edit_people.add_event(
+            world.db, inv, world.case_b, {"kind": "raid", "at": "2023-05-01"}
+        ),
+        lambda: edit_people.add_identifier(world.db, inv, world.case_b, {"value": "9876543210"}),
+        lambda: edit_people.add_person(
+            world.db, inv, world.case_b, {"role": "witness", "name": "A B"}
+        ),
+        lambda: edit_people.update_person(world.db, inv, person_b, {"name": "A B"}),
         lambda: edit.link_cases(world.db, inv, world.case_a, world.case_b),
         lambda: edit.update_case(world.db, inv, 999_999, {"brief_facts": "x"}),
     ]
@@ -266,7 +270,7 @@ def test_markup_and_sql_are_stored_verbatim(world: World) -> None:
     values = edit.case_form_data(world.db, world.users["admin"], case_id)
     assert {k: values[k] for k in nasty} == nasty
     assert count(world.db, Case) == 3
-    event = edit.add_event(
+    event = edit_people.add_event(
         world.db, world.users["inv"], case_id,
         {"kind": "raid", "at": "2024-03-15 02:00", "place": nasty["occurrence_place"],
          "description": nasty["brief_facts"]},
@@ -347,7 +351,7 @@ def test_events_keep_the_time_of_day_and_their_people(world: World) -> None:
         "description": "Arrested on the platform",
         "person_ids": ",".join(map(str, accused)),
     }
-    event_id = edit.add_event(world.db, inv, world.case_a, data)
+    event_id = edit_people.add_event(world.db, inv, world.case_a, data)
     with world.db.session() as s:
         event = s.get(Event, event_id)
         assert event is not None and (event.occurred_at.hour, event.occurred_at.minute) == (4, 45)
@@ -357,32 +361,34 @@ def test_events_keep_the_time_of_day_and_their_people(world: World) -> None:
     assert entry.details["change"] == "event.add" and entry.details["after"]["kind"] == "arrest"
     assert len(entry.details["after"]["participants"]) == 2
     # Hearings may be scheduled ahead; arrests cannot lie in the future.
-    assert edit.add_event(world.db, inv, world.case_a, {"kind": "hearing", "at": "2999-01-05"})
+    assert edit_people.add_event(
+        world.db, inv, world.case_a, {"kind": "hearing", "at": "2999-01-05"}
+    )
     with pytest.raises(InvalidValue, match="in the future") as caught:
-        edit.add_event(world.db, inv, world.case_a, {"kind": "arrest", "at": "2999-01-05"})
+        edit_people.add_event(world.db, inv, world.case_a, {"kind": "arrest", "at": "2999-01-05"})
     assert caught.value.kind == "at"
     outsider = people_of(world, world.case_b, "accused")[0]
     with pytest.raises(InvalidValue, match="has no part") as caught:
-        edit.add_event(
+        edit_people.add_event(
             world.db, inv, world.case_a,
             {"kind": "raid", "at": "2023-04-01", "person_ids": str(outsider)},
         )  # fmt: skip
     assert caught.value.kind == "person_ids"
     with pytest.raises(FormErrors) as errors:
-        edit.add_event(world.db, inv, world.case_a, {"kind": "party", "person_ids": "x"})
+        edit_people.add_event(world.db, inv, world.case_a, {"kind": "party", "person_ids": "x"})
     assert set(errors.value.errors) == {"kind", "at", "person_ids"}
 
 
 def test_identifiers_are_normalised_to_one_row(world: World) -> None:
     inv, admin = world.users["inv"], world.users["admin"]
-    first = edit.add_identifier(world.db, inv, world.case_a, {"value": "098765-43210"})
+    first = edit_people.add_identifier(world.db, inv, world.case_a, {"value": "098765-43210"})
     entry = last_entry(world.db)
     assert entry.details["change"] == "identifier.add"
     assert entry.details["after"] == {"kind": "phone", "value": "+91 98765 43210"}
     assert entry.details["before"]["value"] is None
     accused_b = people_of(world, world.case_b, "accused")[0]
     data = {"kind": "phone", "value": "+91 98765 43210", "person_id": str(accused_b)}
-    assert edit.add_identifier(world.db, admin, world.case_b, data) == first
+    assert edit_people.add_identifier(world.db, admin, world.case_b, data) == first
     with world.db.session() as s:
         assert s.scalar(select(Identifier.value).where(Identifier.id == first)) == "+919876543210"
         uses = s.scalars(select(IdentifierUse).where(IdentifierUse.identifier_id == first)).all()
@@ -391,8 +397,8 @@ def test_identifiers_are_normalised_to_one_row(world: World) -> None:
             (world.case_b, accused_b),
         }
     with pytest.raises(Conflict, match="already recorded"):
-        edit.add_identifier(world.db, inv, world.case_a, {"value": "+919876543210"})
-    assert edit.add_identifier(world.db, inv, world.case_a, {"value": "upi:ravi.j@okaxis"})
+        edit_people.add_identifier(world.db, inv, world.case_a, {"value": "+919876543210"})
+    assert edit_people.add_identifier(world.db, inv, world.case_a, {"value": "upi:ravi.j@okaxis"})
 
 
 @pytest.mark.parametrize(
@@ -410,7 +416,7 @@ def test_bad_identifiers_name_their_field(
     world: World, data: dict[str, str], field: str, message: str
 ) -> None:
     with pytest.raises(InvalidValue, match=message) as caught:
-        edit.add_identifier(world.db, world.users["inv"], world.case_a, data)
+        edit_people.add_identifier(world.db, world.users["inv"], world.case_a, data)
     assert caught.value.kind == field
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from nervecentre.cases import edit
+from nervecentre.cases import edit_people
 from nervecentre.cases.forms import FormErrors
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
 from nervecentre.errors import Conflict, InvalidValue, NotFound
@@ -38,7 +38,7 @@ VICTIM = {
 
 def test_victims_are_encrypted_and_never_audited_in_clear(world: World) -> None:
     inv = world.users["inv"]
-    person_id = edit.add_person(world.db, inv, world.case_a, VICTIM, ip="10.0.0.7")
+    person_id = edit_people.add_person(world.db, inv, world.case_a, VICTIM, ip="10.0.0.7")
     with world.db.session() as s:
         person = s.get(Person, person_id)
         assert person is not None
@@ -64,10 +64,10 @@ def test_victims_are_encrypted_and_never_audited_in_clear(world: World) -> None:
 
 def test_victims_identifiers_link_by_blind_index_only(world: World) -> None:
     inv = world.users["inv"]
-    first = edit.add_person(
+    first = edit_people.add_person(
         world.db, inv, world.case_a, {**VICTIM, "contact": "+91 90000 11111, c/o shelter"}
     )
-    again = edit.add_person(
+    again = edit_people.add_person(
         world.db, inv, world.case_a, {**VICTIM, "name": "S. Kalekar", "contact": "090000-11111"}
     )
     with world.db.session() as s:
@@ -80,12 +80,12 @@ def test_victims_identifiers_link_by_blind_index_only(world: World) -> None:
     assert len({r[1] for r in rows}) == 1  # one number, written two ways: one blind index
     assert all(r[1].startswith("protected:") and r[2] == r[3] == "" for r in rows)
     # Recorded later through the identifier form: kept in the encrypted contact, not shown.
-    edit.add_identifier(
+    edit_people.add_identifier(
         world.db, inv, world.case_a, {"value": "sunita.k@okaxis", "person_id": str(first)}
     )
     assert last_entry(world.db).details["after"]["value"] == "(protected)"
     with pytest.raises(Conflict):
-        edit.add_identifier(
+        edit_people.add_identifier(
             world.db, inv, world.case_a, {"value": "sunita.k@okaxis", "person_id": str(first)}
         )
     assert_nowhere_in_database(world.db, "90000 11111", "9000011111", "sunita.k")
@@ -95,9 +95,9 @@ def test_victims_identifiers_link_by_blind_index_only(world: World) -> None:
 
 def test_updating_a_victim_re_encrypts_and_audits_only_that_it_changed(world: World) -> None:
     inv = world.users["inv"]
-    person_id = edit.add_person(world.db, inv, world.case_a, VICTIM)
+    person_id = edit_people.add_person(world.db, inv, world.case_a, VICTIM)
     change = {"name": "Sunita R. Kalekar", "address": "Flat 9, Ganesh Nagar", "age": "16"}
-    assert edit.update_person(world.db, inv, person_id, change, ip="10.0.0.8") == person_id
+    assert edit_people.update_person(world.db, inv, person_id, change, ip="10.0.0.8") == person_id
     entry = last_entry(world.db)
     assert (entry.action, entry.target_id) == ("person.update", str(person_id))
     detail = entry.details
@@ -111,7 +111,7 @@ def test_updating_a_victim_re_encrypts_and_audits_only_that_it_changed(world: Wo
     assert revealed["contact"] == "+91 90000 11111"
     # The same name again is no change: no entry.
     entries = count(world.db, AuditEntry)
-    edit.update_person(world.db, inv, person_id, {"name": "Sunita R. Kalekar"})
+    edit_people.update_person(world.db, inv, person_id, {"name": "Sunita R. Kalekar"})
     assert count(world.db, AuditEntry) == entries
 
 
@@ -119,14 +119,14 @@ def test_a_victims_imported_aliases_stay_out_of_the_audit_log(world: World) -> N
     victim = people_of(world, world.case_a, "victim")[0]
     with world.db.session() as s:
         s.add(PersonAlias(person_id=victim, alias="Rinu Dasgupta"))
-    edit.update_person(world.db, world.users["inv"], victim, {"aliases": "", "age": "17"})
+    edit_people.update_person(world.db, world.users["inv"], victim, {"aliases": "", "age": "17"})
     detail = last_entry(world.db).details
     assert detail["before"]["aliases"] == detail["after"]["aliases"] == "(protected)"
     assert "Rinu" not in last_entry(world.db).detail and "Rina" not in last_entry(world.db).detail
     with world.db.session() as s:
         assert s.scalars(select(PersonAlias).where(PersonAlias.person_id == victim)).all() == []
     with pytest.raises(InvalidValue, match="unencrypted") as caught:
-        edit.update_person(world.db, world.users["inv"], victim, {"aliases": "Rinu"})
+        edit_people.update_person(world.db, world.users["inv"], victim, {"aliases": "Rinu"})
     assert caught.value.kind == "aliases"
 
 
@@ -141,7 +141,7 @@ def test_accused_get_aliases_roles_and_contact_identifiers(world: World) -> None
         "accused_roles": "recruiter, financier",
         "contact": "098765-43210, anil.p@okaxis",
     }
-    person_id = edit.add_person(world.db, inv, world.case_a, data)
+    person_id = edit_people.add_person(world.db, inv, world.case_a, data)
     with world.db.session() as s:
         person = s.get(Person, person_id)
         assert person is not None and not person.protected
@@ -160,7 +160,7 @@ def test_accused_get_aliases_roles_and_contact_identifiers(world: World) -> None
     entry = last_entry(world.db)
     assert entry.details["after"]["name"] == "Anil Pawar"
     assert entry.details["after"]["identifiers"] == ["+91 98765 43210", "anil.p@okaxis"]
-    edit.update_person(
+    edit_people.update_person(
         world.db, inv, person_id, {"name": "Anil B. Pawar", "aliases": "Pappu, Bunty"}
     )
     entry = last_entry(world.db)
@@ -193,7 +193,7 @@ def test_bad_person_fields_are_named(
 ) -> None:
     people = count(world.db, Person)
     with pytest.raises(InvalidValue, match=message) as caught:
-        edit.add_person(world.db, world.users["inv"], world.case_a, data)
+        edit_people.add_person(world.db, world.users["inv"], world.case_a, data)
     assert caught.value.kind == field
     assert count(world.db, Person) == people
 
@@ -202,13 +202,13 @@ def test_person_updates_are_checked(world: World) -> None:
     inv = world.users["inv"]
     accused = people_of(world, world.case_a, "accused")[0]
     with pytest.raises(InvalidValue, match="identifiers") as caught:
-        edit.update_person(world.db, inv, accused, {"contact": "9876543210"})
+        edit_people.update_person(world.db, inv, accused, {"contact": "9876543210"})
     assert caught.value.kind == "contact"
     with pytest.raises(InvalidValue, match="not a field here"):
-        edit.update_person(world.db, inv, accused, {"role": "witness"})
+        edit_people.update_person(world.db, inv, accused, {"role": "witness"})
     with pytest.raises(FormErrors) as errors:
-        edit.update_person(world.db, inv, accused, {"name": "", "age": "-1"})
+        edit_people.update_person(world.db, inv, accused, {"name": "", "age": "-1"})
     assert set(errors.value.errors) == {"name", "age"}
     with pytest.raises(NotFound):
-        edit.update_person(world.db, inv, 999_999, {"name": "A B"})
+        edit_people.update_person(world.db, inv, 999_999, {"name": "A B"})
     assert audit.verify(world.db).ok

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nervecentre.cases import edit, person_views, views
+from nervecentre.cases import edit, edit_people, person_views, views
 from nervecentre.cases.people import CaseRole
 from nervecentre.errors import NotFound, PermissionDenied
 from nervecentre.evidence.documents import add_document, record_custody
@@ -43,7 +43,7 @@ def as_json(value: Any) -> str:
 def test_case_detail_shows_the_whole_case_and_is_audited(world: World) -> None:
     db, inv = world.db, world.users["inv"]
     edit.add_charge(db, inv, world.case_a, {"section": "IPC 370(3)"})
-    edit.add_event(db, inv, world.case_a, {"kind": "hearing", "at": "2023-06-01T11:30"})
+    edit_people.add_event(db, inv, world.case_a, {"kind": "hearing", "at": "2023-06-01T11:30"})
     case_key = views.case_detail(db, inv, world.case_a).case_key
     doc = add_document(db, case_key, io.BytesIO(b"%PDF-1.4 fir"), "fir.pdf", actor="inv")
     record_custody(db, doc.id, "inv", "viewed", "for the charge sheet")
@@ -134,7 +134,7 @@ def test_restricted_cases_say_to_whom(world: World) -> None:
 
 def _accused(world: World, user: str, case_id: int, name: str, contact: str) -> int:
     data = {"role": "accused", "name": name, "contact": contact}
-    return edit.add_person(world.db, world.users[user], case_id, data)
+    return edit_people.add_person(world.db, world.users[user], case_id, data)
 
 
 def test_people_are_linked_through_shared_identifiers_within_need_to_know(world: World) -> None:
@@ -182,7 +182,7 @@ def test_victims_are_linked_and_shown_only_by_code(world: World) -> None:
 
 def test_person_roles_cover_visible_cases_only(world: World) -> None:
     anil = _accused(world, "inv", world.case_a, "Anil Pawar", "")
-    edit.update_person(world.db, world.users["inv"], anil, {"aliases": "Anya"})
+    edit_people.update_person(world.db, world.users["inv"], anil, {"aliases": "Anya"})
     with world.db.session() as s:
         s.add(CaseRole(case_id=world.case_b, person_id=anil, role="accused", accused_roles=""))
     inv_view = person_views.person_detail(world.db, world.users["inv"], anil)
@@ -219,7 +219,7 @@ def test_case_form_data_round_trips_and_is_audited_as_a_view(world: World) -> No
 
 
 def test_a_victim_added_by_form_shows_only_by_code(world: World) -> None:
-    person_id = edit.add_person(world.db, world.users["inv"], world.case_a, VICTIM)
+    person_id = edit_people.add_person(world.db, world.users["inv"], world.case_a, VICTIM)
     detail = views.case_detail(world.db, world.users["inv"], world.case_a)
     shown = next(p for p in detail.people if p.person_id == person_id)
     assert shown.protected and shown.shown_name.startswith("V-") and shown.age_band == "minor"

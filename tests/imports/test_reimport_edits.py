@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from nervecentre.cases import edit, views
+from nervecentre.cases import edit, edit_people, views
 from nervecentre.cases.models import Case, CaseLink, Charge, Event
 from nervecentre.cases.people import CaseRole, IdentifierUse, Person, PersonAlias
 from nervecentre.imports import import_register
@@ -57,9 +57,9 @@ def test_hand_edits_and_additions_survive_a_reimport(world: World, tmp_path: Pat
     imported = rows_of(db, case_id)
     edit.update_case(db, inv, case_id, {"status": "charge_sheeted", "brief_facts": "Corrected."})
     edit.add_charge(db, inv, case_id, {"section": "IPC 372"})
-    edit.add_event(db, inv, case_id, {"kind": "hearing", "at": "2024-01-05T11:00"})
-    edit.add_identifier(db, inv, case_id, {"value": "+91 99887 76655"})
-    edit.add_person(db, inv, case_id, {"role": "witness", "name": "Sunil Kale"})
+    edit_people.add_event(db, inv, case_id, {"kind": "hearing", "at": "2024-01-05T11:00"})
+    edit_people.add_identifier(db, inv, case_id, {"value": "+91 99887 76655"})
+    edit_people.add_person(db, inv, case_id, {"role": "witness", "name": "Sunil Kale"})
     edit.link_cases(db, world.users["admin"], case_id, world.case_b)
     by_hand = rows_of(db, case_id)
     assert by_hand == {k: v + 1 for k, v in imported.items()}
@@ -105,10 +105,10 @@ def test_a_case_registered_by_hand_keeps_its_values_when_the_register_lists_it(
 def test_person_edits_and_aliases_survive(world: World, tmp_path: Path) -> None:
     db, inv = world.db, world.users["inv"]
     salim, ravi = people_of(world, world.case_a, "accused")
-    edit.update_person(db, inv, salim, {"aliases": "Salu, Sallu Bhai"})
-    edit.update_person(db, inv, ravi, {"name": "Ravindra Jadhav", "age": "42"})
+    edit_people.update_person(db, inv, salim, {"aliases": "Salu, Sallu Bhai"})
+    edit_people.update_person(db, inv, ravi, {"name": "Ravindra Jadhav", "age": "42"})
     victim = people_of(world, world.case_a, "victim")[0]
-    edit.update_person(db, inv, victim, {"address": "Shelter home, Thane"})
+    edit_people.update_person(db, inv, victim, {"address": "Shelter home, Thane"})
 
     report = import_register(db, tmp_path / "reg.csv")
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nervecentre import law, places
-from nervecentre.cases import edit, views
+from nervecentre.cases import edit, edit_people, views
 from nervecentre.cases.search import CaseQuery, parse_query, search_cases
 from nervecentre.errors import Conflict, InvalidValue
 from nervecentre.security.roles import require
@@ -115,9 +115,9 @@ async def edit_case(request: Request, who: Who, case_id: RecordId) -> Response:
 
 ADDERS: dict[str, Callable[..., int]] = {
     "charges": edit.add_charge,
-    "events": edit.add_event,
-    "identifiers": edit.add_identifier,
-    "people": edit.add_person,
+    "events": edit_people.add_event,
+    "identifiers": edit_people.add_identifier,
+    "people": edit_people.add_person,
 }
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from nervecentre.cases import edit, person_views
+from nervecentre.cases import edit_people, person_views
 from nervecentre.errors import InvalidValue
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
@@ -60,7 +60,7 @@ async def edit_person(request: Request, who: Who, person_id: RecordId) -> Respon
     data = await read_form(request, who)
     try:
         await run_in_threadpool(
-            edit.update_person,
+            edit_people.update_person,
             database(request),
             who.user,
             person_id,
