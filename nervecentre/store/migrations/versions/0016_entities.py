@@ -86,7 +86,9 @@ def upgrade() -> None:
             name=op.f("fk_resolution_queue_run_id_resolution_runs"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resolution_queue")),
-        sa.UniqueConstraint("person_a", "person_b", name=op.f("uq_resolution_queue_person_a_person_b")),
+        sa.UniqueConstraint(
+            "person_a", "person_b", name=op.f("uq_resolution_queue_person_a_person_b")
+        ),
     )
     op.create_index(
         op.f("ix_resolution_queue_priority"), "resolution_queue", ["priority"], unique=False
