@@ -10,7 +10,6 @@ when there was no evidence yet and the file turns out to run the other way, or n
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,7 +27,7 @@ class _Column:
     name: str
     position: int
     header: str
-    seen: Counter[str] = field(default_factory=Counter)
+    seen: dict[str, int] = field(default_factory=lambda: {"d": 0, "m": 0})
     #: The first cell read only one way, per order: (row, cell).
     example: dict[str, tuple[int, str]] = field(default_factory=dict)
     #: Cells read either way before any evidence (row, cell), and how many there were.
@@ -46,10 +45,11 @@ class DateOrders:
             for name, position in columns.items()
             if FIELD_TYPES.get(name) in ("date", "datetime")
         ]
-        self.seen: Counter[str] = Counter()
+        self.seen = {"d": 0, "m": 0}
 
     def _evidence(self, column: _Column) -> tuple[str, str]:
         """The order the dates so far say ('' if they don't), and where that shows."""
+        counts: dict[str, int]
         for counts, where in ((column.seen, "this column"), (self.seen, "this register")):
             if counts["d"] != counts["m"]:
                 return ("d" if counts["d"] > counts["m"] else "m"), where
@@ -65,20 +65,28 @@ class DateOrders:
 
     def check(self, number: int, row: Sequence[Cell]) -> list[Problem]:
         """Note the row's dates; problems for those read against the evidence so far."""
-        if not self.expected or not self.columns:
+        if not self.expected:
             return []
         either: list[tuple[_Column, str]] = []
+        width, order_of = len(row), cells.day_month_order
         for column in self.columns:
-            cell = row[column.position] if column.position < len(row) else None
+            if column.position >= width:
+                continue
+            cell = row[column.position]
             if type(cell) is not str:
                 continue
-            order = cells.day_month_order(cell[:12])
+            order = order_of(cell[:10])  # the date: its time does not matter, and is cached
+            if not order:
+                continue
             if order == "?":
                 either.append((column, cell.strip()))
-            elif order:
-                column.seen[order] += 1
-                self.seen[order] += 1
-                column.example.setdefault(order, (number, cell.strip()))
+                continue
+            column.seen[order] += 1
+            self.seen[order] += 1
+            if order not in column.example:
+                column.example[order] = (number, cell.strip())
+        if not either:
+            return []
         problems = []
         for column, raw in either:
             order, where = self._evidence(column)
