@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Connection, DateTime, String, func, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,10 +31,7 @@ from nervecentre.security.fields import (
     short,
 )
 from nervecentre.settings import Settings
-from nervecentre.store.base import Base, utcnow
-
-if TYPE_CHECKING:
-    from nervecentre.store.db import Database
+from nervecentre.store.base import Base, Store, utcnow
 
 #: The encrypted columns of ``persons`` (the only encrypted fields).
 ENCRYPTED = ("name_enc", "address_enc", "contact_enc")
@@ -143,7 +139,7 @@ def _load(settings: Settings, stored: str | None, *, create: bool) -> FieldCiphe
         raise
 
 
-def verify_key(db: Database) -> None:
+def verify_key(db: Store) -> None:
     """Refuse a key that is not the database's, reading only: commands and servers call
     this (through :meth:`Database.upgrade`) before migrating or writing anything."""
     with db.engine.connect() as conn:
@@ -193,7 +189,7 @@ def bound_cipher(target: Connection | Session, settings: Settings) -> FieldCiphe
     return cipher
 
 
-def bind_key(db: Database) -> FieldCipher:
+def bind_key(db: Store) -> FieldCipher:
     """Record the key of a database set up just now (:meth:`Database.upgrade`)."""
     with db.engine.begin() as conn:
         return bound_cipher(conn, db.settings)
@@ -214,7 +210,7 @@ class KeyStatus:
         return self.stored is None or self.fingerprint == self.stored
 
 
-def key_status(db: Database) -> KeyStatus:
+def key_status(db: Store) -> KeyStatus:
     """The configured key and the database's fingerprint, read only (never refuses)."""
     try:
         cipher: FieldCipher | None = load_cipher(db.settings)

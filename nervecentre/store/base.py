@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Boolean, MetaData, false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Boolean, Engine, MetaData, false
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+if TYPE_CHECKING:
+    from nervecentre.settings import Settings
 
 # Stable names make Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -41,3 +46,17 @@ class Imported:
 def edited_set(raw: str | None) -> frozenset[str]:
     """The field names an ``edited_fields`` column holds (comma-separated)."""
     return frozenset(f for f in (raw or "").split(",") if f)
+
+
+class Store(Protocol):
+    """What the modules beneath the database object need of it: its URL, engine, sessions
+    and settings. :class:`nervecentre.store.db.Database` is one; migrations, reference data
+    and the key check take this, so that none of them imports the module that calls them."""
+
+    url: str
+    engine: Engine
+    settings: Settings
+
+    def session(self) -> AbstractContextManager[Session]:
+        """A session, committed by its user."""
+        ...

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-if TYPE_CHECKING:
-    from nervecentre.store.db import Database
+from nervecentre.store.base import Store
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
@@ -24,7 +21,7 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return not (name or "").startswith("search_") and name != "data_generations"
 
 
-def alembic_config(db: Database) -> Config:
+def alembic_config(db: Store) -> Config:
     """An Alembic config pointing at the migrations shipped inside the package."""
     config = Config()
     config.set_main_option("script_location", "nervecentre.store:migrations")
@@ -32,7 +29,7 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Store, revision: str = "head") -> None:
     """Migrate the schema to ``revision`` and (re)load the reference data."""
     config = alembic_config(db)
     with db.engine.begin() as connection:
@@ -43,12 +40,12 @@ def upgrade(db: Database, revision: str = "head") -> None:
     load_reference_data(db)
 
 
-def current_revision(db: Database) -> str | None:
+def current_revision(db: Store) -> str | None:
     """The revision the database is at (None when never migrated)."""
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision(db: Database) -> str | None:
+def head_revision(db: Store) -> str | None:
     """The newest revision shipped with this version of nervecentre."""
     return ScriptDirectory.from_config(alembic_config(db)).get_current_head()

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
 from nervecentre import places
 from nervecentre.cases.models import District, Unit
-
-if TYPE_CHECKING:
-    from nervecentre.store.db import Database
+from nervecentre.store.base import Store
 
 
-def load_reference_data(db: Database) -> None:
+def load_reference_data(db: Store) -> None:
     """Insert or update every district and unit; never deletes (cases may point at them)."""
     with db.session() as session:
         known_d = {d.code: d for d in session.scalars(select(District))}
