@@ -50,6 +50,7 @@ from nervecentre.cases.batches import (
 from nervecentre.cases.models import Case, CaseLink, Charge, Event, RouteStop
 from nervecentre.cases.people import CaseRole, IdentifierUse, Person
 from nervecentre.cases.records import CaseRecord, EventRecord, PersonRecord
+from nervecentre.cases.unchanged import unchanged
 from nervecentre.cases.vocab import protected_role
 from nervecentre.security.case_writes import REFUSED, WriteAccess
 from nervecentre.security.fields import FieldCipher
@@ -101,6 +102,8 @@ class WriteStats:
 
     created: int = 0
     updated: int = 0
+    #: Existing cases the records would not change (not written).
+    unchanged: int = 0
     people: int = 0
     unresolved_links: list[tuple[str, str]] = field(default_factory=list)
     #: (FIR case key or person code, fields kept as edited in nervecentre)
@@ -202,6 +205,7 @@ class CaseWriter:
         records = self._allowed(records, existing)
         if self.dry_run:
             self.stats.examined += [existing[r.key] for r in records if r.key in existing]
+        records = self._changed(records, existing)
         if self.dry_run:
             self._plan(records, existing)
             return
@@ -213,6 +217,17 @@ class CaseWriter:
             created = [case_ids[r.key] for r in records if r.key in new_keys]
             changed = [case_ids[r.key] for r in records if r.key not in new_keys]
             audit_batch(self.conn, self.note, self.batch_id, created, changed)
+
+    def _changed(self, records: list[CaseRecord], existing: dict[str, int]) -> list[CaseRecord]:
+        """The records a write would change; the others are counted unchanged (their hand
+        edits noted as kept) and not written (:mod:`nervecentre.cases.unchanged`)."""
+        same = unchanged(self.conn, self.cipher, records, existing)
+        if not same.keys:
+            return records
+        self.stats.unchanged += len(same.keys)
+        self._case_edits([r for r in records if r.key in same.keys], existing)
+        self.stats.kept_edits += same.person_edits
+        return [r for r in records if r.key not in same.keys]
 
     def write_all(
         self,

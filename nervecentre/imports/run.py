@@ -95,8 +95,8 @@ class ImportReport:
 
     @property
     def cases_ok(self) -> int:
-        """Rows that became (or would become) cases."""
-        return self.cases_created + self.cases_updated
+        """Rows that are (or would be) cases: created, updated or already stored as they are."""
+        return self.cases_created + self.cases_updated + self.cases_unchanged
 
 
 def _sha256(path: Path) -> str:
@@ -393,6 +393,7 @@ def write_rejects(
 def _summarise(report: ImportReport, stats: WriteStats) -> None:
     """What the writer did (or, in a dry run, would do), into the report."""
     report.cases_created, report.cases_updated = stats.created, stats.updated
+    report.cases_unchanged = stats.unchanged
     report.people = stats.people
     # The same words for a FIR that is nowhere and one the user may not see.
     report.warnings += [

@@ -380,7 +380,7 @@ def test_the_index_follows_changes_to_cases_and_people(reg: Registry, tmp_path: 
     rows[0]["Arrests"] = "Imran Qureshi 15/03/2023 02:30"
     rows[0]["Brief Facts"] = "Girls were lured with film offers."
     report = import_register(reg.db, write_csv(tmp_path / "again.csv", rows))
-    assert (report.cases_updated, report.rejected_rows) == (4, 0)
+    assert (report.cases_updated, report.cases_unchanged, report.rejected_rows) == (1, 3, 0)
     assert reg.find(q="imran") == {1}
     assert reg.find(q="film offers") == {1}
     assert reg.find(q="salim") == {2, 4}

@@ -104,7 +104,8 @@ def test_reimport_updates_instead_of_duplicating(db: Database, tmp_path: Path) -
         for m in (Case, Person, Identifier, IdentifierUse, Charge, Event, RouteStop, CaseRole)
     ]
     second = import_register(db, path)
-    assert (first.cases_created, second.cases_created, second.cases_updated) == (3, 0, 3)
+    assert (first.cases_created, second.cases_created, second.cases_updated) == (3, 0, 0)
+    assert second.cases_unchanged == 3
     assert counts == [
         count(db, m)
         for m in (Case, Person, Identifier, IdentifierUse, Charge, Event, RouteStop, CaseRole)
@@ -280,5 +281,5 @@ def test_failed_import_keeps_whole_batches_says_so_and_a_rerun_finishes_it(
         assert batch is not None and batch.finished_at is None  # unfinished, for all to see
     monkeypatch.setattr(writer.CaseWriter, "write", original)
     report = import_register(db, path)  # the same register again finishes it
-    assert (report.cases_created, report.cases_updated) == (5, 2)
+    assert (report.cases_created, report.cases_updated, report.cases_unchanged) == (5, 0, 2)
     assert [count(db, m) for m in (Case, Person)] == [8, 40]
