@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from nervecentre.api import admin, cases, people
+from nervecentre.api import admin, cases, people, schema
 
 router = APIRouter(prefix="/api")
-for module in (cases, people, admin):
+for module in (cases, people, admin, schema):
     router.include_router(module.router)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,6 +11,7 @@ from nervecentre.api._common import ERRORS, Who
 from nervecentre.security import audit
 from nervecentre.security.audit_view import AuditFilter, read_log
 from nervecentre.security.roles import can, permissions_of, require
+from nervecentre.types.times import SystemTime
 from nervecentre.web.auth import client_ip, database
 from nervecentre.web.params import OptionalId
 
@@ -34,7 +34,7 @@ class AuditOut(BaseModel):
     """One audit-log entry."""
 
     id: int
-    at: datetime
+    at: SystemTime
     actor: str
     action: str
     target_type: str

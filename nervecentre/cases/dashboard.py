@@ -22,6 +22,7 @@ from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
 from nervecentre.store.db import Database
+from nervecentre.types.times import RegisterTime
 
 #: Statuses that close a case; every other status counts as open.
 CLOSED_STATUSES = ("convicted", "acquitted", "discharged", "final_report")
@@ -37,7 +38,7 @@ class EventRow:
     case_id: int
     case_key: str
     kind: str
-    at: datetime
+    at: RegisterTime
     place: str
     people: int
 

@@ -6,18 +6,17 @@ can show them all next to their fields; the ``*_field`` factories make the parse
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from nervecentre.cases import vocab
 from nervecentre.errors import InvalidValue
+from nervecentre.types.text import check_text
 
 # Registers record local time; India has one zone and no daylight saving.
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 EARLIEST_YEAR = 1950
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATETIME_FORMATS = (
     "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d",
 )  # fmt: skip
@@ -45,6 +44,11 @@ class Form:
         for key, raw in data.items():
             if key in allowed:
                 self.values[key] = "" if raw is None else str(raw).strip()
+                # Every field of every form (and API body): one check for control characters.
+                try:
+                    check_text(self.values[key], key.replace("_", " ").capitalize())
+                except InvalidValue as exc:
+                    self.errors[key] = str(exc)
             else:
                 # A renamed or misspelt field must fail loudly, never be dropped silently.
                 self.errors[key] = f"{key!r} is not a field here (expected: {', '.join(allowed)})"
@@ -53,8 +57,9 @@ class Form:
         return key in self.values
 
     def apply(self, key: str, parse: Callable[[str], Any], into: dict[str, Any]) -> None:
-        """``into[key] = parse(value)`` if the field was sent; a parse error is recorded."""
-        if key in self.values:
+        """``into[key] = parse(value)`` if the field was sent and is not wrong already; a parse
+        error is recorded."""
+        if key in self.values and key not in self.errors:
             try:
                 into[key] = parse(self.values[key])
             except InvalidValue as exc:
@@ -90,9 +95,7 @@ def text_field(label: str, limit: int, *, required: bool = False) -> Callable[[s
             raise InvalidValue(f"{label} is required")
         if len(raw) > limit:
             raise InvalidValue(f"{label} is {len(raw):,} characters long (at most {limit:,})")
-        if _CONTROL.search(raw):
-            raise InvalidValue(f"{label} contains control characters")
-        return raw
+        return check_text(raw, label)
 
     return parse
 

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -22,6 +22,7 @@ from nervecentre.cases import vocab
 from nervecentre.cases.fulltext import clean_text
 from nervecentre.cases.models import Case, District
 from nervecentre.errors import InvalidValue
+from nervecentre.types.times import RegisterTime
 
 SORTS: tuple[str, ...] = (
     "fir_at", "-fir_at", "fir_number", "-fir_number",
@@ -74,7 +75,7 @@ class CaseRow:
     case_key: str
     fir_number: str
     fir_year: int
-    fir_at: datetime
+    fir_at: RegisterTime
     police_station_code: str
     police_station: str
     district_code: str

@@ -8,7 +8,6 @@ only by their pseudonymous code: nothing here decrypts.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +44,7 @@ from nervecentre.security.grants import restricted_to
 from nervecentre.security.models import User
 from nervecentre.store.base import edited_set
 from nervecentre.store.db import Database
+from nervecentre.types.times import RegisterTime, SystemTime
 
 # A protected person's identifiers (a victim's phone, say) are contact details: shown only
 # through reveal_victim, never on a page or in the API by default.
@@ -88,7 +88,7 @@ class EventView:
     id: int
     kind: str
     kind_label: str
-    at: datetime
+    at: RegisterTime
     place: str
     description: str
     participants: list[str]
@@ -121,7 +121,7 @@ class RouteStopView:
 class CustodyView:
     """One step of a document's chain of custody."""
 
-    at: datetime
+    at: SystemTime
     actor: str
     action: str
     note: str
@@ -138,7 +138,7 @@ class DocumentView:
     size: int
     sha256: str
     added_by: str
-    added_at: datetime
+    added_at: SystemTime
     custody: list[CustodyView]
 
 
@@ -168,12 +168,12 @@ class CaseDetail:
     district_name: str
     unit_code: str
     unit_name: str
-    fir_at: datetime
-    info_received_at: datetime | None
+    fir_at: RegisterTime
+    info_received_at: RegisterTime | None
     info_mode: str | None
     info_mode_label: str
-    occurred_from: datetime | None
-    occurred_to: datetime | None
+    occurred_from: RegisterTime | None
+    occurred_to: RegisterTime | None
     occurrence_place: str
     brief_facts: str
     crime_heads: list[str]
@@ -182,8 +182,8 @@ class CaseDetail:
     status_label: str
     next_statuses: list[str]
     investigating_officer: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: SystemTime
+    updated_at: SystemTime
     charges: list[ChargeView]
     people: list[PersonInCase]
     events: list[EventView]

@@ -28,6 +28,7 @@ from nervecentre.imports import cells
 from nervecentre.imports.mapping import PEOPLE_ROLES, Mapping
 from nervecentre.imports.people import name_key, parse_identifier, parse_people
 from nervecentre.imports.readers import Cell
+from nervecentre.types.text import check_text
 
 _ARREST = re.compile(r"^(.*?)\s+(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\s+\d{1,2}[:.]\d{2})?)\s*$")
 _STATE_SUFFIX = re.compile(r"^(.*?),\s*([A-Za-z]{2})$")
@@ -148,6 +149,13 @@ class RowConverter:
                     "occurrence ends before it starts",
                 )
             )
+
+        def free_text(name: str) -> str:
+            label = self.headers.get(name, name)  # control characters refused, as in forms
+            return attempt(name, lambda c: check_text(cells.text(c), label)) or ""
+
+        place, facts = free_text("occurrence_place"), free_text("brief_facts")
+        officer = free_text("investigating_officer")
         if station is None or fir_number is None or fir_year is None or fir_at is None:
             return None, problems
         key = case_key(station.code, fir_year, fir_number)
@@ -164,10 +172,10 @@ class RowConverter:
             info_mode=info_mode,
             occurred_from=occurred_from,
             occurred_to=occurred_to,
-            occurrence_place=cells.text(self.cell(row, "occurrence_place")),
-            brief_facts=cells.text(self.cell(row, "brief_facts")),
+            occurrence_place=place,
+            brief_facts=facts,
             crime_heads=heads,
-            investigating_officer=cells.text(self.cell(row, "investigating_officer")),
+            investigating_officer=officer,
             charges=[ChargeRecord(ref) for ref in sections or ()],
             people=people,
             route=attempt("route", self._route) or [],

@@ -13,6 +13,7 @@ from functools import lru_cache
 from nervecentre.cases import vocab
 from nervecentre.errors import InvalidValue
 from nervecentre.types import KINDS, Value, detect, normalise
+from nervecentre.types.text import check_text
 
 _ENTRY_SPLIT = re.compile(r"[;\n]+")
 _ROLES = re.compile(r"\[([^\]]*)\]")
@@ -44,7 +45,7 @@ class ParsedPerson:
 
 def clean_name(text: str) -> str:
     """Collapse spaces and strip stray punctuation around a name."""
-    name = " ".join(text.split()).strip(" ,.-:")
+    name = check_text(" ".join(text.split()).strip(" ,.-:"), "name", lines=False, kind="name")
     if len(name) > MAX_NAME:
         raise InvalidValue(f"name is longer than {MAX_NAME} characters", kind="name", value=text)
     if _NOT_IN_NAMES.search(name):

@@ -24,6 +24,7 @@ from nervecentre.security.roles import can, require
 from nervecentre.security.users import user_in
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
+from nervecentre.types.text import clean_reason
 
 MIN_REASON = 10
 # Database ids are 64-bit: a longer number names no case (and would overflow SQLite).
@@ -31,14 +32,9 @@ _MAX_ID = 2**63 - 1
 
 
 def check_reason(reason: str, what: str) -> str:
-    """The stripped reason; InvalidValue if it is shorter than :data:`MIN_REASON`."""
-    text = " ".join(reason.split())
-    if len(text) < MIN_REASON:
-        raise InvalidValue(
-            f"{what} needs a reason of at least {MIN_REASON} characters (it goes in the audit log)",
-            kind="reason",
-        )
-    return text[:400]
+    """The reason as kept (invisible characters dropped, spaces collapsed); InvalidValue
+    unless it has :data:`MIN_REASON` characters and some letters (``types.text``)."""
+    return clean_reason(reason, what, minimum=MIN_REASON)[:400]
 
 
 # The grants and restrictions a page lists are read under these names: the need-to-know

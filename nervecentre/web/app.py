@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from nervecentre import __version__
 from nervecentre.api import router as api_router
+from nervecentre.api import schema as api_schema
 from nervecentre.cases import case_index
 from nervecentre.imports import uploads
 from nervecentre.security.network import parse_networks
@@ -52,10 +53,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         title="nervecentre",
         version=__version__,
         description=DESCRIPTION,
-        docs_url=None,  # Swagger UI loads from a CDN: never. /api/openapi.json is local.
+        docs_url=None,  # Swagger UI loads from a CDN: never.
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by api.schema, to signed-in callers only
     )
+    api_schema.install(app)
     app.state.db = db
     app.state.throttle = LoginThrottle(db, settings.login_ip_max_failures)
     errors.install(app)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from nervecentre.errors import InvalidValue, NervecentreError
-from nervecentre.web.auth import LoginRequired
+from nervecentre.web.auth import LoginRequired, caller
 from nervecentre.web.templating import render
 
 log = logging.getLogger("nervecentre.web")
@@ -89,8 +89,23 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _respond(request, 422, detail, errors=errors)
 
 
+def _anonymous_api_call(request: Request) -> Response | None:
+    # Strangers learn nothing of the API, not even which paths exist (/api/docs included):
+    # every unknown path or method under /api answers 401 until the caller signs in.
+    try:
+        if caller(request) is not None:
+            return None
+    except NervecentreError as exc:
+        return problem(exc.http_status, str(exc))
+    return problem(401, "sign in, or send 'Authorization: Bearer <API token>'")
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if is_api(request) and exc.status_code in (404, 405):
+        refused = _anonymous_api_call(request)
+        if refused is not None:
+            return refused
     detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
     response = _respond(request, exc.status_code, detail)
     if exc.headers:

@@ -49,11 +49,21 @@ def test_viewer_and_analyst_are_denied(world: World) -> None:
     assert all(e.action != "victim.reveal" for e in audit.tail(world.db, 50))
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "need it", "x" * 9])
+@pytest.mark.parametrize(
+    "reason",
+    ["", "   ", "need it", "x" * 9, "\x00" * 10, "\u200b" * 10, "\u202e\u200d" * 6, "1234567890"],
+)
 def test_a_real_reason_is_required(world: World, reason: str) -> None:
     victim = _person(world, world.case_a, "victim")
     with pytest.raises(InvalidValue, match="at least 10 characters"):
         reveal_victim(world.db, world.users["inv"], victim, reason)
+    assert all(e.action != "victim.reveal" for e in audit.tail(world.db, 50))
+
+
+def test_the_reason_is_kept_without_invisible_characters(world: World) -> None:
+    victim = _person(world, world.case_a, "victim")
+    reveal_victim(world.db, world.users["inv"], victim, "court\u200b summons\x00 to victim")
+    assert audit.tail(world.db, 1)[0].details["reason"] == "court summons to victim"
 
 
 def test_victims_of_other_units_cases_are_not_found(world: World) -> None:

@@ -217,3 +217,50 @@ def test_forged_cookie_is_ignored(client: TestClient) -> None:
 
 def test_sign_in_page_helper_works(client: TestClient) -> None:
     assert sign_in(client, "admin")
+
+
+def test_the_api_schema_and_docs_need_sign_in(
+    client: TestClient, signed_in: SignedIn, token_for: Callable[[str], dict[str, str]]
+) -> None:
+    for path in ("/api/openapi.json", "/api/docs", "/api/nothing-here"):
+        response = client.get(path)
+        assert response.status_code == 401, path
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "paths" not in response.text
+    assert client.post("/api/cases/1/charges/1").status_code == 401  # a wrong method too
+    bad = client.get("/api/docs", headers={"Authorization": "Bearer nct_forged"})
+    assert bad.status_code == 401 and "unknown API token" in bad.json()["detail"]
+    assert client.get("/api/openapi.json", headers=token_for("view")).json()["paths"]
+    browser, _ = signed_in("view")
+    assert browser.get("/api/openapi.json").status_code == 200
+    assert browser.get("/api/docs").status_code == 404  # there is no docs page (CDN)
+
+
+def test_the_schema_documents_errors_as_problem_details(
+    client: TestClient, token_for: Callable[[str], dict[str, str]]
+) -> None:
+    schema = client.get("/api/openapi.json", headers=token_for("view")).json()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"400", "401", "403", "422", "default"} <= set(responses), (path, method)
+            for status, response in responses.items():
+                if status == "default" or int(status) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"], status
+
+
+def test_api_date_times_carry_their_zone(
+    client: TestClient, token_for: Callable[[str], dict[str, str]], world: World
+) -> None:
+    """Register times are IST (+05:30, as in the JSON export); system times are UTC (Z)."""
+    headers = token_for("admin")
+    row = client.get("/api/cases", headers=headers).json()["rows"][0]
+    assert row["fir_at"].endswith("+05:30"), row["fir_at"]
+    case = client.get(f"/api/cases/{world.case_a}", headers=headers).json()
+    assert case["fir_at"].endswith("+05:30") and case["created_at"].endswith("Z")
+    assert case["events"] and all(e["at"].endswith("+05:30") for e in case["events"])
+    entry = client.get("/api/audit?limit=1", headers=headers).json()[0]
+    assert entry["at"].endswith("Z"), entry["at"]
+    schema = client.get("/api/openapi.json", headers=headers).json()["components"]["schemas"]
+    assert schema["CaseRow"]["properties"]["fir_at"]["format"] == "date-time"
