@@ -78,6 +78,7 @@ def test_traps_neither_hang_nor_flood(trap_crawl: Crawled, trap_server: SynthSer
     assert errors["/huge"].startswith("response larger than")
     assert errors["/huge-stream"].startswith("response larger than")
     assert errors["/bigpage"].startswith("response larger than")
+    assert errors["/gzip-bomb"].startswith("response larger than")
     assert errors["/slow"].startswith("no complete response within")
     assert errors["/stall"].startswith(("no complete response", "timed out"))
     assert errors["/status/404"] == "HTTP 404" and errors["/status/500"] == "HTTP 500"

@@ -59,6 +59,7 @@ LINKS = (
     "/bigpage",
     "/gz",
     "/br",
+    "/gzip-bomb",
     "/private/page",
     *LEGACY_KEYWORDS,
 )
@@ -98,6 +99,7 @@ class Traps:
         for spec in self.specs.values():
             SynthWeb.image_bytes(spec)
         _bomb()
+        _gzip_bomb()
 
     def planted(self, robots_obeyed: bool) -> list[Planted]:
         """The known images behind the traps, with the page each is found on."""
@@ -174,6 +176,9 @@ class Traps:
             return html_reply(self._page(filler * 12_000))
         if path in ("/gz", "/br"):
             return self._compressed(path, accept_encoding)
+        if path == "/gzip-bomb":
+            headers = [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+            return Reply(200, headers, _gzip_bomb())
         if path in LEGACY_KEYWORDS:
             return self._legacy(path)
         return None
@@ -284,6 +289,14 @@ class Traps:
 
 
 _BOMB: list[bytes] = []
+_GZIP_BOMB: list[bytes] = []
+
+
+def _gzip_bomb() -> bytes:
+    # 16 MiB of spaces in about 16 KiB: a page that explodes past the page cap when decoded.
+    if not _GZIP_BOMB:
+        _GZIP_BOMB.append(gzip.compress(b"<html>" + b" " * (16 << 20), compresslevel=6))
+    return _GZIP_BOMB[0]
 
 
 def _bomb() -> bytes:
