@@ -50,6 +50,7 @@ ACTIONS = frozenset(
         "token.create", "token.revoke", "key.rotate",
         "audit.view", "audit.checkpoint", "audit.skip",
         "resolve.run", "resolve.decide", "resolve.undo",
+        "crawl.run", "crawl.match",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().
