@@ -76,7 +76,6 @@ class _Stored:
     """What is stored for a batch of existing cases, read in a few queries."""
 
     def __init__(self, conn: Connection, ids: list[int], refs: list[str]) -> None:
-        self.cases = {row.id: row for row in _rows(conn, select(Case), Case.id, ids)}
         self.persons = {
             row.source_ref: row for row in _rows(conn, select(Person), Person.source_ref, refs)
         }
@@ -142,19 +141,6 @@ class _Comparison:
     def children(self, name: str) -> list[Any]:
         return self.stored.children[name].get(self.case_id, [])
 
-    def case(self, record: CaseRecord) -> bool:
-        row = self.stored.cases.get(self.case_id)
-        if row is None:
-            return False
-        kept = edited_set(row.edited_fields)
-        if "police_station_code" in kept:
-            kept |= {"district_code"}
-        return all(
-            getattr(row, name) == value
-            for name, value in _case_values(record).items()
-            if name not in kept
-        )
-
     def person(self, p: PersonRecord, row: Any) -> bool:
         kept = {c for f in edited_set(row.edited_fields) for c in _EDITED_COLUMNS.get(f, (f,))}
         protected = protected_role(p.role)
@@ -205,9 +191,18 @@ def _blind(cipher: FieldCipher, p: PersonRecord) -> list[tuple[Value, str]]:
     return [(Value(v.kind, cipher.blind_index(v.kind, v.value), ""), "") for v, _ in p.identifiers]
 
 
+def _case_same(row: Any, record: CaseRecord) -> bool:
+    kept = edited_set(row.edited_fields)
+    if "police_station_code" in kept:
+        kept |= {"district_code"}
+    return all(
+        getattr(row, name) == value
+        for name, value in _case_values(record).items()
+        if name not in kept
+    )
+
+
 def _record_same(record: CaseRecord, compare: _Comparison, pids: dict[str, int]) -> bool:
-    if not compare.case(record):
-        return False
     charges = Counter((c.ref.law, c.ref.section, c.ref.subsection, c.stage) for c in record.charges)
     if not _same_rows(compare.children("charges"), 4, charges):
         return False
@@ -261,7 +256,17 @@ def unchanged(
     """The records among ``records`` (with the ids of those already stored) that a write
     would not change; see the module's docstring."""
     out = Unchanged()
-    stale = [r for r in records if r.key in existing]
+    ids = [existing[r.key] for r in records if r.key in existing]
+    if not ids:
+        return out
+    # The case's own columns first: most changes show there, and then nothing more is read.
+    query = select(Case.id, Case.edited_fields, *(getattr(Case, name) for name in _CASE_FIELDS))
+    cases = {row.id: row for row in _rows(conn, query, Case.id, ids)}
+    stale = [
+        r
+        for r in records
+        if r.key in existing and existing[r.key] in cases and _case_same(cases[existing[r.key]], r)
+    ]
     if not stale:
         return out
     refs = [p.ref for r in stale for p in r.people]
