@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -35,7 +37,7 @@ from nervecentre.crawler.process import (
 from nervecentre.crawler.robots import RobotsCache
 from nervecentre.crawler.store import Batch, Item, JobStore
 from nervecentre.crawler.urls import calendar_shape, host_of, url_key
-from nervecentre.hashing.digest import hash_bytes
+from nervecentre.hashing.digest import FileHashes, hash_bytes
 from nervecentre.hashing.match import Matcher
 
 Emit = Callable[[dict[str, Any]], None]
@@ -46,6 +48,7 @@ _FLUSH_SIZE = 400
 _STARVING_SECONDS = 0.05  # how soon new links are written when the loop has little to do
 _PAGES_KEPT = 256  # recent pages kept in memory for the evidence of their images
 _SEEN_KEPT = 200_000  # recent URL keys remembered to spare the database repeated links
+_HASHED_KEPT = 20_000  # hashes of recent images, by SHA-256, to skip decoding a copy
 
 
 @dataclass(slots=True)
@@ -82,6 +85,9 @@ class Crawl:
         self.calendars: collections.Counter[str] = collections.Counter()
         self.pages: collections.OrderedDict[str, PageInfo] = collections.OrderedDict()
         self.seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self.hashed: collections.OrderedDict[str, asyncio.Future[FileHashes]] = (
+            collections.OrderedDict()
+        )
         self.hash_pool = ThreadPoolExecutor(hash_threads, thread_name_prefix="crawl-hash")
         self.db_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-db")
         self.wakeup = asyncio.Event()
@@ -295,7 +301,18 @@ class Crawl:
     async def _media(self, item: Item, fetched: Fetched, robots: str) -> None:
         loop = asyncio.get_running_loop()
         body, fetched.body = fetched.body, b""  # the only reference left is this one
-        hashes = await loop.run_in_executor(self.hash_pool, hash_bytes, body, item.url)
+        # The same bytes at another URL (mirrors, thumbnails reused) are not decoded again,
+        # even when both arrive at once: the second waits for the first one's hashing.
+        digest = hashlib.sha256(body).hexdigest()
+        pending = self.hashed.get(digest)
+        if pending is None:
+            pending = loop.run_in_executor(self.hash_pool, hash_bytes, body, item.url)
+            self.hashed[digest] = pending
+            while len(self.hashed) > _HASHED_KEPT:
+                self.hashed.popitem(last=False)
+        else:
+            self.hashed.move_to_end(digest)
+        hashes = dataclasses.replace(await pending, path=item.url)
         del body
         matches = self.matcher.match(hashes)
         image = (hashes.media_type or "").startswith("image/")

@@ -11,10 +11,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from nervecentre.crawler.models import CrawlFinding, CrawlHost, CrawlKeywordHit, CrawlPage, CrawlUrl
 from nervecentre.crawler.synthweb import SynthServer, SynthWeb, running
+from nervecentre.hashing import hash_bytes
 from nervecentre.security import audit
 from nervecentre.store.db import Database
 from tests.crawler.conftest import crawl, load_hashset, matched, planted
@@ -197,3 +199,26 @@ def test_robots_recorded_but_not_obeyed(db: Database, tmp_path: Path) -> None:
         hits = s.scalar(select(func.count()).select_from(CrawlKeywordHit))
     assert json.loads(finding.evidence)["robots"] == "disallowed, fetched"
     assert hits == 0
+
+
+def test_the_same_bytes_at_two_urls_are_decoded_once(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An image served at two URLs is two findings, hashed from its bytes once."""
+    from nervecentre.crawler import engine
+
+    calls: list[str] = []
+
+    def counting(data: bytes, path: str = "<memory>", **options: Any) -> Any:
+        calls.append(path)
+        return hash_bytes(data, path, **options)
+
+    monkeypatch.setattr(engine, "hash_bytes", counting)
+    web = SynthWeb(seed=6, sites=1, pages=8, traps=False)
+    name = next(s.name for s in web.images[0].values() if s.entry is not None)
+    with running(web) as server:
+        load_hashset(db, server, tmp_path)
+        seeds = [f"{server.bases[0]}/img/{name}", f"{server.bases[0]}/gallery/img/{name}"]
+        events, summary = crawl(db, seeds, max_pages=5)
+    assert sorted(matched(events)) == sorted(seeds)
+    assert len(calls) == 1 and summary["media"] == 2
