@@ -184,7 +184,7 @@ def bench_user(path: Path, work: Path) -> tuple[str, list[str]]:
 def index_text(path: Path, work: Path) -> None:
     """Bring the full-text index up to date, as after an import, before either side reads it
     (else the first text search pays for indexing, and Datasette's copy lacks the cases)."""
-    from nervecentre.cases.fulltext import refresh_index
+    from nervecentre.search.fulltext import refresh_index
     from nervecentre.settings import load_settings
     from nervecentre.store.db import Database
 

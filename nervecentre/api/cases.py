@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from nervecentre.api._common import ERRORS, Who, as_form
 from nervecentre.cases import edit, edit_people, views
 from nervecentre.cases.dashboard import Dashboard, dashboard
-from nervecentre.cases.search import (
+from nervecentre.errors import InvalidValue
+from nervecentre.search.cases import (
     MAX_PAGE,
     MAX_PER_PAGE,
     MAX_TEXT,
@@ -20,7 +21,6 @@ from nervecentre.cases.search import (
     parse_query,
     search_cases,
 )
-from nervecentre.errors import InvalidValue
 from nervecentre.security.roles import require
 from nervecentre.web.auth import api_caller, client_ip, database
 from nervecentre.web.params import BodyId, RecordId

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from nervecentre import law
 from nervecentre.cases import vocab
 from nervecentre.cases.models import Case, District, Event, EventParticipant
-from nervecentre.cases.search import no_index, visible_conditions
 from nervecentre.errors import InvalidValue
+from nervecentre.search.cases import no_index, visible_conditions
 from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.models import User
 from nervecentre.security.roles import require

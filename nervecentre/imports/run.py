@@ -31,11 +31,7 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
-from sqlalchemy import insert, update
-from sqlalchemy.orm import Session
-
 from nervecentre.cases.batches import AuditNote, read_batch, write_transaction
-from nervecentre.cases.fulltext import refresh_index
 from nervecentre.cases.models import ImportBatch
 from nervecentre.cases.records import CaseRecord
 from nervecentre.cases.writer import CaseWriter, WriteStats, person_code
@@ -48,6 +44,7 @@ from nervecentre.imports.convert import Problem, RowConverter
 from nervecentre.imports.dateorder import DateOrders
 from nervecentre.imports.mapping import Mapping, load_mapping
 from nervecentre.imports.readers import REJECTS_COLUMNS, Cell, Register, open_register
+from nervecentre.search.fulltext import refresh_index
 from nervecentre.security import audit
 from nervecentre.security.fields import FieldCipher, cipher_for
 from nervecentre.security.keys import bound_cipher
@@ -55,6 +52,8 @@ from nervecentre.security.models import User
 from nervecentre.settings import Settings
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from nervecentre import __version__
 from nervecentre.api import router as api_router
 from nervecentre.api import schema as api_schema
-from nervecentre.cases import case_index
 from nervecentre.imports import uploads
+from nervecentre.search import case_index
 from nervecentre.security.network import parse_networks
 from nervecentre.security.throttle import LoginThrottle
 from nervecentre.settings import Settings, load_settings

@@ -12,7 +12,7 @@ from nervecentre.cases.dashboard import Dashboard, dashboard
 from nervecentre.errors import InvalidValue, PermissionDenied
 from nervecentre.security import grants, users
 from nervecentre.store.db import Database
-from tests.cases.test_search import Registry, make_registry
+from tests.search.test_search import Registry, make_registry
 from tests.security.conftest import FAST, PASSWORD
 
 

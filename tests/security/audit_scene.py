@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from nervecentre.cases import edit, views
 from nervecentre.cases.people import CaseRole
-from nervecentre.cases.query import parse_query
-from nervecentre.cases.search import search_cases
+from nervecentre.search.cases import search_cases
+from nervecentre.search.query import parse_query
 from nervecentre.security import grants, users
 from tests.security.conftest import PASSWORD, UNIT_A, UNIT_B, World
 

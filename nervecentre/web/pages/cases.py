@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from nervecentre import law, places
 from nervecentre.cases import edit, edit_people, views
-from nervecentre.cases.search import CaseQuery, parse_query, search_cases
 from nervecentre.errors import Conflict, InvalidValue
+from nervecentre.search.cases import CaseQuery, parse_query, search_cases
 from nervecentre.security.roles import require
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
 from nervecentre.web.forms import field_errors, read_form

@@ -14,7 +14,7 @@ that a search stays fast at 100,000+ cases while the bulk import pays little:
   ``search_state`` remembers the highest id indexed per table: rows above it are new.
   Triggers note only what that cannot tell: rows at or below it that change or go
   (``search_queue``, with the text the index holds, which a contentless table needs to
-  forget it). ``nervecentre.cases.fulltext.refresh_index`` indexes all of it with a few
+  forget it). ``nervecentre.search.fulltext.refresh_index`` indexes all of it with a few
   statements per table, before a text search or after an import.
 
 Three documents: a case's own text (FIR number, case key, place, investigating officer,

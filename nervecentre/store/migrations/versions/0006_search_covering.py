@@ -8,7 +8,7 @@ The unit filters (unit, status, district) are covered by ``search_cases_unit`` (
 police station's cases over a period were not: they were read from every case of the
 user's units. With the station, the FIR date and the unit in one index, their count and
 their first page come from the index alone, the unit telling which ones the user may see.
-No ANALYZE: the case list chooses SQLite's plans itself (``nervecentre.cases.search``).
+No ANALYZE: the case list chooses SQLite's plans itself (``nervecentre.search.cases``).
 """
 
 from alembic import op

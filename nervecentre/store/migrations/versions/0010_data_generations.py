@@ -5,7 +5,7 @@ Revises: 0009_victim_identifiers
 Create Date: 2026-12-03 14:00:00
 
 On SQLite the case list answers from an in-memory index of its filter and sort columns
-(``nervecentre.cases.case_index``). The index is used only while it is exact: it remembers
+(``nervecentre.search.case_index``). The index is used only while it is exact: it remembers
 the generation it was read at, and triggers move ``data_generations.cases`` on every insert,
 delete or change of a column it holds (cases' unit, district, station, status, FIR number,
 year and date; charges' sections; district names, which order the district sort). SQLite

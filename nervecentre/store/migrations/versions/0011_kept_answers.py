@@ -5,7 +5,7 @@ Revises: 0010_data_generations
 Create Date: 2026-12-04 19:00:00
 
 On SQLite each server process keeps, beside the case index (0010), what recent searches
-read (``nervecentre.cases.case_index``): the cases each free-text search matched, and the
+read (``nervecentre.search.case_index``): the cases each free-text search matched, and the
 rows of the pages it showed. A kept answer is used only while its generation counter is
 where it was when the answer was read.
 

@@ -21,17 +21,18 @@ from sqlalchemy.orm import Session
 
 from nervecentre import law
 from nervecentre.cases import vocab
-from nervecentre.cases.case_index import Snapshot, index_for, seconds
-from nervecentre.cases.fulltext import (
+from nervecentre.cases.models import Case, Charge, District, Unit
+from nervecentre.errors import InvalidValue
+from nervecentre.search.case_index import Snapshot, index_for, seconds
+from nervecentre.search.fulltext import (
     MAX_TEXT,
     clean_text,
     no_index,
     refresh_index,
     text_filter,
 )
-from nervecentre.cases.fulltext import refresh as refresh_text
-from nervecentre.cases.models import Case, Charge, District, Unit
-from nervecentre.cases.query import (
+from nervecentre.search.fulltext import refresh as refresh_text
+from nervecentre.search.query import (
     MAX_PAGE,
     MAX_PER_PAGE,
     SORTS,
@@ -42,7 +43,6 @@ from nervecentre.cases.query import (
     section_keys,
     sort_columns,
 )
-from nervecentre.errors import InvalidValue
 from nervecentre.security import audit
 from nervecentre.security.access import visibility
 from nervecentre.security.models import User

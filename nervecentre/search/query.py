@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from nervecentre import law, places
 from nervecentre.cases import vocab
-from nervecentre.cases.fulltext import clean_text
 from nervecentre.cases.models import Case, District
 from nervecentre.errors import InvalidValue
+from nervecentre.search.fulltext import clean_text
 from nervecentre.types.times import RegisterTime
 
 SORTS: tuple[str, ...] = (

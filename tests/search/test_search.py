@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from nervecentre.cases.models import Case
-from nervecentre.cases.search import (
+from nervecentre.errors import InvalidValue
+from nervecentre.imports import import_register
+from nervecentre.search.cases import (
     MAX_PER_PAGE,
     SORTS,
     CaseQuery,
@@ -20,8 +22,6 @@ from nervecentre.cases.search import (
     refresh_index,
     search_cases,
 )
-from nervecentre.errors import InvalidValue
-from nervecentre.imports import import_register
 from nervecentre.security import audit, grants, tokens, users
 from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.models import User
@@ -423,7 +423,7 @@ def test_changes_queued_before_the_index_catches_up(reg: Registry, tmp_path: Pat
 def test_postgresql_uses_the_full_text_indexes(reg: Registry) -> None:
     if reg.db.dialect != "postgresql":
         pytest.skip("PostgreSQL's GIN indexes; SQLite's FTS5 tables are queried by name")
-    from nervecentre.cases.fulltext import text_filter
+    from nervecentre.search.fulltext import text_filter
 
     with reg.db.session() as s:
         where = text_filter(s, reg.db.dialect, "salim", bounded=False)

@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from nervecentre.cases import search
-from nervecentre.cases.fulltext import no_index
 from nervecentre.cases.models import Case
-from nervecentre.cases.search import CaseQuery, parse_query, search_cases
+from nervecentre.search import cases as search
+from nervecentre.search.cases import CaseQuery, parse_query, search_cases
+from nervecentre.search.fulltext import no_index
 from nervecentre.security import access, grants, users
 from nervecentre.security.models import User
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
-from tests.cases.test_search import AHTU, BOISAR, SHAHAPUR, Registry, make_registry
+from tests.search.test_search import AHTU, BOISAR, SHAHAPUR, Registry, make_registry
 from tests.security.conftest import PASSWORD
 
 REASON = "joint probe of the trafficking network"

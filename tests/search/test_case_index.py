@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from nervecentre import places
-from nervecentre.cases import case_index, edit, edit_people
-from nervecentre.cases.search import SORTS, parse_query, search_cases
+from nervecentre.cases import edit, edit_people
 from nervecentre.imports import import_register
+from nervecentre.search import case_index
+from nervecentre.search.cases import SORTS, parse_query, search_cases
 from nervecentre.security import access, grants, users
 from nervecentre.security.models import User
 from nervecentre.store.db import Database

@@ -42,10 +42,10 @@ from sqlalchemy import text as _sql
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from nervecentre.cases.fulltext import term_matches
 from nervecentre.cases.models import Case
-from nervecentre.cases.query import CaseRow, sort_columns
 from nervecentre.errors import NervecentreError
+from nervecentre.search.fulltext import term_matches
+from nervecentre.search.query import CaseRow, sort_columns
 from nervecentre.security.access import Visibility
 from nervecentre.store.db import Database
 from nervecentre.store.generations import generation
