@@ -101,6 +101,11 @@ def build_config(
         max_redirects=settings.crawl_max_redirects,
     )
     fetch = dataclasses.replace(fetch, **overrides.pop("fetch", {}))
+    defaults: dict[str, Any] = {
+        "host_delay": settings.crawl_host_delay_ms / 1000,
+        "max_page_bytes": settings.crawl_max_page_bytes,
+        "max_media_bytes": settings.crawl_max_media_bytes,
+    }
     return CrawlConfig(
         seeds=tuple(dict.fromkeys(check_seed(s) for s in seeds)),
         hashsets=tuple(dict.fromkeys(hashsets)),
@@ -110,8 +115,5 @@ def build_config(
         keywords=tuple(keywords or ()),
         robots=robots or settings.crawl_robots,
         fetch=fetch,
-        host_delay=settings.crawl_host_delay_ms / 1000,
-        max_page_bytes=settings.crawl_max_page_bytes,
-        max_media_bytes=settings.crawl_max_media_bytes,
-        **overrides,
+        **(defaults | overrides),
     )

@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +57,7 @@ class _Host:
     active: int = 0
     next_start: float = 0.0
     backoff: float = 0.0
+    pacing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Crawl:
@@ -161,26 +162,34 @@ class Crawl:
             task.add_done_callback(self.tasks.discard)
 
     async def _work(self, host: _Host) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while host.queue:
                 item = host.queue.popleft()
-                now = loop.time()
-                start = max(now, host.next_start)
-                host.next_start = start + self.config.host_delay
-                if start > now:
-                    await asyncio.sleep(start - now)
-                async with self.slots:
-                    try:
-                        again = await self._handle(item, host)
-                    except Exception as exc:  # a bug must cost one URL, never the crawl
-                        self._finish(item, "failed", error=f"internal error: {exc!r}"[:300])
-                        again = False
+                try:
+                    again = await self._handle(item, host)
+                except Exception as exc:  # a bug must cost one URL, never the crawl
+                    self._finish(item, "failed", error=f"internal error: {exc!r}"[:300])
+                    again = False
                 if not again:
                     self.waiting -= 1
                     self.wakeup.set()
         finally:
             host.active -= 1
+
+    def _pace_for(self, host: _Host) -> Callable[[], Awaitable[None]]:
+        async def pace() -> None:
+            await self._pace(host)
+
+        return pace
+
+    async def _pace(self, host: _Host) -> None:
+        """Wait until the host may get its next request: host_delay after the last one
+        actually started (or later, after a Retry-After). One waiter at a time per host."""
+        loop = asyncio.get_running_loop()
+        async with host.pacing:
+            while (wait := host.next_start - loop.time()) > 0:
+                await asyncio.sleep(wait)
+            host.next_start = loop.time() + self.config.host_delay
 
     def _retry_later(self, item: Item, host: _Host, fetched: Fetched) -> bool:
         """Back off this host and requeue the URL; False when it has had its tries."""
@@ -204,7 +213,7 @@ class Crawl:
     async def _handle(self, item: Item, host: _Host) -> bool:
         """Fetch and process one URL; True when it was requeued for another try."""
         scheme = item.url.split(":", 1)[0]
-        robots, fresh = await self.robots.get(host_of(item.url), scheme)
+        robots, fresh = await self.robots.get(host_of(item.url), scheme, self._pace_for(host))
         if fresh:
             self.batch.hosts.append(robots.record(self.store.job_id))
         allowed = robots.allows(item.url, self.config.fetch.user_agent)
@@ -213,7 +222,11 @@ class Crawl:
             return False
         limit = self.config.max_media_bytes if item.kind == "media" else self.config.max_page_bytes
         check = self._scope if item.kind == "page" else None
-        fetched = await self.fetcher.fetch(item.url, limit, allow_hop=check)
+        # Paced just before the request goes out, so that starts are host_delay apart
+        # however long the wait for robots.txt or for a free slot was.
+        async with self.slots:
+            await self._pace(host)
+            fetched = await self.fetcher.fetch(item.url, limit, allow_hop=check)
         if fetched.error is not None:
             if fetched.status in RETRY_STATUSES and self._retry_later(item, host, fetched):
                 return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.robotparser import RobotFileParser
 
@@ -52,14 +53,21 @@ class RobotsCache:
         self.hosts: dict[str, Robots] = {}
         self._pending: dict[str, asyncio.Future[Robots]] = {}
 
-    async def get(self, host: str, scheme: str) -> tuple[Robots, bool]:
-        """The host's rules, and whether this call fetched them (so they are recorded once)."""
+    async def get(
+        self, host: str, scheme: str, pace: Callable[[], Awaitable[None]] | None = None
+    ) -> tuple[Robots, bool]:
+        """The host's rules, and whether this call fetched them (so they are recorded once).
+
+        ``pace`` is awaited just before the request, as for any other request to the host.
+        """
         if host in self.hosts:
             return self.hosts[host], False
         if host in self._pending:
             return await self._pending[host], False
         future: asyncio.Future[Robots] = asyncio.get_running_loop().create_future()
         self._pending[host] = future
+        if pace is not None:
+            await pace()
         robots = await self._fetch(host, scheme)
         self.hosts[host] = robots
         future.set_result(robots)

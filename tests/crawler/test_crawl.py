@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -222,3 +223,35 @@ def test_the_same_bytes_at_two_urls_are_decoded_once(
         events, summary = crawl(db, seeds, max_pages=5)
     assert sorted(matched(events)) == sorted(seeds)
     assert len(calls) == 1 and summary["media"] == 2
+
+
+def test_politeness_per_host(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most host_concurrency requests at once to a host, their starts host_delay apart
+    (timed where the crawler sends them: the server's clock shares its thread's GIL)."""
+    from nervecentre.crawler.fetch import Fetcher
+    from nervecentre.crawler.urls import host_of
+
+    starts: list[tuple[float, str]] = []
+    fetch = Fetcher.fetch
+
+    async def timed(self: Fetcher, url: str, *args: Any, **kwargs: Any) -> Any:
+        starts.append((time.monotonic(), host_of(url)))
+        return await fetch(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(Fetcher, "fetch", timed)
+    web = SynthWeb(seed=7, sites=2, pages=8, traps=False)
+    with running(web) as server:
+        load_hashset(db, server, tmp_path)
+        crawl(db, [f"{b}/" for b in server.bases], fetch={"host_concurrency": 2}, host_delay=0.04)
+        peak = dict(server.peak)
+    assert max(peak.values()) <= 2
+    for base in server.bases:
+        times = sorted(t for t, host in starts if base.endswith(host))
+        assert len(times) > 20
+        assert min(b - a for a, b in itertools.pairwise(times)) >= 0.035
+
+
+def test_retry_after_is_waited_for(trap_crawl: Crawled, trap_server: SynthServer) -> None:
+    times = [t for t, site, path in trap_server.log if (site, path) == (0, "/flaky/429")]
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.9 and times[2] - times[1] >= 0.9

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import ipaddress
 import threading
+import time
 from collections.abc import Iterator
 from urllib.parse import unquote
 
@@ -59,6 +60,11 @@ class SynthServer:
         self.traps = Traps(web, slow_interval=slow_interval) if web.traps else None
         self.bases: list[str] = []
         self.requests: collections.Counter[tuple[int, str]] = collections.Counter()
+        # When each request arrived (monotonic seconds), and the most answered at once, per
+        # site: what the politeness tests read.
+        self.log: collections.deque[tuple[float, int, str]] = collections.deque(maxlen=100_000)
+        self.active: collections.Counter[int] = collections.Counter()
+        self.peak: collections.Counter[int] = collections.Counter()
         self._servers: list[asyncio.base_events.Server] = []
 
     def warm(self) -> None:
@@ -123,9 +129,17 @@ class SynthServer:
                     headers[name.strip().lower()] = value.strip()
                 path, _, query = target.partition("?")
                 self.requests[(site, unquote(path))] += 1
-                reply = self.route(site, unquote(path), query, headers.get("accept-encoding", ""))
-                keep = headers.get("connection", "").lower() != "close" and reply.stream is None
-                await self._send(writer, reply, method == "HEAD", keep)
+                self.log.append((time.monotonic(), site, unquote(path)))
+                self.active[site] += 1
+                self.peak[site] = max(self.peak[site], self.active[site])
+                try:
+                    reply = self.route(
+                        site, unquote(path), query, headers.get("accept-encoding", "")
+                    )
+                    keep = headers.get("connection", "").lower() != "close" and reply.stream is None
+                    await self._send(writer, reply, method == "HEAD", keep)
+                finally:
+                    self.active[site] -= 1
                 if not keep:
                     return
         except (ConnectionError, asyncio.CancelledError):
