@@ -141,6 +141,16 @@ def _decisions(
     return same, different
 
 
+def _last_run(session: Session) -> ResolutionRun | None:
+    """The newest finished run, whose model an incremental run reuses."""
+    return session.scalars(
+        select(ResolutionRun)
+        .where(ResolutionRun.finished_at.is_not(None))
+        .order_by(ResolutionRun.id.desc())
+        .limit(1)
+    ).first()
+
+
 def _model_of(run: ResolutionRun | None) -> Model | None:
     if run is None or not run.model:
         return None
@@ -174,12 +184,7 @@ def resolve_registry(
     if isinstance(actor, User):
         require(actor, "resolve.run")
     with db.session() as session:
-        last = session.scalars(
-            select(ResolutionRun)
-            .where(ResolutionRun.finished_at.is_not(None))
-            .order_by(ResolutionRun.id.desc())
-            .limit(1)
-        ).first()
+        last = _last_run(session)
         records, ids = load_records(session, cipher)
         index = {pid: i for i, pid in enumerate(ids)}
         same, different = _decisions(session, index)
@@ -195,12 +200,7 @@ def explain_registry_pair(
 ) -> tuple[float, list[Contribution]]:
     """The waterfall of two registry records, under the last run's model (or a fresh one)."""
     with db.session() as session:
-        last = session.scalars(
-            select(ResolutionRun)
-            .where(ResolutionRun.finished_at.is_not(None))
-            .order_by(ResolutionRun.id.desc())
-            .limit(1)
-        ).first()
+        last = _last_run(session)
         records, ids = load_records(session, cipher)
     index = {pid: i for i, pid in enumerate(ids)}
     missing = [str(p) for p in (person_a, person_b) if p not in index]

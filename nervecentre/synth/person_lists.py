@@ -20,25 +20,11 @@ from pathlib import Path
 from indic_transliteration import sanscript
 
 from nervecentre import places
+from nervecentre.resolve.records import COLUMNS
 from nervecentre.synth._random import between, pick, rng_for
 from nervecentre.synth.names import Name, NamePools, make_name
 from nervecentre.synth.variants import NameWriter
 
-COLUMNS = [
-    "record_id",
-    "name",
-    "aliases",
-    "father_name",
-    "gender",
-    "age",
-    "dob",
-    "phones",
-    "emails",
-    "address",
-    "district",
-    "state",
-    "source",
-]
 _COMMUNITIES = ("marathi", "muslim", "north_indian", "bengali", "gujarati", "south_indian")
 _LOCALITIES = (
     "Gandhi Nagar",
