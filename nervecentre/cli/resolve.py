@@ -20,6 +20,7 @@ from nervecentre.cli._common import (
     friendly_errors,
 )
 from nervecentre.errors import InvalidValue
+from nervecentre.resolve.blocking import MAX_BLOCK
 from nervecentre.resolve.engine import (
     LINK,
     REVIEW,
@@ -93,7 +94,7 @@ def _summary(result: Resolution, records: int, output: Path | None, as_json: boo
     if result.blocking.dropped:
         err_console.print(
             f"[yellow]note:[/] {result.blocking.dropped:,} very common keys (a shared phone or "
-            f"name held by over {400} records in one district) were not used to find pairs."
+            f"name held by over {MAX_BLOCK} records in one district) were not used to find pairs."
         )
     if output is not None:
         err_console.print(f"written: {escape(str(output))}")
