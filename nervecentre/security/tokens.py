@@ -20,7 +20,7 @@ from nervecentre.errors import InvalidValue, NotFound, PermissionDenied
 from nervecentre.security import audit
 from nervecentre.security.audit import Actor
 from nervecentre.security.models import ApiToken, User, UserUnit
-from nervecentre.security.roles import require
+from nervecentre.security.roles import matrix, require
 from nervecentre.security.scopes import default_scope, get_scope
 from nervecentre.security.users import AuthenticationFailed, user_in
 from nervecentre.settings import Settings
@@ -41,8 +41,18 @@ def token_digest(token: str) -> str:
 
 
 def _authorise(actor: Actor, owner: str) -> None:
-    # A user may manage their own tokens; someone else's needs user.manage.
-    if not isinstance(actor, str) and actor.username != owner:
+    # A user may manage their own tokens; someone else's needs user.manage. A token whose
+    # scope is narrower than everything (read-only) changes nothing, its user's other tokens
+    # included: revoking a colleague's script's token is a change like any other.
+    if isinstance(actor, str):
+        return
+    held = getattr(actor, "scope", None)
+    if held is not None and not held.permissions >= frozenset(matrix().permissions):
+        raise PermissionDenied(
+            f"this API token is {held.name}: it cannot manage tokens; sign in to the web app "
+            "or use a read-write token"
+        )
+    if actor.username != owner:
         require(actor, "user.manage")
 
 

@@ -115,3 +115,20 @@ def test_scopes_are_declared_and_a_read_only_token_changes_nothing(world: World)
     with pytest.raises(InvalidValue, match="read-only, read-write"):
         tokens.create_token(world.db, "inv", "bad", actor="test", scope="admin")
     assert [t.scope for t in tokens.list_tokens(world.db, "inv")] == ["read-write", "read-only"]
+
+
+def test_a_read_only_token_cannot_revoke_or_mint_tokens(world: World) -> None:
+    # A leaked read-only token must change nothing: not the user's other tokens (a script's
+    # read-write token revoked is a change), nor a fresh token outliving its own expiry.
+    writer, _ = tokens.create_token(world.db, "inv", "sync", actor="test", scope="read-write")
+    _, reader = tokens.create_token(world.db, "inv", "reports", actor="test")
+    read_user = tokens.authenticate_token(world.db, reader)
+    with pytest.raises(PermissionDenied, match="read-only: it cannot manage tokens"):
+        tokens.revoke_token(world.db, writer.id, actor=read_user)
+    with pytest.raises(PermissionDenied, match="read-only"):
+        tokens.create_token(world.db, "inv", "longer", actor=read_user, days=365)
+    assert all(t.revoked_at is None for t in tokens.list_tokens(world.db, "inv"))
+    assert len(tokens.list_tokens(world.db, "inv")) == 2
+    # A read-write token (all that the role allows) still manages its user's tokens.
+    _, full = tokens.create_token(world.db, "inv", "admin", actor="test", scope="read-write")
+    tokens.revoke_token(world.db, writer.id, actor=tokens.authenticate_token(world.db, full))
