@@ -14,7 +14,11 @@ _HEX = set("0123456789abcdef")
 
 
 class FileStore:
-    """Stores files as ``root/ab/cd/abcd…`` by SHA-256; identical files are stored once."""
+    """Stores files as ``root/ab/cd/abcd…`` by SHA-256; identical files are stored once.
+
+    Evidence (an imported register names victims) is the service account's alone: folders
+    are made 0700 and files left 0400, whatever the umask.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -27,7 +31,7 @@ class FileStore:
 
     def put(self, stream: BinaryIO, max_bytes: int) -> tuple[str, int]:
         """Copy a stream into the store; returns (sha256, size). Refuses files over max_bytes."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         try:
@@ -42,12 +46,13 @@ class FileStore:
                 os.fsync(out.fileno())
             sha = digest.hexdigest()
             final = self.path_for(sha)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            final.parent.parent.mkdir(mode=0o700, exist_ok=True)
+            final.parent.mkdir(mode=0o700, exist_ok=True)
             if final.exists():
                 Path(tmp_name).unlink()
             else:
                 Path(tmp_name).replace(final)
-                final.chmod(0o440)
+                final.chmod(0o400)
             return sha, size
         except OSError as exc:
             Path(tmp_name).unlink(missing_ok=True)

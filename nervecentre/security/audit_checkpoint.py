@@ -134,7 +134,7 @@ def checkpoint(db: Database, actor: audit.Actor) -> Checkpoint:
     """
     path = checkpoint_file(db.settings)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError as exc:
         raise InputFileError(

@@ -70,3 +70,20 @@ def test_bad_requests_are_refused(db: Database, case_key: str) -> None:
     with pytest.raises(InputFileError, match="larger"):
         add_document(db, case_key, io.BytesIO(b"x" * 11), "big.bin", actor="IO")
     assert not list(db.settings.files_dir.glob(".incoming-*"))
+
+
+def test_stored_evidence_is_private_to_the_service_account(
+    db: Database, case_key: str, tmp_path: Path
+) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)  # a usual umask: without explicit modes, folders would be 0755
+    try:
+        doc = add_document(db, case_key, io.BytesIO(b"synthetic victim statement"), "s.txt", "PSI")
+    finally:
+        os.umask(old)
+    stored = file_store(db).path_for(doc.sha256)
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o400
+    for folder in (stored.parent, stored.parent.parent, file_store(db).root):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
