@@ -61,6 +61,7 @@ pytest: test-setup browser
 bench: bench-setup  ## run every benchmark (slow, an hour or more; not part of the tests)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_hashing.py
+	$(BIN)/python benchmarks/bench_pdq_recall.py
 	$(BIN)/python benchmarks/bench_matching.py
 	$(BIN)/python benchmarks/bench_crawl.py
 	$(BIN)/python benchmarks/bench_hashset_import.py

@@ -15,6 +15,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import time
@@ -326,6 +327,9 @@ class Crawl:
         else:
             self.hashed.move_to_end(digest)
         hashes = dataclasses.replace(await pending, path=item.url)
+        if self.matcher.near_threshold(hashes):  # the estimate is not trusted near the line
+            exact = functools.partial(hash_bytes, body, item.url, exact=True)
+            hashes = await loop.run_in_executor(self.hash_pool, exact)
         del body
         matches = self.matcher.match(hashes)
         image = (hashes.media_type or "").startswith("image/")

@@ -69,11 +69,14 @@ def hash_bytes(
     *,
     pdq: bool = True,
     max_pixels: int | None = None,
+    exact: bool = False,
 ) -> FileHashes:
     """Hash bytes already in memory; ``path`` only names them in the result.
 
     With ``pdq`` false no image work is done and non-images are not an error. ``max_pixels``
     defaults to the ``max_image_pixels`` setting; larger images are refused as bombs.
+    ``exact`` gives the reference's PDQ where the fast path would estimate it (see
+    :func:`~nervecentre.hashing.images.image_pdq`).
     """
     digests = _Digests()
     digests.update(data)
@@ -85,7 +88,7 @@ def hash_bytes(
         error = "empty file"
     elif pdq:
         try:
-            pdq_hex, quality, pillow_type = image_pdq(data, max_pixels=max_pixels)
+            pdq_hex, quality, pillow_type = image_pdq(data, max_pixels=max_pixels, exact=exact)
             media_type = media_type or pillow_type
         except ImageProblem as exc:
             error = str(exc)
@@ -139,6 +142,7 @@ def hash_file(
     pdq: bool = True,
     max_pixels: int | None = None,
     max_bytes: int | None = None,
+    exact: bool = False,
 ) -> FileHashes:
     """Hash a file, reading it into memory once (never raises for a bad or unreadable file).
 
@@ -161,4 +165,4 @@ def hash_file(
             data = handle.read()
     except OSError as exc:
         return _unreadable(name, 0, f"cannot read: {exc.strerror or exc}")
-    return hash_bytes(data, name, pdq=pdq, max_pixels=max_pixels)
+    return hash_bytes(data, name, pdq=pdq, max_pixels=max_pixels, exact=exact)

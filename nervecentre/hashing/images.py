@@ -279,7 +279,7 @@ def _hash_loaded(
 
 
 def _decode_and_hash(
-    data: bytes, max_pixels: int | None, *, dihedral: bool
+    data: bytes, max_pixels: int | None, *, dihedral: bool, exact: bool = False
 ) -> tuple[dict[str, str], int, str | None]:
     img = open_image(data, max_pixels=max_pixels)
     with img:
@@ -287,7 +287,7 @@ def _decode_and_hash(
         media_type = Image.MIME.get(img.format or "")
         with _quiet():
             try:
-                scale = _draft(img)
+                scale = 1 if exact else _draft(img)
             except ImageProblem:
                 raise
             except Exception as exc:  # a header libjpeg rejects only when asked to scale
@@ -297,12 +297,16 @@ def _decode_and_hash(
     return hashes, quality, media_type
 
 
-def image_pdq(data: bytes, *, max_pixels: int | None = None) -> tuple[str, int, str | None]:
+def image_pdq(
+    data: bytes, *, max_pixels: int | None = None, exact: bool = False
+) -> tuple[str, int, str | None]:
     """PDQ hash (64 hex digits), quality and Pillow's media type of an encoded image.
 
+    A large JPEG is decoded at reduced size (several times faster; the hash may differ from
+    the reference's by a few bits); ``exact`` decodes it whole, for the reference's hash.
     Raises :class:`ImageProblem` with a one-line reason when the bytes cannot be hashed.
     """
-    hashes, quality, media_type = _decode_and_hash(data, max_pixels, dihedral=False)
+    hashes, quality, media_type = _decode_and_hash(data, max_pixels, dihedral=False, exact=exact)
     return hashes["orig"], quality, media_type
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,13 @@ from nervecentre.hashing.sets.api import get_hashset
 from nervecentre.store.db import Database
 
 EXACT = {"sha256": 32, "sha1": 20, "md5": 16}
+#: A large JPEG is hashed from a reduced decode, which moves its PDQ by up to 6 bits from the
+#: reference's (benchmarks/bench_pdq_recall.py). A file whose hash lands within this many bits
+#: either side of the threshold of some entry is hashed again exactly before its verdict, so
+#: that no file is lost (or matched) by the estimate: recall is the reference's.
+EXACT_MARGIN = 8
+#: Likewise for a quality this close to the minimum (the estimate moves it by a few points).
+QUALITY_MARGIN = 5
 SIGNAL_RANK = {"sha256": 0, "sha1": 1, "md5": 2, "pdq": 3}
 _LOAD_BATCH = 50_000
 
@@ -46,6 +53,9 @@ class Hashes(Protocol):
     def quality(self) -> int | None: ...
 
     def to_dict(self) -> dict[str, Any]: ...
+
+
+H = TypeVar("H", bound=Hashes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +229,24 @@ class Matcher:
         """True when the file has a PDQ hash too weak to match."""
         return hashes.pdq is not None and (hashes.quality or 0) < self.min_quality
 
+    def near_threshold(self, hashes: Hashes) -> bool:
+        """Whether the exact PDQ could change this file's verdict (see :data:`EXACT_MARGIN`)."""
+        quality = hashes.quality or 0
+        if hashes.pdq is None or quality < self.min_quality - QUALITY_MARGIN or not len(self.index):
+            return False
+        reach = min(256, self.threshold + EXACT_MARGIN)
+        found = self.index.search(codes_from_hex([hashes.pdq.lower()]), reach).distance
+        if not len(found):
+            return False
+        return quality < self.min_quality + QUALITY_MARGIN or bool(
+            (found > self.threshold - EXACT_MARGIN).any()
+        )
+
+    def settle(self, hashes: H, exact: Callable[[H], H]) -> H:
+        """The hashes to match: ``exact(hashes)`` (the reference's PDQ) when the estimate is
+        too near the threshold to trust, else ``hashes`` themselves."""
+        return exact(hashes) if self.near_threshold(hashes) else hashes
+
     def match(self, hashes: Hashes, variants: Mapping[str, str] | None = None) -> list[Match]:
         """Every match of one file; ``variants`` are extra PDQ hashes (e.g. its rotations)."""
         return self.match_many([hashes], [variants] if variants else None)[0]
@@ -278,10 +306,17 @@ class Matcher:
         *,
         batch: int = 256,
         variants: Callable[[Hashes], Mapping[str, str] | None] | None = None,
+        exact: Callable[[Hashes], Hashes] | None = None,
     ) -> Iterator[FileResult]:
-        """Match a stream of files in batches, yielding one result per file in order."""
+        """Match a stream of files in batches, yielding one result per file in order.
+
+        ``exact`` re-hashes a file by the reference procedure; given, it is called for the
+        files whose estimated PDQ lies near the threshold (:meth:`settle`).
+        """
         iterator = iter(items)
         while chunk := list(islice(iterator, batch)):
+            if exact is not None:
+                chunk = [self.settle(h, exact) for h in chunk]
             extra = [variants(h) for h in chunk] if variants else None
             for hashes, matches in zip(chunk, self.match_many(chunk, extra), strict=True):
                 yield FileResult(hashes, matches, self.is_low_quality(hashes))
