@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from nervecentre.cli import crawl_leads
 from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
 
 CRAWL_HELP = (
@@ -182,6 +183,8 @@ def register(app: typer.Typer) -> None:
         emit = _line if as_json else _Human()
         summary = resume_crawl(database(db), job, emit, operator(), on_job=_announce(as_json))
         _summary(summary, as_json)
+
+    crawl_leads.register(crawl_app, app)
 
     @app.command("synthweb")
     @friendly_errors

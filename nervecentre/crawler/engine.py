@@ -377,7 +377,9 @@ class Crawl:
                     "sha256": page.sha256,
                     "url": page.url,
                     "encoding": page.encoding,
-                    "html": page.html,
+                    # A NUL cannot be stored as text in PostgreSQL (a hostile page has them):
+                    # kept visibly as U+2400; the page's SHA-256 is of the bytes as received.
+                    "html": page.html.replace("\x00", "\u2400"),
                     "fetched_at": now_utc(),
                 }
             )

@@ -121,6 +121,8 @@ class CrawlFinding(Base):
     page_sha256: Mapped[str | None] = mapped_column(String(64))
     evidence: Mapped[str] = mapped_column(Text)
     audit_id: Mapped[int | None] = mapped_column(BigInteger)
+    # When a re-check first found the material gone (crawler/recheck.py); None while served.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class CrawlPage(Base):

@@ -50,7 +50,8 @@ ACTIONS = frozenset(
         "token.create", "token.revoke", "key.rotate",
         "audit.view", "audit.checkpoint", "audit.skip",
         "resolve.run", "resolve.decide", "resolve.undo",
-        "crawl.run", "crawl.match",
+        "crawl.run", "crawl.match", "crawl.networks", "crawl.recheck", "crawl.removed",
+        "crawl.notice", "crawl.notice_sent",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().
