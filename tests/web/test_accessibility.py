@@ -129,6 +129,9 @@ def test_every_page_a_role_reaches(
     if role != "admin":  # the admin's case list and dashboard cover every district
         checker.visit(page, f"/cases/{case_id}")
         checker.visit(page, f"/people/{person_id}")
+    if "/crawl" in paths:
+        checker.visit(page, "/crawl/leads")
+        checker.visit(page, "/crawl/notices")
     if "/admin/audit" in paths:
         checker.visit(page, "/admin/audit?verify=1")
     else:

@@ -9,6 +9,7 @@ from nervecentre.web.pages import (
     audit,
     auth,
     cases,
+    crawler,
     dashboard,
     imports,
     people,
@@ -16,5 +17,17 @@ from nervecentre.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, cases, people, imports, audit, admin, access, tokens, account):
+for module in (
+    auth,
+    dashboard,
+    cases,
+    people,
+    imports,
+    crawler,
+    audit,
+    admin,
+    access,
+    tokens,
+    account,
+):
     router.include_router(module.router)
