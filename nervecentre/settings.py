@@ -212,6 +212,21 @@ class Settings:
     crawl_max_media_bytes: int = _setting(
         32 * 1024 * 1024, "Largest image (bytes, decoded) the crawler reads; bigger is cut off."
     )
+    crawl_proxy: str = _setting(
+        "",
+        "Proxy for every crawler request: socks5://host:port (host names resolved by the "
+        "proxy), socks4://, or http://host:port. Empty: connect directly.",
+    )
+    crawl_onion_proxy: str = _setting(
+        "socks5://127.0.0.1:9050",
+        "Proxy for .onion addresses only: Tor's SOCKS port. Empty: .onion URLs are errors.",
+    )
+    crawl_verify_tls: int = _setting(
+        0,
+        "1: the crawler refuses servers whose TLS certificate does not verify. 0 (default): "
+        "the crawler sends nothing secret, and material on a misconfigured server is still "
+        "material; the certificate's SHA-256 is kept in the evidence either way.",
+    )
 
     def __post_init__(self) -> None:
         # A relative folder would be a different one in every working directory: a database

@@ -133,6 +133,14 @@ def register(app: typer.Typer) -> None:
                 "--robots", help="obey or record robots.txt (default: the crawl_robots setting)."
             ),
         ] = None,
+        proxy: Annotated[
+            str | None,
+            typer.Option(
+                "--proxy",
+                help="socks5://host:port or http://host:port for every request "
+                "(default: the crawl_proxy setting; .onion sites use crawl_onion_proxy).",
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
         db: DatabaseOption = None,
     ) -> None:
@@ -159,6 +167,7 @@ def register(app: typer.Typer) -> None:
             same_host=same_host,
             keywords=words,
             robots=robots,
+            **({"fetch": {"proxy": proxy}} if proxy else {}),
         )
         emit = _line if as_json else _Human()
         summary = start_crawl(database_, config, emit, operator(), on_job=_announce(as_json))

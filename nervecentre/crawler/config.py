@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from nervecentre.crawler.fetch import FetchOptions
 from nervecentre.crawler.urls import check_seed
@@ -47,6 +48,8 @@ class CrawlConfig:
             raise InvalidValue("give at least one seed URL", kind="url")
         if not self.hashsets:
             raise InvalidValue("give at least one hash set (--hashset NAME)", kind="hashset")
+        for proxy in (self.fetch.proxy, self.fetch.onion_proxy):
+            check_proxy(proxy)
         if self.max_pages < 1 or self.max_depth < 0:
             raise InvalidValue("--max-pages must be at least 1 and --max-depth at least 0")
 
@@ -74,6 +77,25 @@ class CrawlConfig:
         return cls(**{k: v for k, v in values.items() if k in known})
 
 
+PROXY_SCHEMES = ("socks5", "socks4", "http")
+
+
+def check_proxy(proxy: str | None) -> None:
+    """InvalidValue unless ``proxy`` is empty or scheme://host:port of a kind we speak."""
+    if not proxy:
+        return
+    parts = urlsplit(proxy)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in PROXY_SCHEMES or not parts.hostname or port is None:
+        raise InvalidValue(
+            f"a proxy is socks5://host:port, socks4://host:port or http://host:port, not {proxy!r}",
+            kind="proxy",
+        )
+
+
 def canonical_json(data: Any) -> str:
     """Sorted, compact JSON: the same bytes for the same data."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -99,6 +121,9 @@ def build_config(
         timeout=float(max(1, settings.crawl_timeout_seconds)),
         response_seconds=float(max(1, settings.crawl_response_seconds)),
         max_redirects=settings.crawl_max_redirects,
+        proxy=settings.crawl_proxy or None,
+        onion_proxy=settings.crawl_onion_proxy or None,
+        verify_tls=bool(settings.crawl_verify_tls),
     )
     fetch = dataclasses.replace(fetch, **overrides.pop("fetch", {}))
     defaults: dict[str, Any] = {

@@ -14,19 +14,31 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+import aiohttp_socks
+import python_socks
+from aiohttp_socks import ProxyConnector
 
 from nervecentre.crawler.urls import canonical
 
 _CHUNK = 1 << 16
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 503})
+# What a proxy that is down, refuses or times out raises (neither is an aiohttp error).
+_PROXY_ERRORS = (
+    aiohttp_socks.ProxyError,
+    aiohttp_socks.ProxyConnectionError,
+    aiohttp_socks.ProxyTimeoutError,
+    python_socks.ProxyError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +51,9 @@ class FetchOptions:
     timeout: float = 20.0  # connect, and each read
     response_seconds: float = 60.0  # the whole response, body included
     max_redirects: int = 10
+    proxy: str | None = None  # every request (socks5://, socks4://, http://)
+    onion_proxy: str | None = None  # .onion hosts only (Tor's SOCKS port)
+    verify_tls: bool = False
 
 
 @dataclass(slots=True)
@@ -68,6 +83,8 @@ class Fetched:
     error: str | None = None
     retry_after: float | None = None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    proxy: str | None = None  # the proxy it went through (without credentials), if any
+    tls_sha256: str | None = None  # SHA-256 of the server's certificate (DER), over HTTPS
 
     def header(self, name: str) -> str | None:
         """The first value of a response header (any case), or None."""
@@ -96,21 +113,51 @@ class TooLarge(Exception):
 
 
 class Fetcher:
-    """One HTTP client for a whole crawl (connection pools per host, kept alive)."""
+    """One HTTP client for a whole crawl (connection pools per host, kept alive).
+
+    Requests go direct, or through ``options.proxy`` (every request), and to ``.onion`` hosts
+    through ``options.onion_proxy`` (Tor's SOCKS port): one client session per route.
+    """
 
     def __init__(self, options: FetchOptions) -> None:
         self.options = options
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
 
     async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for session in self._sessions.values():
+            await session.close()
+        self._sessions.clear()
+
+    def route(self, url: str) -> str | None:
+        """The proxy a URL goes through (None: direct); ValueError when it cannot go at all."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host.endswith(".onion"):
+            if not self.options.onion_proxy:
+                raise ValueError("a .onion address needs Tor's SOCKS proxy (crawl_onion_proxy)")
+            return self.options.onion_proxy
+        return self.options.proxy
+
+    def _session(self, proxy: str | None) -> aiohttp.ClientSession:
+        key = proxy or ""
+        found = self._sessions.get(key)
+        if found is not None:
+            return found
         o = self.options
-        connector = aiohttp.TCPConnector(
-            limit=o.concurrency,
-            limit_per_host=o.host_concurrency,
-            ttl_dns_cache=300,
-            enable_cleanup_closed=True,
+        pool: dict[str, Any] = {
+            "limit": o.concurrency,
+            "limit_per_host": o.host_concurrency,
+            "ttl_dns_cache": 300,
+            "ssl": None if o.verify_tls else False,
+        }
+        connector = (
+            ProxyConnector.from_url(proxy, rdns=True, **pool)
+            if proxy
+            else aiohttp.TCPConnector(enable_cleanup_closed=True, **pool)
         )
-        self._session = aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(
                 total=None, connect=o.timeout, sock_connect=o.timeout, sock_read=o.timeout
@@ -126,11 +173,8 @@ class Fetcher:
             max_line_size=16_384,
             max_field_size=16_384,
         )
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
+        self._sessions[key] = session
+        return session
 
     async def fetch(
         self,
@@ -158,22 +202,26 @@ class Fetcher:
             result.body = b""
         except aiohttp.ClientResponseError as exc:
             result.error = f"bad response: {exc.message}"
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
+        except (aiohttp.ClientError, OSError, ValueError, *_PROXY_ERRORS) as exc:
             result.error = _describe(exc)
         return result
 
     async def _follow(
         self, result: Fetched, max_bytes: int, allow_hop: Callable[[str], str | None] | None
     ) -> None:
-        assert self._session is not None
         seen = {result.url}
         current = result.url
         while True:
-            async with self._session.get(current, allow_redirects=False) as response:
+            proxy = self.route(current)
+            result.proxy = _redacted(proxy)
+            session = self._session(proxy)
+            async with session.get(current, allow_redirects=False) as response:
                 result.final_url = current
                 result.status = response.status
                 result.headers = [(k, v) for k, v in response.headers.items()]
-                result.server_ip = _peer(response)
+                # Through a proxy the peer is the proxy: the server's address is unknown.
+                result.server_ip = None if proxy else _peer(response)
+                result.tls_sha256 = _certificate(response)
                 if response.status in REDIRECTS and "Location" in response.headers:
                     target = canonical(response.headers["Location"], current)
                     if target is None:
@@ -210,19 +258,44 @@ class Fetcher:
                 return
 
 
+def _redacted(proxy: str | None) -> str | None:
+    """A proxy URL without its password (kept in evidence)."""
+    if not proxy:
+        return None
+    parts = urlsplit(proxy)
+    if parts.password is None:
+        return proxy
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _transports(response: aiohttp.ClientResponse) -> list[Any]:
+    # A small response may be read whole, and its connection back in the pool, before we
+    # look: the stream's protocol still holds the transport then.
+    candidates = [response.connection.transport if response.connection is not None else None]
+    protocol = getattr(response.content, "_protocol", None)
+    candidates.append(getattr(protocol, "transport", None))
+    return [t for t in candidates if t is not None]
+
+
+def _certificate(response: aiohttp.ClientResponse) -> str | None:
+    """SHA-256 of the server's TLS certificate (DER), whether or not it verified."""
+    for transport in _transports(response):
+        ssl_object = transport.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        if der:
+            return hashlib.sha256(der).hexdigest()
+    return None
+
+
 def _encoded(response: aiohttp.ClientResponse) -> bool:
     # A compressed body's Content-Length is the compressed size: the cap applies as it streams.
     return bool(response.headers.get("Content-Encoding"))
 
 
 def _peer(response: aiohttp.ClientResponse) -> str | None:
-    # A small response may be read whole, and its connection back in the pool, before we
-    # look: the stream's protocol still holds the transport then.
-    candidates = [response.connection.transport if response.connection is not None else None]
-    protocol = getattr(response.content, "_protocol", None)
-    candidates.append(getattr(protocol, "transport", None))
-    for transport in candidates:
-        peer = transport.get_extra_info("peername") if transport is not None else None
+    for transport in _transports(response):
+        peer = transport.get_extra_info("peername")
         if peer:
             return str(peer[0])
     return None

@@ -108,6 +108,8 @@ def evidence(
         "final_url": fetched.final_url,
         "redirect_chain": [hop.to_dict() for hop in fetched.chain],
         "server_ip": fetched.server_ip,
+        "proxy": fetched.proxy,
+        "tls_certificate_sha256": fetched.tls_sha256,
         "status": fetched.status,
         "response_headers": [[name, value] for name, value in fetched.headers],
         "fetched_at_utc": at.isoformat().replace("+00:00", "Z"),
