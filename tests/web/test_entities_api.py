@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,8 +22,8 @@ def resolved(world: World, tmp_path: Path) -> Resolved:
     return resolved_world(world, tmp_path)
 
 
-def _member_ids(body: dict[str, object]) -> set[int]:
-    return {m["record"]["person_id"] for m in body["members"]}  # type: ignore[attr-defined,index]
+def _member_ids(body: dict[str, Any]) -> set[int]:
+    return {m["record"]["person_id"] for m in body["members"]}
 
 
 def test_the_entity_of_a_record_within_need_to_know(
