@@ -26,14 +26,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from nervecentre.cases.people import Person
+from nervecentre.cases.models import Case
+from nervecentre.cases.people import CaseRole, Person
 from nervecentre.errors import InvalidValue
 from nervecentre.resolve.engine import LINK, REVIEW, Contribution
 from nervecentre.resolve.models import Decision, EntityLink, ResolutionRun, ReviewPair
 from nervecentre.resolve.registry import decide, explain_registry_pair
 from nervecentre.resolve.views import RecordFacts, record_facts, require_pair
 from nervecentre.security import audit
-from nervecentre.security.access import visible_people_filter
+from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.fields import FieldCipher
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
@@ -105,7 +106,18 @@ def _entropy(p: float) -> float:
 
 
 def _visible_ids(user: User) -> Select[Any]:
-    return select(Person.id).where(visible_people_filter(user))
+    """Ids of the records the user may see: a part in a visible case (as ``require_person``).
+
+    Written as a join, not as ``visible_people_filter``'s correlated EXISTS, which SQLite
+    evaluated once per queued pair (2.7 s instead of 0.1 s on the demo register's queue).
+    """
+    require(user, "person.view")
+    return (
+        select(CaseRole.person_id)
+        .join(Case, Case.id == CaseRole.case_id)
+        .where(visible_cases_filter(user))
+        .distinct()
+    )
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:

@@ -50,7 +50,7 @@ def waterfall(explained: review.Explanation) -> dict[str, Any]:
             "meaning": part.meaning,
             "bits": part.bits,
             "x": at(min(start, end)),
-            "w": max(round(abs(end - start) * 100 / span, 2), 0.4),
+            "w": round(abs(end - start) * 100 / span, 2),
             "up": part.bits >= 0,
         }
         for part, start, end in steps
@@ -91,15 +91,18 @@ async def _review(
     request: Request, who: Caller, at: int, *, errors: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     db = database(request)
-    first = await run_in_threadpool(review.review_queue, db, who.user, page=1, per_page=1)
-    at = min(at, max(first.total - 1, 0))
     window = await run_in_threadpool(
         review.review_queue, db, who.user, page=at // UPCOMING + 1, per_page=UPCOMING
     )
+    if window.total and at >= window.total:  # past the end (the queue shrank): the last pair
+        at = window.total - 1
+        window = await run_in_threadpool(
+            review.review_queue, db, who.user, page=at // UPCOMING + 1, per_page=UPCOMING
+        )
     current = next((p for p in window.pairs if p.position == at), None)
     context: dict[str, Any] = {
         "queue": window,
-        "total": first.total,
+        "total": window.total,
         "at": at,
         "current": current,
         "errors": errors or {},
