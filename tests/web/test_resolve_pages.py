@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from nervecentre.cases.people import CaseRole
 from nervecentre.resolve.models import Decision, ReviewPair
 from nervecentre.resolve.registry import resolve_registry
 from nervecentre.security import audit
@@ -231,3 +232,39 @@ def test_names_with_markup_are_inert_on_every_resolution_page(
     for html in pages:
         assert "<script>alert" not in html
     assert "&lt;script&gt;alert" in pages[1] and "&lt;script&gt;alert" in pages[3]
+
+
+def test_a_place_past_the_end_of_the_queue_shows_its_last_pair(
+    resolved: Resolved, signed_in: SignIn
+) -> None:
+    inv, _ = signed_in("inv")
+    found = re.search(r"of (\d+) pairs", inv.get("/resolve/review").text)
+    assert found
+    last = inv.get("/resolve/review", params={"at": 999}).text
+    assert f"Pair <b>{found[1]}</b> of" in last and 'rel="next"' not in last
+    assert inv.get("/resolve/review", params={"at": -1}).status_code == 422
+
+
+def test_with_nothing_queued_the_page_says_so(world: World, signed_in: SignIn) -> None:
+    inv, _ = signed_in("inv")
+    page = inv.get("/resolve/review")
+    assert page.status_code == 200 and "Nothing to review" in page.text
+    with world.db.session() as s:
+        person = s.scalar(select(CaseRole.person_id).where(CaseRole.case_id == world.case_a))
+    assert 'id="entity"' not in inv.get(f"/people/{person}").text  # never resolved
+
+
+def test_a_bad_return_address_is_refused_before_anything_is_recorded(
+    resolved: Resolved, world: World, signed_in: SignIn
+) -> None:
+    inv, csrf = signed_in("inv")
+    form = {
+        "csrf_token": csrf,
+        "a": str(resolved.xss_a),
+        "b": str(resolved.sunil_a),
+        "verdict": "same",
+        "back": "person",
+        "person": "//evil.example/",
+    }
+    assert inv.post("/resolve/decisions", data=form).status_code == 422
+    assert _decisions(world) == []

@@ -156,6 +156,7 @@ async def decide(request: Request, who: Who) -> Response:
     data = await read_form(request, who)
     require(who.user, "resolve.decide")
     a, b = _int(data, "a"), _int(data, "b")
+    target = _back(data, a, b)  # checked before anything is recorded
     try:
         await run_in_threadpool(
             review.record_decision,
@@ -173,7 +174,7 @@ async def decide(request: Request, who: Who) -> Response:
             at = int(position) if position.isdigit() else 0
             return await _review(request, who, at, errors=errors, values=data)
         return await _pair(request, who, a, b, errors=errors)
-    return RedirectResponse(_back(data, a, b), status_code=303)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/decisions")
@@ -197,7 +198,8 @@ async def decisions_page(request: Request, who: Who, page: PageNo = 1) -> Respon
 async def undo(request: Request, who: Who, decision_id: RecordId) -> Response:
     """Undo a decision (kept in the history, marked undone; audited)."""
     data = await read_form(request, who)
-    await run_in_threadpool(registry.undo, database(request), who.user, decision_id)
+    target = f"/resolve/decisions?undone={decision_id}"
     if data.get("back") == "person":
-        return RedirectResponse(f"/people/{_int(data, 'person')}", status_code=303)
-    return RedirectResponse(f"/resolve/decisions?undone={decision_id}", status_code=303)
+        target = f"/people/{_int(data, 'person')}"
+    await run_in_threadpool(registry.undo, database(request), who.user, decision_id)
+    return RedirectResponse(target, status_code=303)
