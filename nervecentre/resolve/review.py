@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from nervecentre.cases.models import Case
 from nervecentre.cases.people import CaseRole, Person
 from nervecentre.errors import InvalidValue
 from nervecentre.resolve.engine import LINK, REVIEW, Contribution
+from nervecentre.resolve.explaining import explain_records
 from nervecentre.resolve.models import Decision, EntityLink, ResolutionRun, ReviewPair
-from nervecentre.resolve.registry import decide, explain_registry_pair
+from nervecentre.resolve.registry import decide
 from nervecentre.resolve.views import RecordFacts, record_facts, require_pair
 from nervecentre.security import audit
 from nervecentre.security.access import visible_cases_filter
@@ -128,27 +129,34 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
 
 
 def _ordered(session: Session, user: User) -> list[tuple[float, int, int, int, float, int]]:
-    """(value, id, a, b, p, records joined) of every visible queued pair, best first."""
-    visible = _visible_ids(user)
-    rows = session.execute(
-        select(
-            ReviewPair.id,
-            ReviewPair.person_a,
-            ReviewPair.person_b,
-            ReviewPair.probability,
-            ReviewPair.priority,
-        ).where(ReviewPair.person_a.in_(visible), ReviewPair.person_b.in_(visible))
-    )
-    pairs = list(rows)
+    """(value, id, a, b, p, records joined) of every visible queued pair, best first.
+
+    The visible records are read once into a set and the queue filtered here: SQLite ran the
+    same filter as ``IN (subquery)`` once per queued pair (90 s for the demo register's
+    46,000 pairs as an admin, 0.3 s this way).
+    """
+    visible = set(session.scalars(_visible_ids(user)))
+    if not visible:
+        return []
+    pairs = [
+        row
+        for row in session.execute(
+            select(
+                ReviewPair.id,
+                ReviewPair.person_a,
+                ReviewPair.person_b,
+                ReviewPair.probability,
+                ReviewPair.priority,
+            )
+        )
+        if row[1] in visible and row[2] in visible
+    ]
     if not pairs:
         return []
     entity = {
         pid: eid
-        for pid, eid in session.execute(
-            select(EntityLink.person_id, EntityLink.entity_id).where(
-                EntityLink.person_id.in_(visible)
-            )
-        )
+        for pid, eid in session.execute(select(EntityLink.person_id, EntityLink.entity_id))
+        if pid in visible
     }
     sizes = Counter(entity.values())
     scored = []
@@ -217,7 +225,7 @@ def explanation(db: Database, user: User, cipher: FieldCipher, a: int, b: int) -
             .order_by(ResolutionRun.id.desc())
             .limit(1)
         )
-    probability, parts = explain_registry_pair(db, cipher, a, b)
+    probability, parts = explain_records(db, cipher, a, b)
     return Explanation(
         a,
         b,
@@ -236,19 +244,23 @@ def decisions_history(
     """Decisions on pairs the user may both see, newest first (needs resolve.decide)."""
     require(user, "resolve.decide")
     page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-    visible = _visible_ids(user)
-    where = (Decision.person_a.in_(visible), Decision.person_b.in_(visible))
     by, undoer = aliased(User), aliased(User)
     with db.session() as session:
-        total = int(session.scalar(select(func.count(Decision.id)).where(*where)) or 0)
+        visible = set(session.scalars(_visible_ids(user)))
+        newest_first = session.execute(
+            select(Decision.id, Decision.person_a, Decision.person_b).order_by(
+                Decision.decided_at.desc(), Decision.id.desc()
+            )
+        )
+        shown = [i for i, a, b in newest_first if a in visible and b in visible]
+        total = len(shown)
+        wanted = shown[(page - 1) * per_page : page * per_page]
         rows = session.execute(
             select(Decision, by.username, undoer.username)
             .join(by, by.id == Decision.user_id)
             .outerjoin(undoer, undoer.id == Decision.undone_by)
-            .where(*where)
+            .where(Decision.id.in_(wanted))
             .order_by(Decision.decided_at.desc(), Decision.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
         )
         found = list(rows)
         names = _names(session, {x for d, _, _ in found for x in (d.person_a, d.person_b)})
