@@ -196,12 +196,18 @@ def _standing(session: Session, ids: Sequence[int]) -> list[Decision]:
 
 
 def entity_detail(
-    db: Database, user: User, person_id: int, *, ip: str | None = None, audited: bool = True
+    db: Database,
+    user: User,
+    person_id: int,
+    *,
+    ip: str | None = None,
+    audit_alone: bool = True,
 ) -> EntityDetail:
     """The entity of a visible record as ``user`` may see it (NotFound otherwise).
 
-    Audited as a ``person.view`` of the record naming the other records shown, unless the
-    caller audits the view itself (the person page records its own ``person.view``).
+    Audited as a ``person.view`` of the record naming the records shown; with
+    ``audit_alone=False`` only when other records are shown (the person page records its
+    own ``person.view`` of the record itself).
     """
     view = entity_of(db, user, person_id)
     ids = [m.person_id for m in view.members]
@@ -227,7 +233,7 @@ def entity_detail(
             for d in decisions
             if run_at is None or d.decided_at > run_at
         ]
-        if audited:
+        if audit_alone or len(ids) > 1:
             audit.record(
                 session,
                 user,

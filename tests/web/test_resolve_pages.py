@@ -46,7 +46,7 @@ def _queued(world: World, a: int, b: int) -> bool:
 
 
 def test_the_person_page_shows_the_entity_across_units(
-    resolved: Resolved, signed_in: SignIn
+    resolved: Resolved, world: World, signed_in: SignIn
 ) -> None:
     admin, _ = signed_in("admin")
     html = admin.get(f"/people/{resolved.salim_a}").text
@@ -55,6 +55,9 @@ def test_the_person_page_shows_the_entity_across_units(
     assert "Salu" in entity and "+91 98765 43001" in entity
     assert "model: best score 0.99" in entity and "fs-rules" in entity
     assert f"/resolve/pair?a={resolved.salim_a}&amp;b={resolved.salim_b}" in entity
+    # the records shown beside this one are in the audit log with the view
+    views = audit.find(world.db, action="person.view", actor="admin")
+    assert any(resolved.salim_b in (e.details.get("records") or []) for e in views)
 
 
 def test_the_entity_hides_other_units_records_without_a_trace(

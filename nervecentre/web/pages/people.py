@@ -27,9 +27,12 @@ async def _person_page(
     detail = await run_in_threadpool(
         person_views.person_detail, database(request), who.user, person_id, ip=client_ip(request)
     )
-    # The entity is read after person_detail, which audits this view and checks need-to-know.
+    # After person_detail, which checks need-to-know and audits the view of the record; the
+    # entity's other records shown are audited with it.
     entity = await run_in_threadpool(
-        entity_detail, database(request), who.user, person_id, audited=False
+        lambda: entity_detail(
+            database(request), who.user, person_id, ip=client_ip(request), audit_alone=False
+        )
     )
     values = {
         "person": detail,
