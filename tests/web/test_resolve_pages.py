@@ -271,3 +271,12 @@ def test_a_bad_return_address_is_refused_before_anything_is_recorded(
     }
     assert inv.post("/resolve/decisions", data=form).status_code == 422
     assert _decisions(world) == []
+
+
+def test_a_victims_pair_shows_codes_and_no_contact(resolved: Resolved, signed_in: SignIn) -> None:
+    admin, _ = signed_in("admin")
+    page = admin.get("/resolve/pair", params={"a": resolved.victim_a, "b": resolved.victim_b})
+    assert page.status_code == 200
+    assert "Rinki" not in page.text and "9123456780" not in page.text
+    assert page.text.count("protected (reveal on the person page)") == 2
+    assert "a phone in common" in page.text  # the evidence is explained, the phone is not shown
