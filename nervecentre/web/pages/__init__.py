@@ -13,6 +13,7 @@ from nervecentre.web.pages import (
     dashboard,
     imports,
     people,
+    resolve,
     tokens,
 )
 
@@ -29,5 +30,6 @@ for module in (
     access,
     tokens,
     account,
+    resolve,
 ):
     router.include_router(module.router)

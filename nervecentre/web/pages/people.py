@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from nervecentre.cases import edit_people, person_views
 from nervecentre.errors import InvalidValue
+from nervecentre.resolve.views import entity_detail
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
 from nervecentre.web.forms import field_errors, read_form
@@ -26,7 +27,21 @@ async def _person_page(
     detail = await run_in_threadpool(
         person_views.person_detail, database(request), who.user, person_id, ip=client_ip(request)
     )
-    values = {"person": detail, "revealed": None, "errors": {}, "values": {}, **context}
+    # After person_detail, which checks need-to-know and audits the view of the record; the
+    # entity's other records shown are audited with it.
+    entity = await run_in_threadpool(
+        lambda: entity_detail(
+            database(request), who.user, person_id, ip=client_ip(request), audit_alone=False
+        )
+    )
+    values = {
+        "person": detail,
+        "entity": entity,
+        "revealed": None,
+        "errors": {},
+        "values": {},
+        **context,
+    }
     return render(request, "person.html", values, status=422 if values["errors"] else 200)
 
 
