@@ -160,7 +160,7 @@ def record(
             "format": fmt,
             "shared": report.shared,
             "threshold": report.threshold,
-            "cases": report.cases,
+            "case_count": report.cases,
         },
         ip=ip,
     )

@@ -147,7 +147,8 @@ def compute(
         for purpose in defs.purposes:
             sums.setdefault(purpose.code, [0] * len(everything))
     width = len(measures)
-    keys = _order(dim, sums, {k: v[width - 1] for k, v in sums.items()})
+    main = width - 1 if spec.total else 0  # the total, else the first column
+    keys = _order(dim, sums, {k: v[main] for k, v in sums.items()})
     grid = [sums[k][:width] for k in keys]
     total_row = dim != "section"
     if total_row:

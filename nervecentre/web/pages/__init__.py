@@ -12,9 +12,10 @@ from nervecentre.web.pages import (
     dashboard,
     imports,
     people,
+    reports,
     tokens,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, cases, people, imports, audit, admin, access, tokens, account):
+for module in (auth, dashboard, cases, people, imports, audit, admin, access, tokens, account, reports):
     router.include_router(module.router)
