@@ -1,0 +1,66 @@
+"""The reports page, drill-down and downloads, through the app (need-to-know, permissions)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from nervecentre.security.models import AuditEntry
+from tests.security.conftest import World
+
+SignIn = Callable[[str], tuple[TestClient, str]]
+
+
+def test_the_page_counts_only_visible_cases_and_drills_down(
+    world: World, signed_in: SignIn
+) -> None:
+    client, _ = signed_in("inv")  # unit A only
+    page = client.get("/reports?year=2023&table=crime&by=district")
+    assert page.status_code == 200, page.text
+    assert "Thane Rural" in page.text and "Palghar" not in page.text
+    assert 'role="img"' in page.text and "<title id=" in page.text  # accessible charts
+    assert "The data as a table" in page.text
+    cells = client.get("/reports/cases?year=2023&table=crime&by=district&row=0&col=0")
+    assert cells.status_code == 200
+    assert f'href="/cases/{world.case_a}"' in cells.text
+    assert f'href="/cases/{world.case_b}"' not in cells.text
+    admin, _ = signed_in("admin")
+    both = admin.get("/reports/cases?year=2023&table=crime&by=year&row=0&col=0")
+    assert f"/cases/{world.case_a}" in both.text and f"/cases/{world.case_b}" in both.text
+    with world.db.session() as s:
+        actions = list(s.scalars(select(AuditEntry.action)))
+    assert actions.count("report.drilldown") == 2
+
+
+def test_downloads_need_export_and_share_needs_report_share(
+    world: World, signed_in: SignIn
+) -> None:
+    sup, _ = signed_in("sup")
+    pdf = sup.get("/reports/download?year=2023&format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    shared = sup.get("/reports/download?year=2023&format=xlsx&share=1")
+    assert shared.status_code == 200
+    book = load_workbook(io.BytesIO(shared.content))
+    assert "sharing" in str(book["Cover"]["B8"].value)
+    viewer, _ = signed_in("view")
+    assert viewer.get("/reports/download?year=2023&format=pdf").status_code == 403
+    assert "/reports/download" not in viewer.get("/reports?year=2023").text
+    inv, _ = signed_in("inv")
+    assert inv.get("/reports/download?year=2023&format=pdf&share=1").status_code == 403
+    assert sup.get("/reports/download?year=2023&format=docx").status_code in (400, 422)
+    with world.db.session() as s:
+        assert s.scalar(select(AuditEntry.id).where(AuditEntry.action == "report.generate"))
+
+
+def test_bad_parameters_are_clear(world: World, signed_in: SignIn) -> None:
+    client, _ = signed_in("inv")
+    assert client.get("/reports?month=2023-13").status_code in (400, 422)
+    assert client.get("/reports?year=2023&table=nope").status_code in (400, 422)
+    assert client.get("/reports?year=2023&by=nope").status_code in (400, 422)
+    assert client.get("/reports/cases?year=2023&row=x&col=0").status_code in (400, 422)
+    assert client.get("/reports/cases?year=2023&row=99&col=0").status_code in (400, 422)
