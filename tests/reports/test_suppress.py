@@ -17,8 +17,8 @@ T = 11
 
 
 def _with_totals(inner: list[list[int]]) -> list[list[int]]:
-    rows = [row + [sum(row)] for row in inner]
-    return rows + [[sum(col) for col in zip(*rows, strict=True)]]
+    rows = [[*row, sum(row)] for row in inner]
+    return [*rows, [sum(col) for col in zip(*rows, strict=True)]]
 
 
 def _range(grid: list[list[int]], s: Suppression, cell: tuple[int, int]) -> tuple[int, int]:
