@@ -64,3 +64,12 @@ def test_bad_parameters_are_clear(world: World, signed_in: SignIn) -> None:
     assert client.get("/reports?year=2023&by=nope").status_code in (400, 422)
     assert client.get("/reports/cases?year=2023&row=x&col=0").status_code in (400, 422)
     assert client.get("/reports/cases?year=2023&row=99&col=0").status_code in (400, 422)
+
+
+def test_the_case_timeline_starts_at_the_fir(world: World, signed_in: SignIn) -> None:
+    client, _ = signed_in("inv")
+    page = client.get(f"/cases/{world.case_a}")
+    assert page.status_code == 200
+    timeline = page.text[page.text.index('id="events"') :]
+    assert "FIR registered" in timeline
+    assert timeline.index("FIR registered") < timeline.index("Arrest")
