@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.linalg import null_space
 from scipy.optimize import linprog
 
 #: Counts under this are hidden in shared reports (CTDC's threshold).
@@ -76,25 +77,42 @@ def _bounds(value: int, cell: Cell, primary: frozenset[Cell], threshold: int) ->
     return (threshold, None) if value >= threshold else (0, None)
 
 
-def exposed(
+def _components(hidden: set[Cell], lines: Sequence[Line]) -> list[list[Cell]]:
+    """Hidden cells grouped by the lines that tie them together: each group is solved
+    alone (a line only ever holds cells of one group)."""
+    parent = {cell: cell for cell in hidden}
+
+    def root(cell: Cell) -> Cell:
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for line in lines:
+        inside = [c for c in (*line.members, line.total) if c in parent]
+        for other in inside[1:]:
+            parent[root(other)] = root(inside[0])
+    groups: dict[Cell, list[Cell]] = {}
+    for cell in sorted(hidden):
+        groups.setdefault(root(cell), []).append(cell)
+    return list(groups.values())
+
+
+def _solve(
     grid: Sequence[Sequence[int]],
     lines: Sequence[Line],
+    group: list[Cell],
     primary: frozenset[Cell],
-    secondary: frozenset[Cell],
     threshold: int,
 ) -> list[tuple[Cell, float, float]]:
-    """The hidden cells whose value the visible figures fix: (cell, low, high), low == high."""
-    hidden = sorted(primary | secondary)
-    if not hidden:
-        return []
-    index = {cell: i for i, cell in enumerate(hidden)}
+    index = {cell: i for i, cell in enumerate(group)}
     rows: list[np.ndarray] = []
     rhs: list[float] = []
     for line in lines:
         cells = [*line.members, line.total]
         if not any(c in index for c in cells):
             continue
-        row = np.zeros(len(hidden))
+        row = np.zeros(len(group))
         known = 0.0
         for cell, sign in [*((m, 1.0) for m in line.members), (line.total, -1.0)]:
             if cell in index:
@@ -103,20 +121,63 @@ def exposed(
                 known += sign * grid[cell[0]][cell[1]]
         rows.append(row)
         rhs.append(-known)
-    bounds = [_bounds(grid[c[0]][c[1]], c, primary, threshold) for c in hidden]
-    a_eq = np.array(rows) if rows else None
-    b_eq = np.array(rhs) if rows else None
+    bounds = [_bounds(grid[c[0]][c[1]], c, primary, threshold) for c in group]
+    a_eq = np.array(rows) if rows else np.zeros((0, len(group)))
+    b_eq = np.array(rhs) if rows else np.zeros(0)
+    # First the cheap proof: the true values are a solution; a cell strictly inside its
+    # bounds moves when the kernel of the lines, with the cells at a bound held still,
+    # moves it. The lines form a totally unimodular system, so such a kernel then holds a
+    # +-1 circuit through the cell: another whole-number table fits every visible figure.
+    at_bound = [i for i, c in enumerate(group) if grid[c[0]][c[1]] in (bounds[i][0], bounds[i][1])]
+    held = np.zeros((len(at_bound), len(group)))
+    for k, i in enumerate(at_bound):
+        held[k, i] = 1.0
+    kernel = null_space(np.vstack([a_eq, held])) if len(group) else np.zeros((0, 0))
+    moving = np.abs(kernel).max(axis=1) > 1e-9 if kernel.size else np.zeros(len(group), bool)
     out = []
-    for cell, i in index.items():
-        goal = np.zeros(len(hidden))
+    for i, cell in enumerate(group):
+        if moving[i]:
+            continue
+        # Not proved free: the exact bounds from two linear programmes.
+        goal = np.zeros(len(group))
         goal[i] = 1.0
-        low = linprog(goal, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        high = linprog(-goal, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        lo = low.fun if low.status == 0 else -np.inf
-        hi = -high.fun if high.status == 0 else np.inf  # 3: unbounded above
+        options = {"A_eq": a_eq if rows else None, "b_eq": b_eq if rows else None}
+        # A cell at one of its bounds needs only the other side: can it move away from it?
+        value = float(grid[cell[0]][cell[1]])
+        lo = hi = value
+        if value != bounds[i][0]:
+            low = linprog(goal, bounds=bounds, method="highs", **options)
+            lo = low.fun if low.status == 0 else -np.inf
+        if value != bounds[i][1]:
+            high = linprog(-goal, bounds=bounds, method="highs", **options)
+            hi = -high.fun if high.status == 0 else np.inf  # 3: unbounded above
         if hi - lo < 0.5:
             out.append((cell, float(lo), float(hi)))
     return out
+
+
+def exposed(
+    grid: Sequence[Sequence[int]],
+    lines: Sequence[Line],
+    primary: frozenset[Cell],
+    secondary: frozenset[Cell],
+    threshold: int,
+    *,
+    solved: dict[frozenset[Cell], list[tuple[Cell, float, float]]] | None = None,
+) -> list[tuple[Cell, float, float]]:
+    """The hidden cells whose value the visible figures fix: (cell, low, high), low == high.
+
+    ``solved`` caches the answer per group of cells between calls on the same grid.
+    """
+    solved = {} if solved is None else solved
+    out: list[tuple[Cell, float, float]] = []
+    for group in _components(set(primary | secondary), lines):
+        key = frozenset(group)
+        if key not in solved:
+            mine = [line for line in lines if any(c in key for c in (*line.members, line.total))]
+            solved[key] = _solve(grid, mine, group, primary, threshold)
+        out += solved[key]
+    return sorted(out)
 
 
 def _complement(
@@ -139,6 +200,7 @@ def suppress(
     cells = [(r, c) for r, row in enumerate(grid) for c in range(len(row))]
     primary = frozenset(cell for cell in cells if 0 < grid[cell[0]][cell[1]] < threshold)
     hidden: set[Cell] = set(primary)
+    solved: dict[frozenset[Cell], list[tuple[Cell, float, float]]] = {}
     while True:
         changed = True
         while changed:
@@ -150,7 +212,7 @@ def suppress(
                     if extra is not None:
                         hidden.add(extra)
                         changed = True
-        leaks = exposed(grid, lines, primary, frozenset(hidden - primary), threshold)
+        leaks = exposed(grid, lines, primary, frozenset(hidden - primary), threshold, solved=solved)
         if not leaks:
             return Suppression(primary, frozenset(hidden - primary), threshold)
         cell = leaks[0][0]
