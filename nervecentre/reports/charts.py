@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.ticker import MaxNLocator
 
 matplotlib.rcParams["svg.hashsalt"] = "nervecentre"  # the same chart, the same bytes
 matplotlib.rcParams["svg.fonttype"] = "path"  # no font needed where the SVG is shown
@@ -66,6 +67,7 @@ def _bars(chart: Chart, fig: Figure) -> None:
     step = max(1, len(labels) // 12)
     ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right", fontsize=8)
     ax.legend(fontsize=8, frameon=False)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -74,6 +76,7 @@ def _hbar(chart: Chart, fig: Figure) -> None:
     labels = [_short(str(r[0]), 48) for r in chart.rows][::-1]
     ax.barh(labels, [int(r[1]) for r in chart.rows][::-1], color=PALETTE[0])
     ax.tick_params(axis="y", labelsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -86,6 +89,7 @@ def _stacked(chart: Chart, fig: Figure) -> None:
         ax.bar(labels, values, bottom=bottom, label=name, color=PALETTE[s % len(PALETTE)])
         bottom = [a + b for a, b in zip(bottom, values, strict=True)]
     ax.legend(fontsize=8, frameon=False)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.tick_params(axis="x", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
 

@@ -86,7 +86,8 @@ def routes(session: Session, user: User | None, scope: Scope) -> Chart:
         else:
             found["destination"] = _place(place, state)
     pairs = Counter((e["source"], e["destination"]) for e in ends.values() if len(e) == 2)
-    rows: list[list[str | int]] = [[s, d, n] for (s, d), n in pairs.most_common(TOP)]
+    ranked = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]  # ties by name
+    rows: list[list[str | int]] = [[s, d, n] for (s, d), n in ranked]
     rest = sum(pairs.values()) - sum(int(r[2]) for r in rows)
     desc = (
         f"Flows from source to destination of the {sum(pairs.values()):,} cases with both "
@@ -134,7 +135,8 @@ def ageing(facts: Sequence[CaseFact], scope: Scope, now: datetime | None = None)
 def top_sections(facts: Sequence[CaseFact]) -> Chart:
     """The sections most cases are charged under (IPC and BNS equivalents together)."""
     counts: Counter[str] = Counter(s for f in facts for s in f.sections)
-    rows: list[list[str | int]] = [[section_label(s), n] for s, n in counts.most_common(TOP)]
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]  # ties by name
+    rows: list[list[str | int]] = [[section_label(s), n] for s, n in ranked]
     return Chart(
         "sections",
         "Top sections",
