@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 
 matplotlib.rcParams["svg.hashsalt"] = "nervecentre"  # the same chart, the same bytes
 matplotlib.rcParams["svg.fonttype"] = "path"  # no font needed where the SVG is shown
+matplotlib.rcParams["text.parse_math"] = False  # a place named "$x$" is text, not TeX
 
 PALETTE = ("#1f5f8b", "#d9822b", "#2e8b57", "#a23b72", "#6c757d", "#b8860b")
 
@@ -234,9 +235,16 @@ def svg(chart: Chart) -> str:
 
 def png(chart: Chart, dpi: int = 150) -> bytes:
     """The same chart as PNG, for the PDF and XLSX reports."""
+    return png_sized(chart, dpi)[0]
+
+
+def png_sized(chart: Chart, dpi: int = 150) -> tuple[bytes, tuple[float, float]]:
+    """The chart as PNG and its size in inches."""
     buffer = io.BytesIO()
-    draw(chart).savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    fig = draw(chart)
+    fig.savefig(buffer, format="png", dpi=dpi)
+    width, height = fig.get_size_inches()
+    return buffer.getvalue(), (float(width), float(height))
 
 
 def rows_total(rows: Sequence[Sequence[str | int]]) -> int:

@@ -159,11 +159,8 @@ def pdf_bytes(report: Report) -> bytes:
         story.append(PageBreak())
         for chart in report.charts:
             story.append(Paragraph(_esc(chart.title), _STYLES["Heading3"]))
-            fig = charts.draw(chart)
-            w, h = fig.get_size_inches()
-            story.append(
-                Image(io.BytesIO(charts.png(chart)), width=w * 0.9 * 72, height=h * 0.9 * 72)
-            )
+            data, (w, h) = charts.png_sized(chart)
+            story.append(Image(io.BytesIO(data), width=w * 0.9 * 72, height=h * 0.9 * 72))
             story.append(Paragraph(_esc(chart.desc), _CELL))
             story.append(Spacer(1, 0.4 * cm))
     elif report.shared:

@@ -100,3 +100,16 @@ def test_cli_errors_are_clear(hand: Hand, tmp_path: Path) -> None:
                                  "-o", str(tmp_path / "x.pdf"), *base])  # fmt: skip
     assert denied.exit_code != 0 and re.search("report.share|permission", denied.output)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_hostile_place_names_are_drawn_as_text() -> None:
+    from nervecentre.reports import charts
+
+    chart = charts.Chart(
+        "routes", "Routes <b>", "desc & </desc><script>x</script>", "flows",
+        ["Source", "Destination", "Cases"],
+        [["$\\frac{1}{0}$ <script>", "Pune, MH", 3], ["--><script>alert(1)</script>", "b", 1]],
+    )  # fmt: skip
+    svg = charts.svg(chart)
+    assert "<script>" not in svg and "&lt;/desc&gt;&lt;script&gt;" in svg
+    assert charts.png(chart).startswith(b"\x89PNG")
