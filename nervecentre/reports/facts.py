@@ -109,6 +109,15 @@ def section_label(group: str) -> str:
     return f"{text} — {title}" if title else text
 
 
+@cache
+def _equivalents(key: str) -> frozenset[str]:
+    """A section key and its IPC<->BNS equivalents' keys."""
+    try:
+        return law.search_keys(law.parse_section(key))
+    except InvalidValue:
+        return frozenset({key})
+
+
 def _purpose(defs: Definitions, heads: set[str], keys: set[str]) -> str:
     for purpose in defs.purposes:
         if heads & purpose.heads or keys & purpose.sections:
@@ -160,9 +169,7 @@ def load_facts(
         used = laws.get(case_id, set())
         fact.code = "BNS" if "BNS" in used else "IPC" if "IPC" in used else "SLL"
         fact.sections = frozenset(section_group(k) for k in own)
-        widened = (
-            set().union(*(law.search_keys(law.parse_section(k)) for k in own)) if own else set()
-        )
+        widened: set[str] = set().union(*(_equivalents(k) for k in own))
         fact.purpose = _purpose(defs, heads.get(case_id, set()), widened)
     accused = select(CaseRole.case_id, func.count()).where(
         CaseRole.role == "accused", _in_scope(CaseRole.case_id, where)
