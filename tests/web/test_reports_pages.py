@@ -73,3 +73,25 @@ def test_the_case_timeline_starts_at_the_fir(world: World, signed_in: SignIn) ->
     timeline = page.text[page.text.index('id="events"') :]
     assert "FIR registered" in timeline
     assert timeline.index("FIR registered") < timeline.index("Arrest")
+
+
+def test_the_api_gives_the_same_table_and_its_cases(
+    world: World, client: TestClient, token_for: Callable[[str], dict[str, str]]
+) -> None:
+    inv = token_for("inv")
+    got = client.get("/api/reports/table?year=2023&table=crime&by=district", headers=inv)
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert [r["label"] for r in body["rows"]] == ["Thane Rural"]  # need-to-know
+    assert body["total"]["values"][0] == 1 and body["columns"][0]["id"] == "cases_registered"
+    admin = token_for("admin")
+    both = client.get("/api/reports/table?year=2023&by=year", headers=admin).json()
+    assert both["total"]["values"][0] == 2
+    cases = client.get("/api/reports/cases?year=2023&by=year&row=0&col=0", headers=inv).json()
+    assert [c["id"] for c in cases["cases"]] == [world.case_a] and cases["value"] == 1
+    bad = client.get("/api/reports/table?month=2023-13", headers=inv)
+    assert bad.status_code in (400, 422) and "YYYY-MM" in bad.text
+    assert client.get("/api/reports/table?year=2023").status_code == 401
+    assert client.get("/api/reports/cases?year=2023&row=5&col=0", headers=inv).status_code in (
+        400, 422,
+    )  # fmt: skip
