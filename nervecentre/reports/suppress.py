@@ -183,12 +183,13 @@ def exposed(
 def _complement(
     grid: Sequence[Sequence[int]], candidates: Sequence[Cell], hidden: set[Cell]
 ) -> Cell | None:
-    """The smallest visible non-zero cell among the candidates (a zero one as last resort)."""
-    free = [c for c in candidates if c not in hidden]
-    if not free:
-        return None
-    nonzero = [c for c in free if grid[c[0]][c[1]] > 0]
-    return min(nonzero or free, key=lambda c: (grid[c[0]][c[1]], c))
+    """The smallest visible non-zero cell among the candidates, or None.
+
+    Never a zero: a reader knows a hidden cell that is not "<11" is at least the threshold
+    or zero, and the audit models it as at least the threshold, which a zero would break.
+    """
+    free = [c for c in candidates if c not in hidden and grid[c[0]][c[1]] > 0]
+    return min(free, key=lambda c: (grid[c[0]][c[1]], c)) if free else None
 
 
 def suppress(

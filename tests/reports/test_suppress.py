@@ -40,6 +40,9 @@ def _range(grid: list[list[int]], s: Suppression, cell: tuple[int, int]) -> tupl
             hi.append(-known)
     low = [1 if c in s.primary else T for c in hidden]
     high = [T - 1 if c in s.primary else np.inf for c in hidden]
+    truth = np.array([grid[r][c] for r, c in hidden], dtype=float)
+    if rows:
+        assert np.allclose(np.array(rows) @ truth, lo)  # the true table fits, as it must
     cons = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
     goal = np.zeros(len(hidden))
     goal[index[cell]] = 1
@@ -47,8 +50,10 @@ def _range(grid: list[list[int]], s: Suppression, cell: tuple[int, int]) -> tupl
     for sign in (1, -1):
         res = milp(sign * goal, constraints=cons, integrality=np.ones(len(hidden)),
                    bounds=Bounds(low, high))  # fmt: skip
-        assert res.status in (0, 3), res.message  # 3: unbounded (large cells above)
-        found.append(sign * res.fun if res.status == 0 else np.inf * sign)
+        # The true table is a solution, so HiGHS's "infeasible or unbounded" (4) means
+        # unbounded, as 3 does: a large hidden cell with no total above it.
+        assert res.status in (0, 3, 4), res.message
+        found.append(sign * res.fun if res.status == 0 else -np.inf * sign)
     return int(found[0]), found[1]
 
 
@@ -63,6 +68,7 @@ def _check(inner: list[list[int]]) -> Suppression:
                 assert s.shown((r, c), v) == "<11"
             elif (r, c) not in s.hidden:
                 assert s.shown((r, c), v) == f"{v:,}"
+    assert all(grid[r][c] >= T for r, c in s.secondary)  # an "x" is never a zero
     for cell in s.hidden:
         low, high = _range(grid, s, cell)
         assert low < high, f"hidden cell {cell} is fixed at {low} by the totals"
@@ -89,6 +95,13 @@ def test_a_small_total_is_hidden_too() -> None:
 
 def test_a_row_of_one_small_cell_and_zeros() -> None:
     _check([[4, 0, 0], [30, 30, 30], [15, 12, 11]])
+
+
+def test_a_cell_fixed_through_a_zero_gets_a_non_zero_complement() -> None:
+    # Once row 2 hides 1 and 11, the visible 12 and the bounds fix the 1 of row 1: the
+    # only visible cell of its lines is a zero, so the complement comes from elsewhere.
+    s = _check([[0, 9], [1, 2], [1, 11]])
+    assert (0, 0) not in s.hidden
 
 
 @settings(max_examples=60, deadline=None)
