@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from nervecentre.errors import InvalidValue
 from nervecentre.reports.definitions import Definitions, Measure, TableDef, definitions
 from nervecentre.reports.facts import CaseFact, section_label
 from nervecentre.reports.suppress import Suppression, grid_lines, suppress
@@ -120,8 +121,6 @@ def compute(
     spec = defs.table(table) if isinstance(table, str) else table
     dim = spec.rows or by or "district"
     if spec.rows is None and dim not in defs.breakdowns:
-        from nervecentre.errors import InvalidValue
-
         known = ", ".join(defs.breakdowns)
         raise InvalidValue(f"unknown breakdown {dim!r}; one of: {known}", kind="by", value=dim)
     measure_ids = [*spec.columns, *([spec.total] if spec.total else [])]
