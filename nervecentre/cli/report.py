@@ -15,7 +15,8 @@ HELP = """Monthly and annual reports (NCRB-style tables, charts, a cover) as PDF
 The format follows the output file's suffix (.pdf or .xlsx). Figures count the cases \
 registered in the period (FIR date), as they stand today. --share makes the version that \
 leaves the centre: counts under 11 shown as "<11", with complementary cells hidden ("x") \
-so that they cannot be worked out from the totals, and no charts. No report names a person.
+so that they cannot be worked out from the totals, and charts only from what the tables show. \
+No report names a person.
 
 Examples:
 

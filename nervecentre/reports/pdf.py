@@ -163,12 +163,12 @@ def pdf_bytes(report: Report) -> bytes:
             story.append(Image(io.BytesIO(data), width=w * 0.9 * 72, height=h * 0.9 * 72))
             story.append(Paragraph(_esc(chart.desc), _CELL))
             story.append(Spacer(1, 0.4 * cm))
-    elif report.shared:
-        story.append(
-            Paragraph(
-                "Charts are left out of the version for sharing: a chart shows exact counts.", _CELL
-            )
+    if report.shared:
+        text = (
+            "The version for sharing draws its charts only from what its tables show; charts "
+            "of rescues, routes and ageing are left out (they would show exact small counts)."
         )
+        story.append(Paragraph(text, _CELL))
 
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()

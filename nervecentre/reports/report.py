@@ -110,7 +110,7 @@ def build_report(
     """Compute a report over what ``user`` may see (everything for None, the installation).
 
     ``shared``: the version that leaves the centre (needs report.share): small cells and
-    their complements hidden, no charts (a chart would show the exact counts).
+    their complements hidden, charts drawn only from what the tables show.
     """
     if user is not None:
         require(user, "report.view")
@@ -128,6 +128,7 @@ def build_report(
     tables = [compute(facts, table, by, names=labels) for table, by in plan]
     if shared:
         tables = [share(t, threshold) for t in tables]
+        drawn = shared_charts(tables, scope) if charts else []
     report = Report(
         kind,
         scope,
@@ -141,6 +142,56 @@ def build_report(
         drawn,
     )
     return report
+
+
+def _visible(table: Table, r: int, c: int) -> int:
+    """A cell's count if the shared table shows it, else 0 (drawn empty)."""
+    hidden = table.suppression.hidden if table.suppression else frozenset()
+    return 0 if (r, c) in hidden else table.grid[r][c]
+
+
+def shared_charts(tables: list[Table], scope: Scope) -> list[Chart]:
+    """Charts for the shared version, drawn only from what its suppressed tables show.
+
+    A chart of its own data (rescues by date, routes, ageing) would show exact small
+    counts, so only the monthly cases and the top sections are drawn, from the cells the
+    tables show; a hidden cell is drawn empty, and the description says how many.
+    """
+    out: list[Chart] = []
+    month = next((t for t in tables if t.id == "crime" and t.by == "month"), None)
+    if month is not None:
+        rows: list[list[str | int]] = [
+            [key, _visible(month, r, 0)] for r, key in enumerate(month.row_keys)
+        ]
+        hidden = sum(
+            1 for r in range(len(month.row_keys)) if month.grid[r][0] and not _visible(month, r, 0)
+        )
+        threshold = month.suppression.threshold if month.suppression else DEFAULT_THRESHOLD
+        desc = (
+            f"Cases registered (FIR date) per month of {scope.label}. Bars whose count the "
+            f"table hides (<{threshold} or x) are drawn empty: {hidden}."
+        )
+        out.append(
+            Chart("monthly", "Cases registered per month", desc, "bars",
+                  ["Month", "Cases registered"], rows)
+        )  # fmt: skip
+    sections = next((t for t in tables if t.id == "sections"), None)
+    if sections is not None:
+        last = len(sections.columns) - 1
+        shown = [
+            (sections.row_labels[r], _visible(sections, r, last))
+            for r in range(len(sections.row_keys))
+        ]
+        ranked = sorted((x for x in shown if x[1]), key=lambda x: (-x[1], x[0]))[:10]
+        desc = (
+            "Cases charged under each section, IPC and its BNS equivalent together; sections "
+            "whose count the table hides are left out."
+        )
+        out.append(
+            Chart("sections", "Top sections", desc, "hbar", ["Section", "Cases"],
+                  [[a, b] for a, b in ranked])
+        )  # fmt: skip
+    return out
 
 
 def record(

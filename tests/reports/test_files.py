@@ -46,7 +46,13 @@ def test_xlsx_holds_the_same_figures(hand: Hand) -> None:
 
 def test_shared_versions_show_no_small_count(hand: Hand) -> None:
     report = build_report(hand.db, hand.sup, "annual", 2025, shared=True)
-    assert report.charts == []  # exact counts: left out of the version for sharing
+    # Charts only from what the tables show: rescues, routes and ageing are left out.
+    assert [c.id for c in report.charts] == ["monthly", "sections"]
+    month = next(t for t in report.tables if t.id == "crime" and t.by == "month")
+    assert month.suppression is not None
+    for r, (key, value) in enumerate(report.charts[0].rows):
+        assert value == (0 if (r, 0) in month.suppression.hidden else month.grid[r][0]), key
+        assert value == 0 or value >= 11
     text = _pdf_text(render(report, "pdf"))
     assert "<11" in text
     book = load_workbook(io.BytesIO(render(report, "xlsx")))
