@@ -52,6 +52,7 @@ ACTIONS = frozenset(
         "resolve.run", "resolve.decide", "resolve.undo",
         "crawl.run", "crawl.match", "crawl.networks", "crawl.recheck", "crawl.removed",
         "crawl.notice", "crawl.notice_sent",
+        "report.generate", "report.drilldown",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().

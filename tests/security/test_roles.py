@@ -30,6 +30,7 @@ EXPECTED = {
     "hashset.manage": "AS",
     "match.run":      "ASIN",
     "report.view":    "ASINVU",
+    "report.share":   "AS",
     "resolve.run":    "AS",
     "resolve.decide": "ASIN",
     "crawl.view":     "ASIN",

@@ -14,6 +14,7 @@ from nervecentre.web.pages import (
     imports,
     people,
     resolve,
+    reports,
     tokens,
 )
 
@@ -31,5 +32,6 @@ for module in (
     tokens,
     account,
     resolve,
+    reports,
 ):
     router.include_router(module.router)
