@@ -13,8 +13,8 @@ from nervecentre.web.pages import (
     dashboard,
     imports,
     people,
-    resolve,
     reports,
+    resolve,
     tokens,
 )
 
