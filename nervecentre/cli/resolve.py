@@ -51,7 +51,7 @@ Why two records were (not) put together:
 
 [bold]The registry[/] (every person record of every case, victims decrypted in memory only):
 
-  nervecentre resolve            # new and changed records, with the last run's model
+  nervecentre resolve            # only new and changed records, with the last run's model
   nervecentre resolve --full     # everything again, the model estimated afresh
   nervecentre resolve --explain 812 4077   # two person ids of the registry
 
@@ -175,10 +175,15 @@ def _registry(
     if as_json:
         console.print_json(json.dumps(summary.__dict__))
         return
+    how = (
+        "full run: every record compared"
+        if summary.full
+        else f"{summary.changed:,} new or changed records compared against the rest"
+    )
     err_console.print(
-        f"{summary.records:,} records → {summary.entities:,} people; {summary.auto_links:,} "
-        f"pairs linked automatically, {summary.queued:,} pairs in the review queue "
-        f"(run {summary.run_id})."
+        f"{summary.records:,} records → {summary.entities:,} people ({how}, "
+        f"{summary.compared:,} pairs); {summary.auto_links:,} pairs linked automatically, "
+        f"{summary.queued:,} pairs in the review queue (run {summary.run_id})."
     )
 
 

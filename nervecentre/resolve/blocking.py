@@ -62,43 +62,88 @@ def record_keys(record: PersonRecord) -> set[str]:
     return keys
 
 
-def _block_pairs(members: Sequence[int]) -> Iterable[tuple[int, int]]:
-    return combinations(members, 2)
-
-
-def candidate_pairs(records: Sequence[PersonRecord]) -> tuple[Pairs, BlockStats]:
-    """Unique candidate pairs (i < j) as an array of shape (n, 2), and what blocking did."""
+def build_blocks(records: Sequence[PersonRecord]) -> dict[str, list[int]]:
+    """Every blocking key and the records (indexes, ascending) that carry it."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, record in enumerate(records):
         for key in record_keys(record):
             blocks[key].append(index)
+    return blocks
+
+
+def _parts(
+    members: list[int], records: Sequence[PersonRecord], stats: BlockStats
+) -> Iterator[list[int]]:
+    """A block as compared: split by district past MAX_BLOCK, a part still past it dropped."""
+    if len(members) < 2:
+        return
+    parts = [members]
+    if len(members) > MAX_BLOCK:
+        stats.split += 1
+        by_district: dict[str, list[int]] = defaultdict(list)
+        for i in members:
+            by_district[records[i].district].append(i)
+        parts = list(by_district.values())
+    for part in parts:
+        if len(part) > MAX_BLOCK:
+            stats.dropped += 1
+            stats.dropped_records += len(part)
+        elif len(part) > 1:
+            yield part
+
+
+def _unique_pairs(chunks: list[Pairs], n: int) -> Pairs:
+    codes = np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
+    if not n:
+        return np.zeros((0, 2), np.int64)
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+def candidate_pairs(records: Sequence[PersonRecord]) -> tuple[Pairs, BlockStats]:
+    """Unique candidate pairs (i < j) as an array of shape (n, 2), and what blocking did."""
     stats = BlockStats()
     n = len(records)
     chunks: list[Pairs] = []
     buffer: list[int] = []
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        parts = [members]
-        if len(members) > MAX_BLOCK:
-            stats.split += 1
-            by_district: dict[str, list[int]] = defaultdict(list)
-            for i in members:
-                by_district[records[i].district].append(i)
-            parts = list(by_district.values())
-        for part in parts:
-            if len(part) > MAX_BLOCK:
-                stats.dropped += 1
-                stats.dropped_records += len(part)
-                continue
-            for i, j in _block_pairs(part):
+    for members in build_blocks(records).values():
+        for part in _parts(members, records, stats):
+            for i, j in combinations(part, 2):
                 buffer.append(i * n + j)
             if len(buffer) > 2_000_000:
                 chunks.append(np.unique(np.array(buffer, dtype=np.int64)))
                 buffer = []
     chunks.append(np.array(buffer, dtype=np.int64))
-    codes = np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
-    pairs = np.stack([codes // n, codes % n], axis=1) if n else np.zeros((0, 2), np.int64)
+    pairs = _unique_pairs(chunks, n)
+    stats.pairs = len(pairs)
+    return pairs, stats
+
+
+def pairs_touching(
+    records: Sequence[PersonRecord],
+    subset: Iterable[int],
+    blocks: dict[str, list[int]] | None = None,
+) -> tuple[Pairs, BlockStats]:
+    """The candidate pairs with at least one record of ``subset``: its keys looked up in all.
+
+    The same pairs :func:`candidate_pairs` gives for those records (the same blocks, split
+    and dropped alike), without forming the pairs among the others.
+    """
+    blocks = build_blocks(records) if blocks is None else blocks
+    wanted = set(subset)
+    stats = BlockStats()
+    n = len(records)
+    seen: set[str] = set()
+    buffer: list[int] = []
+    for i in sorted(wanted):
+        for key in record_keys(records[i]):
+            if key in seen:
+                continue
+            seen.add(key)
+            for part in _parts(blocks.get(key, []), records, stats):
+                inside = [x for x in part if x in wanted]
+                for x in inside:
+                    buffer.extend(min(x, y) * n + max(x, y) for y in part if y != x)
+    pairs = _unique_pairs([np.array(buffer, dtype=np.int64)], n)
     stats.pairs = len(pairs)
     return pairs, stats
 

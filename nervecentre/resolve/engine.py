@@ -206,17 +206,8 @@ def resolve_records(
         u = estimate_u(_levels(records, sample, None))
         model = train(levels, u, training_sessions(levels), prior=estimate_prior(levels))
         model = refine_with_rules(model, levels)
-    name_tf, phone_tf = _term_frequencies(records, pairs, levels)
-    weights = match_weights(
-        model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
-    )
-    probs = probability(weights)
-    names, phones = _frequencies(records)
-
-    def scorer(i: int, j: int) -> float:
-        a, b = records[i], records[j]
-        return pair_probability(model, a, b, _pair_tf(names, phones, len(records), a, b))
-
+    weights, probs = score_levels(records, pairs, levels, model)
+    scorer = pair_scorer(records, model)
     labels = cluster(
         len(records),
         pairs,
@@ -242,6 +233,35 @@ def resolve_records(
         best=best_scores(len(records), pairs, probs, labels),
         review=order.tolist(),
     )
+
+
+def score_levels(
+    records: Sequence[PersonRecord], pairs: Pairs, levels: Levels, model: Model
+) -> tuple[Floats, Floats]:
+    """Match weights and probabilities of compared pairs (names and phones counted in all)."""
+    name_tf, phone_tf = _term_frequencies(records, pairs, levels)
+    weights = match_weights(
+        model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
+    )
+    return weights, probability(weights)
+
+
+def compare_pairs(
+    records: Sequence[PersonRecord], pairs: Pairs, progress: Progress | None = None
+) -> Levels:
+    """The agreement levels of ``pairs`` (rows) for every feature (columns)."""
+    return _levels(records, pairs, progress)
+
+
+def pair_scorer(records: Sequence[PersonRecord], model: Model) -> Callable[[int, int], float]:
+    """Scores one pair of ``records`` by index, on demand (for clustering's cohesion check)."""
+    names, phones = _frequencies(records)
+
+    def scorer(i: int, j: int) -> float:
+        a, b = records[i], records[j]
+        return pair_probability(model, a, b, _pair_tf(names, phones, len(records), a, b))
+
+    return scorer
 
 
 @dataclass(frozen=True)
