@@ -150,12 +150,15 @@ def _model_of(run: ResolutionRun | None) -> Model | None:
         return None
     data = json.loads(run.model)
     features = data["features"]
+    learnt = [np.array(f["learnt_bits"]) for f in features.values() if "learnt_bits" in f]
     return Model(
         m=[np.array(f["m"]) for f in features.values()],
         u=[np.array(f["u"]) for f in features.values()],
         prior=float(data["prior"]),
         version=str(data["version"]),
         trained_on=int(data.get("trained_on", 0)),
+        learnt=learnt if len(learnt) == len(features) else None,
+        decisions=int(data.get("decisions", 0)),
     )
 
 
