@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from nervecentre.cases.people import Person
 from nervecentre.imports import import_register
+from nervecentre.resolve import blocking
 from nervecentre.resolve.blocking import candidate_pairs, pairs_touching
 from nervecentre.resolve.engine import resolve_records
 from nervecentre.resolve.incremental import fingerprint, resolve_changed
@@ -60,11 +61,18 @@ def test_an_incremental_run_compares_only_the_new_records_and_clusters_as_a_full
     assert _partition(result.labels) == _partition(full.labels)
 
 
-def test_pairs_touching_are_the_full_runs_pairs_that_hold_the_subset(tmp_path: Path) -> None:
+@pytest.mark.parametrize("narrow", [False, True])
+def test_pairs_touching_are_the_full_runs_pairs_that_hold_the_subset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, narrow: bool
+) -> None:
+    if narrow:  # every common key compared by neighbourhood
+        monkeypatch.setattr(blocking, "MAX_BLOCK", 4)
+        monkeypatch.setattr(blocking, "WINDOW", 2)
     write_person_list(tmp_path / "people.csv", 80, seed=6)
     records = read_records(tmp_path / "people.csv")
-    subset = {0, 5, 17, 40}
-    everything, _ = candidate_pairs(records)
+    subset = {0, 5, 17, 40, 77}
+    everything, stats = candidate_pairs(records)
+    assert (stats.split > 0) == narrow
     expected = {tuple(p) for p in everything.tolist() if set(p) & subset}
     touching, _ = pairs_touching(records, subset)
     assert {tuple(p) for p in touching.tolist()} == expected
