@@ -24,7 +24,7 @@ from nervecentre.resolve.names import ParsedName, skeleton
 from nervecentre.resolve.records import PersonRecord
 
 # A block up to this size is compared whole; a larger one by a sorted neighbourhood.
-MAX_BLOCK = 60
+MAX_BLOCK = 80
 # In a larger block, each record is paired with this many neighbours on either side.
 WINDOW = 30
 
