@@ -11,18 +11,25 @@ u by random sampling, the prior by deterministic rules, m by EM on two blocking 
 clusters at the threshold that gives Splink its best F1 on each set (an advantage ours
 does not get: ours runs at its default). Scores are pairwise and B-cubed F1 against the truth.
 
-    python benchmarks/bench_resolve.py [--people 3000] [--seeds 1 2 3] [--scale 0]
+    python benchmarks/bench_resolve.py [--people 3000] [--seeds 1 2 3]
+    python benchmarks/bench_resolve.py --records 1000000     # one large list, scale
+
+``--records N`` writes one list of about N records (people × 1.7) and runs each engine in
+a process of its own (forked after the list is read), printing each one's seconds, peak
+resident memory and F1 — Splink at its best threshold, ours at its default.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -159,11 +166,80 @@ def run_ours(
     return seconds, {"precision": p, "recall": r, "f1": f, "bcubed": bcubed(truth, result.labels)}
 
 
+# Records per true person in the generated lists (measured: 1.69).
+RECORDS_PER_PERSON = 1.69
+Engine = Callable[[Sequence[PersonRecord], Sequence[str]], tuple[float, dict[str, float]]]
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return usage.ru_utime + usage.ru_stime
+
+
+def _child(engine: Engine, records: Sequence[PersonRecord], truth: Sequence[str], out: Any) -> None:
+    before = _cpu()
+    seconds, scores = engine(records, truth)
+    scores["cpu"] = _cpu() - before
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.put((seconds, scores, peak))
+
+
+def _isolated(
+    engine: Engine, records: Sequence[PersonRecord], truth: Sequence[str]
+) -> tuple[float, dict[str, float], float]:
+    """Run one engine in a forked process: its seconds, scores and peak memory (MiB)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(engine, records, truth, queue))
+    process.start()
+    result: tuple[float, dict[str, float], float] = queue.get()
+    process.join()
+    return result
+
+
+def scale(records_wanted: int, seed: int) -> None:
+    """One large list: each engine's time, peak memory and F1, side by side."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "people.csv"
+        start = time.perf_counter()
+        truth_of = write_person_list(path, int(records_wanted / RECORDS_PER_PERSON), seed=seed)
+        records = read_records(path)
+        truth = [truth_of[r.record_id] for r in records]
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{len(records):,} records written and read in {time.perf_counter() - start:.0f} s "
+            f"(the reading process: {base:,.0f} MiB, shared by both engines' processes)"
+        )
+    print(
+        f"{'engine':>8} | {'seconds':>8} {'CPU s':>8} {'peak MiB':>9} | "
+        f"{'F1':>6} {'P':>6} {'R':>6} {'B3':>6}"
+    )
+    rows, cpu = {}, {}
+    for name, engine in (("ours", run_ours), ("Splink", run_splink)):
+        seconds, scores, peak = _isolated(engine, records, truth)
+        rows[name], cpu[name] = seconds, scores["cpu"]
+        print(
+            f"{name:>8} | {seconds:8.1f} {scores['cpu']:8.1f} {peak:9,.0f} | {scores['f1']:6.3f} "
+            f"{scores['precision']:6.3f} {scores['recall']:6.3f} {scores['bcubed']:6.3f}",
+            flush=True,
+        )
+    print(
+        f"ours / Splink: wall time {rows['ours'] / rows['Splink']:.2f}, "
+        f"CPU time {cpu['ours'] / cpu['Splink']:.2f} (Splink's DuckDB uses both cores; ours one)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=3000, help="true people per set")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument(
+        "--records", type=int, default=0, help="one list of about this many records (scale)"
+    )
     args = parser.parse_args()
+    if args.records:
+        scale(args.records, args.seeds[0])
+        return
     print(
         f"{'set':>10} {'records':>8} | {'ours F1':>8} {'P':>6} {'R':>6} {'B3':>6} {'s':>6} | "
         f"{'Splink F1':>9} {'P':>6} {'R':>6} {'B3':>6} {'s':>6} | {'ΔF1':>6} {'time ×':>6}"

@@ -20,7 +20,7 @@ from nervecentre.cli._common import (
     friendly_errors,
 )
 from nervecentre.errors import InvalidValue
-from nervecentre.resolve.blocking import MAX_BLOCK
+from nervecentre.resolve.blocking import MAX_BLOCK, WINDOW
 from nervecentre.resolve.engine import (
     LINK,
     REVIEW,
@@ -51,7 +51,7 @@ Why two records were (not) put together:
 
 [bold]The registry[/] (every person record of every case, victims decrypted in memory only):
 
-  nervecentre resolve            # new and changed records, with the last run's model
+  nervecentre resolve            # only new and changed records, with the last run's model
   nervecentre resolve --full     # everything again, the model estimated afresh
   nervecentre resolve --explain 812 4077   # two person ids of the registry
 
@@ -79,7 +79,7 @@ def _summary(result: Resolution, records: int, output: Path | None, as_json: boo
         "candidate_pairs": result.blocking.pairs,
         "automatic_links": links,
         "queued_for_review": len(result.review),
-        "common_keys_dropped": result.blocking.dropped,
+        "common_keys_narrowed": result.blocking.split,
         "model": result.model.version,
         "output": str(output) if output else None,
     }
@@ -91,10 +91,11 @@ def _summary(result: Resolution, records: int, output: Path | None, as_json: boo
         f"automatically, {len(result.review):,} pairs left for review "
         f"(scores between {REVIEW} and {LINK})."
     )
-    if result.blocking.dropped:
+    if result.blocking.split:
         err_console.print(
-            f"[yellow]note:[/] {result.blocking.dropped:,} very common keys (a shared phone or "
-            f"name held by over {MAX_BLOCK} records in one district) were not used to find pairs."
+            f"note: {result.blocking.split:,} common keys (a name or phone held by over "
+            f"{MAX_BLOCK} records) were compared by neighbourhood: each record with the "
+            f"{WINDOW} nearest by district, birth year and father's name on either side."
         )
     if output is not None:
         err_console.print(f"written: {escape(str(output))}")
@@ -175,10 +176,15 @@ def _registry(
     if as_json:
         console.print_json(json.dumps(summary.__dict__))
         return
+    how = (
+        "full run: every record compared"
+        if summary.full
+        else f"{summary.changed:,} new or changed records compared against the rest"
+    )
     err_console.print(
-        f"{summary.records:,} records → {summary.entities:,} people; {summary.auto_links:,} "
-        f"pairs linked automatically, {summary.queued:,} pairs in the review queue "
-        f"(run {summary.run_id})."
+        f"{summary.records:,} records → {summary.entities:,} people ({how}, "
+        f"{summary.compared:,} pairs); {summary.auto_links:,} pairs linked automatically, "
+        f"{summary.queued:,} pairs in the review queue (run {summary.run_id})."
     )
 
 

@@ -3,8 +3,11 @@
 Comparing every pair of a million records is 5·10¹¹ comparisons; two records of one person
 almost always share a phone, an e-mail, a date of birth, or two name words (or a name word
 and an initial) in sound. Each record gets those keys; records sharing a key are
-candidates. A key shared by very many records (a call-centre phone, "Kumar" with "R") says
-little: its block is split by district, and dropped past a cap, and the drop is counted.
+candidates. A key shared by many records ("Kumar" with "R", a call-centre phone) says little
+by itself and would make the pairs grow with the square of the list: such a block is sorted
+by district, birth year and father's name, and each record is paired with its WINDOW
+neighbours on either side (a sorted neighbourhood, as in the record-linkage literature), so
+that the pairs grow with the number of records; the blocks so narrowed are counted.
 """
 
 from __future__ import annotations
@@ -20,15 +23,17 @@ import numpy.typing as npt
 from nervecentre.resolve.names import ParsedName, skeleton
 from nervecentre.resolve.records import PersonRecord
 
-# A block larger than this is split by district; a split part larger than this is dropped.
-MAX_BLOCK = 400
+# A block up to this size is compared whole; a larger one by a sorted neighbourhood.
+MAX_BLOCK = 80
+# In a larger block, each record is paired with this many neighbours on either side.
+WINDOW = 30
 
 Pairs = npt.NDArray[np.int64]
 
 
 @dataclass
 class BlockStats:
-    """What blocking did: candidate pairs made, blocks split or dropped as too common."""
+    """What blocking did: candidate pairs made, blocks narrowed (``split``) as too common."""
 
     pairs: int = 0
     split: int = 0
@@ -62,43 +67,100 @@ def record_keys(record: PersonRecord) -> set[str]:
     return keys
 
 
-def _block_pairs(members: Sequence[int]) -> Iterable[tuple[int, int]]:
-    return combinations(members, 2)
-
-
-def candidate_pairs(records: Sequence[PersonRecord]) -> tuple[Pairs, BlockStats]:
-    """Unique candidate pairs (i < j) as an array of shape (n, 2), and what blocking did."""
+def build_blocks(records: Sequence[PersonRecord]) -> dict[str, list[int]]:
+    """Every blocking key and the records (indexes, ascending) that carry it."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, record in enumerate(records):
         for key in record_keys(record):
             blocks[key].append(index)
+    return blocks
+
+
+def _sort_key(record: PersonRecord) -> tuple[str, int, str]:
+    father = record.father.skeletons[0] if record.father and record.father.skeletons else ""
+    return (record.district, record.birth_year or 0, father)
+
+
+def _block_pairs(
+    members: list[int],
+    records: Sequence[PersonRecord],
+    stats: BlockStats,
+    only: set[int] | None = None,
+) -> Iterator[tuple[int, int]]:
+    """The pairs one block makes (those holding a record of ``only``, when given)."""
+    if len(members) < 2:
+        return
+    if len(members) <= MAX_BLOCK:
+        if only is None:
+            yield from combinations(members, 2)
+        else:
+            for x in members:
+                if x in only:
+                    yield from ((x, y) for y in members if y != x)
+        return
+    stats.split += 1
+    ordered = sorted(members, key=lambda i: _sort_key(records[i]))
+    if only is None:
+        for k, x in enumerate(ordered):
+            for y in ordered[k + 1 : k + 1 + WINDOW]:
+                yield x, y
+        return
+    for k, x in enumerate(ordered):
+        if x in only:
+            for y in ordered[max(0, k - WINDOW) : k + 1 + WINDOW]:
+                if y != x:
+                    yield x, y
+
+
+def _unique_pairs(chunks: list[Pairs], n: int) -> Pairs:
+    codes = np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
+    if not n:
+        return np.zeros((0, 2), np.int64)
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+def candidate_pairs(records: Sequence[PersonRecord]) -> tuple[Pairs, BlockStats]:
+    """Unique candidate pairs (i < j) as an array of shape (n, 2), and what blocking did."""
     stats = BlockStats()
     n = len(records)
     chunks: list[Pairs] = []
     buffer: list[int] = []
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        parts = [members]
-        if len(members) > MAX_BLOCK:
-            stats.split += 1
-            by_district: dict[str, list[int]] = defaultdict(list)
-            for i in members:
-                by_district[records[i].district].append(i)
-            parts = list(by_district.values())
-        for part in parts:
-            if len(part) > MAX_BLOCK:
-                stats.dropped += 1
-                stats.dropped_records += len(part)
-                continue
-            for i, j in _block_pairs(part):
-                buffer.append(i * n + j)
-            if len(buffer) > 2_000_000:
-                chunks.append(np.unique(np.array(buffer, dtype=np.int64)))
-                buffer = []
+    for members in build_blocks(records).values():
+        for i, j in _block_pairs(members, records, stats):
+            buffer.append(i * n + j if i < j else j * n + i)
+        if len(buffer) > 2_000_000:
+            chunks.append(np.unique(np.array(buffer, dtype=np.int64)))
+            buffer = []
     chunks.append(np.array(buffer, dtype=np.int64))
-    codes = np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
-    pairs = np.stack([codes // n, codes % n], axis=1) if n else np.zeros((0, 2), np.int64)
+    pairs = _unique_pairs(chunks, n)
+    stats.pairs = len(pairs)
+    return pairs, stats
+
+
+def pairs_touching(
+    records: Sequence[PersonRecord],
+    subset: Iterable[int],
+    blocks: dict[str, list[int]] | None = None,
+) -> tuple[Pairs, BlockStats]:
+    """The candidate pairs with at least one record of ``subset``: its keys looked up in all.
+
+    The same pairs :func:`candidate_pairs` gives for those records (the same blocks, the
+    same neighbourhoods), without forming the pairs among the others.
+    """
+    blocks = build_blocks(records) if blocks is None else blocks
+    wanted = set(subset)
+    stats = BlockStats()
+    n = len(records)
+    seen: set[str] = set()
+    buffer: list[int] = []
+    for i in sorted(wanted):
+        for key in record_keys(records[i]):
+            if key in seen:
+                continue
+            seen.add(key)
+            for x, y in _block_pairs(blocks.get(key, []), records, stats, wanted):
+                buffer.append(min(x, y) * n + max(x, y))
+    pairs = _unique_pairs([np.array(buffer, dtype=np.int64)], n)
     stats.pairs = len(pairs)
     return pairs, stats
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from nervecentre.resolve.compare import (
     best_name_level,
     compare,
 )
+from nervecentre.resolve.learn import MIN_DECISIONS
+from nervecentre.resolve.learn import learn as learn_corrections
 from nervecentre.resolve.model import (
     Floats,
     Levels,
@@ -30,6 +32,7 @@ from nervecentre.resolve.model import (
     train,
 )
 from nervecentre.resolve.records import PersonRecord
+from nervecentre.resolve.vectors import Codes, compare_many, encode
 
 # Pairs at or above LINK link automatically; between REVIEW and LINK they are queued for an
 # analyst; a scored pair below APART keeps the two records' entities apart.
@@ -39,6 +42,8 @@ APART = 0.01
 # Two entities join only if the pairs across them score above this on average.
 COHESION = 0.8
 U_SAMPLE = 30_000
+# Pairs compared at once (and the progress bar's step).
+CHUNK = 50_000
 # The share of true matches the strict rule of estimate_prior finds (measured: 0.3-0.4).
 STRICT_RECALL = 0.35
 
@@ -64,15 +69,21 @@ class Resolution:
         return len(set(self.labels))
 
 
-def _levels(records: Sequence[PersonRecord], pairs: Pairs, progress: Progress | None) -> Levels:
+def _levels(
+    records: Sequence[PersonRecord],
+    pairs: Pairs,
+    progress: Progress | None,
+    codes: Codes | None = None,
+) -> Levels:
+    """Every pair's levels, a chunk of pairs at a time (see :mod:`.vectors`)."""
+    codes = encode(records) if codes is None else codes
     out = np.empty((len(pairs), len(FEATURES)), dtype=np.int8)
-    step = max(1, len(pairs) // 100)
-    for k, (i, j) in enumerate(pairs.tolist()):
-        out[k] = compare(records[i], records[j])
-        if progress is not None and k % step == 0:
-            progress(k, len(pairs))
-    if progress is not None:
-        progress(len(pairs), len(pairs))
+    for start in range(0, len(pairs), CHUNK):
+        out[start : start + CHUNK] = compare_many(records, codes, pairs[start : start + CHUNK])
+        if progress is not None:
+            progress(min(start + CHUNK, len(pairs)), len(pairs))
+    if progress is not None and not len(pairs):
+        progress(0, 0)
     return out
 
 
@@ -197,8 +208,13 @@ def resolve_records(
     different: Sequence[tuple[int, int]] = (),
     progress: Progress | None = None,
     model: Model | None = None,
+    learn: bool = True,
 ) -> Resolution:
-    """Resolve ``records`` into entities (analysts' decisions as index pairs)."""
+    """Resolve ``records`` into entities (analysts' decisions as index pairs).
+
+    A model estimated here (``model`` None) is corrected by the decisions when ``learn``
+    (and there are enough of them: :mod:`nervecentre.resolve.learn`).
+    """
     pairs, stats = candidate_pairs(records)
     levels = _levels(records, pairs, progress)
     if model is None:
@@ -206,17 +222,10 @@ def resolve_records(
         u = estimate_u(_levels(records, sample, None))
         model = train(levels, u, training_sessions(levels), prior=estimate_prior(levels))
         model = refine_with_rules(model, levels)
-    name_tf, phone_tf = _term_frequencies(records, pairs, levels)
-    weights = match_weights(
-        model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
-    )
-    probs = probability(weights)
-    names, phones = _frequencies(records)
-
-    def scorer(i: int, j: int) -> float:
-        a, b = records[i], records[j]
-        return pair_probability(model, a, b, _pair_tf(names, phones, len(records), a, b))
-
+        if learn:
+            model = learn_from_decisions(records, model, same, different)
+    weights, probs = score_levels(records, pairs, levels, model)
+    scorer = pair_scorer(records, model)
     labels = cluster(
         len(records),
         pairs,
@@ -242,6 +251,52 @@ def resolve_records(
         best=best_scores(len(records), pairs, probs, labels),
         review=order.tolist(),
     )
+
+
+def score_levels(
+    records: Sequence[PersonRecord], pairs: Pairs, levels: Levels, model: Model
+) -> tuple[Floats, Floats]:
+    """Match weights and probabilities of compared pairs (names and phones counted in all)."""
+    name_tf, phone_tf = _term_frequencies(records, pairs, levels)
+    weights = match_weights(
+        model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
+    )
+    return weights, probability(weights)
+
+
+def learn_from_decisions(
+    records: Sequence[PersonRecord],
+    model: Model,
+    same: Sequence[tuple[int, int]],
+    different: Sequence[tuple[int, int]],
+) -> Model:
+    """``model`` corrected by analysts' decisions on pairs of ``records`` (index pairs)."""
+    decided = [(min(a, b), max(a, b)) for a, b in (*same, *different)]
+    if len(decided) < MIN_DECISIONS:
+        return model
+    pairs = np.array(decided, dtype=np.int64).reshape(-1, 2)
+    base = replace(model, learnt=None, decisions=0)
+    levels = _levels(records, pairs, None)
+    weights, _ = score_levels(records, pairs, levels, base)
+    return learn_corrections(base, levels, weights, [True] * len(same) + [False] * len(different))
+
+
+def compare_pairs(
+    records: Sequence[PersonRecord], pairs: Pairs, progress: Progress | None = None
+) -> Levels:
+    """The agreement levels of ``pairs`` (rows) for every feature (columns)."""
+    return _levels(records, pairs, progress)
+
+
+def pair_scorer(records: Sequence[PersonRecord], model: Model) -> Callable[[int, int], float]:
+    """Scores one pair of ``records`` by index, on demand (for clustering's cohesion check)."""
+    names, phones = _frequencies(records)
+
+    def scorer(i: int, j: int) -> float:
+        a, b = records[i], records[j]
+        return pair_probability(model, a, b, _pair_tf(names, phones, len(records), a, b))
+
+    return scorer
 
 
 @dataclass(frozen=True)

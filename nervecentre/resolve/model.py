@@ -75,10 +75,17 @@ class Model:
     prior: float
     version: str = VERSION
     trained_on: int = 0
+    #: Bits added per feature and level, learnt from analysts' decisions (none: zeros).
+    learnt: list[Floats] | None = None
+    #: How many decided pairs taught ``learnt``.
+    decisions: int = 0
 
     def weights(self) -> list[Floats]:
-        """log2(m/u) per feature and level: the evidence each level carries, in bits."""
-        return [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
+        """log2(m/u) per feature and level (plus what decisions taught): the bits of each."""
+        base = [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
+        if self.learnt is None:
+            return base
+        return [w + d for w, d in zip(base, self.learnt, strict=True)]
 
     def to_dict(self) -> dict[str, object]:
         """The model as plain data (for the API, the docs and an audit entry)."""
@@ -86,13 +93,19 @@ class Model:
             "version": self.version,
             "prior": self.prior,
             "trained_on": self.trained_on,
+            "decisions": self.decisions,
             "features": {
                 f.name: {
                     "levels": list(f.levels),
                     "m": [round(float(x), 6) for x in m],
                     "u": [round(float(x), 6) for x in u],
+                    **(
+                        {"learnt_bits": [round(float(x), 6) for x in self.learnt[i]]}
+                        if self.learnt is not None
+                        else {}
+                    ),
                 }
-                for f, m, u in zip(FEATURES, self.m, self.u, strict=True)
+                for i, (f, m, u) in enumerate(zip(FEATURES, self.m, self.u, strict=True))
             },
         }
 

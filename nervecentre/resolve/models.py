@@ -98,3 +98,20 @@ class Decision(Base):
     note: Mapped[str] = mapped_column(String(400), default="")
     undone_at: Mapped[datetime | None] = mapped_column(DateTime)
     undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Fingerprint(Base):
+    """A keyed digest of one record's resolution-relevant fields, as the last run saw them.
+
+    An incremental run compares only the records whose digest is new or different. The
+    digest is an HMAC under the installation's key: it cannot be matched against a list of
+    names, and nothing else of the record is kept here.
+    """
+
+    __tablename__ = "resolution_fingerprints"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("resolution_runs.id"))

@@ -14,23 +14,29 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from nervecentre.cases.models import Case
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.resolve.engine import (
-    LINK,
-    REVIEW,
     Contribution,
-    Resolution,
     explain_pair,
     resolve_records,
 )
+from nervecentre.resolve.incremental import fingerprint, resolve_changed
 from nervecentre.resolve.model import Model
-from nervecentre.resolve.models import VERDICTS, Decision, EntityLink, ResolutionRun, ReviewPair
+from nervecentre.resolve.models import (
+    VERDICTS,
+    Decision,
+    EntityLink,
+    Fingerprint,
+    ResolutionRun,
+    ReviewPair,
+)
 from nervecentre.resolve.records import PersonRecord, build_record
+from nervecentre.resolve.runs import RunSummary, store_full, store_increment
 from nervecentre.security import audit
 from nervecentre.security.access import (
     require_person,
@@ -45,18 +51,6 @@ from nervecentre.store.db import Database
 
 _GENDER = {"male": "M", "female": "F", "transgender": "T"}
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What one run did."""
-
-    run_id: int
-    records: int
-    entities: int
-    auto_links: int
-    queued: int
-    full: bool
 
 
 def _contacts(text: str) -> tuple[list[str], list[str]]:
@@ -156,12 +150,15 @@ def _model_of(run: ResolutionRun | None) -> Model | None:
         return None
     data = json.loads(run.model)
     features = data["features"]
+    learnt = [np.array(f["learnt_bits"]) for f in features.values() if "learnt_bits" in f]
     return Model(
         m=[np.array(f["m"]) for f in features.values()],
         u=[np.array(f["u"]) for f in features.values()],
         prior=float(data["prior"]),
         version=str(data["version"]),
         trained_on=int(data.get("trained_on", 0)),
+        learnt=learnt if len(learnt) == len(features) else None,
+        decisions=int(data.get("decisions", 0)),
     )
 
 
@@ -188,11 +185,69 @@ def resolve_registry(
         records, ids = load_records(session, cipher)
         index = {pid: i for i, pid in enumerate(ids)}
         same, different = _decisions(session, index)
-    model = None if full else _model_of(last)
-    result = resolve_records(
-        records, same=same, different=different, progress=progress, model=model
+        model = None if full else _model_of(last)
+        prints = [fingerprint(r, _mac(cipher)) for r in records]
+        previous = None
+        if model is not None and last is not None:
+            previous = _previous(session, ids, prints, last)
+    decided = {frozenset(p) for p in (*same, *different)}
+    if previous is None:
+        result = resolve_records(
+            records, same=same, different=different, progress=progress, model=model
+        )
+        result.review = [k for k in result.review if _pair(result.pairs, k) not in decided]
+        return store_full(db, actor, ids, result, prints, full=full or model is None)
+    labels, changed = previous
+    assert model is not None  # a previous state is read only with a model
+    increment = resolve_changed(
+        records,
+        labels,
+        changed,
+        model,
+        same=same,
+        different=different,
+        progress=progress,
     )
-    return _store(db, actor, ids, result, full=full)
+    increment.review = [k for k in increment.review if _pair(increment.pairs, k) not in decided]
+    return store_increment(db, actor, ids, increment, model, prints)
+
+
+def _pair(pairs: np.ndarray, k: int) -> frozenset[int]:
+    return frozenset((int(pairs[k, 0]), int(pairs[k, 1])))
+
+
+def _mac(cipher: FieldCipher) -> Callable[[str], str]:
+    return lambda text: cipher.mac("resolve.fingerprint", text)
+
+
+def _previous(
+    session: Session, ids: Sequence[int], prints: Sequence[str], last: ResolutionRun
+) -> tuple[list[int], set[int]]:
+    """Each record's entity after the last run, and the records to compare again.
+
+    Those are the records whose fingerprint is new or differs, and the two records of
+    every decision taken or undone since the last run began.
+    """
+    stored = dict(session.execute(select(Fingerprint.person_id, Fingerprint.fingerprint)).all())
+    entity = dict(session.execute(select(EntityLink.person_id, EntityLink.entity_id)).all())
+    index = {pid: i for i, pid in enumerate(ids)}
+    changed = {i for i, pid in enumerate(ids) if stored.get(pid) != prints[i]}
+    since = select(Decision.person_a, Decision.person_b).where(
+        or_(Decision.decided_at >= last.started_at, Decision.undone_at >= last.started_at)
+    )
+    for a, b in session.execute(since):
+        changed.update(index[p] for p in (a, b) if p in index)
+    # An entity named after a record that is gone is re-clustered whole.
+    gone = {e for e in entity.values() if e not in index}
+    labels = []
+    for i, pid in enumerate(ids):
+        label = entity.get(pid)
+        if label is None:
+            label = -1 - pid
+        elif label in gone:
+            changed.add(i)
+        labels.append(label)
+    return labels, changed
 
 
 def explain_registry_pair(
@@ -208,75 +263,6 @@ def explain_registry_pair(
         raise NotFound(f"no person with id {', '.join(missing)}")
     model = _model_of(last) or resolve_records(records).model
     return explain_pair(model, records, records[index[person_a]], records[index[person_b]])
-
-
-def _store(
-    db: Database, actor: User | str, ids: Sequence[int], result: Resolution, *, full: bool
-) -> RunSummary:
-    auto = int((result.probabilities >= LINK).sum())
-    with db.session() as session:
-        run = ResolutionRun(
-            full=full,
-            user_id=actor.id if isinstance(actor, User) else None,
-            records=len(ids),
-            compared=result.blocking.pairs,
-            entities=result.entities,
-            auto_links=auto,
-            queued=len(result.review),
-            model_version=result.model.version,
-            model=json.dumps(result.model.to_dict()),
-        )
-        session.add(run)
-        session.flush()
-        sizes: dict[int, int] = {}
-        for label in result.labels:
-            sizes[label] = sizes.get(label, 0) + 1
-        session.execute(delete(EntityLink))
-        links = [
-            {
-                "person_id": pid,
-                "entity_id": ids[result.labels[i]],
-                "how": "model" if sizes[result.labels[i]] > 1 else "alone",
-                "score": float(result.best[i]) if sizes[result.labels[i]] > 1 else None,
-                "model_version": result.model.version,
-                "run_id": run.id,
-            }
-            for i, pid in enumerate(ids)
-        ]
-        for start in range(0, len(links), 5000):
-            session.execute(insert(EntityLink), links[start : start + 5000])
-        session.execute(delete(ReviewPair))
-        middle = 0.5 * (LINK + REVIEW)
-        queue = [
-            {
-                "person_a": ids[int(result.pairs[k, 0])],
-                "person_b": ids[int(result.pairs[k, 1])],
-                "probability": float(result.probabilities[k]),
-                "priority": 1.0 - abs(float(result.probabilities[k]) - middle),
-                "run_id": run.id,
-            }
-            for k in result.review
-        ]
-        for start in range(0, len(queue), 5000):
-            session.execute(insert(ReviewPair), queue[start : start + 5000])
-        run.finished_at = utcnow()
-        audit.record(
-            session,
-            actor,
-            "resolve.run",
-            "resolution_run",
-            run.id,
-            detail={
-                "records": len(ids),
-                "entities": result.entities,
-                "auto_links": auto,
-                "queued": len(queue),
-                "full": full,
-                "model": result.model.version,
-            },
-        )
-        session.commit()
-        return RunSummary(run.id, len(ids), result.entities, auto, len(queue), full)
 
 
 def decide(

@@ -1,0 +1,182 @@
+"""Comparing many pairs at once: each record's fields as integer codes, levels by NumPy.
+
+:func:`nervecentre.resolve.compare.compare` reads one pair at a time, which in Python costs
+tens of microseconds a pair — minutes for the tens of millions of candidate pairs of a
+million records. Here every record's gender, birth year, district, state, phone and e-mail
+(when it has one), main name and father's name become integers once; birth, gender and
+place levels are then array arithmetic over all pairs, a name level is computed once per
+distinct *pair of names* (most candidate pairs repeat a pair of spellings already seen),
+and only what does not reduce to codes (several names or phones, addresses) is left to
+Python, pair by pair. The levels are exactly those of ``compare``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from nervecentre.resolve.compare import (
+    NULL,
+    _address_level,
+    _father_level,
+    _shared,
+    best_name_level,
+    name_level,
+)
+from nervecentre.resolve.names import ParsedName
+from nervecentre.resolve.records import PersonRecord
+
+Ints = npt.NDArray[np.int64]
+_GENDERS = {"": -1, "M": 0, "F": 1, "T": 2}
+_CHUNK = 200_000
+
+
+@dataclass
+class Codes:
+    """Every record's comparable fields as integers (-1: not recorded; -2: several)."""
+
+    gender: Ints
+    birth: Ints
+    district: Ints
+    state: Ints
+    phone: Ints
+    email: Ints
+    name: Ints
+    father: Ints
+    address: npt.NDArray[np.bool_]
+    names: dict[int, ParsedName]
+
+
+def _code(table: dict[str, int], value: str) -> int:
+    if not value:
+        return -1
+    return table.setdefault(value, len(table))
+
+
+def _one(table: dict[str, int], values: frozenset[str]) -> int:
+    if not values:
+        return -1
+    if len(values) > 1:
+        return -2
+    return _code(table, next(iter(values)))
+
+
+def encode(records: Sequence[PersonRecord]) -> Codes:
+    """The codes of ``records`` (computed once per run, shared by every chunk of pairs)."""
+    places: dict[str, int] = {}
+    phones: dict[str, int] = {}
+    emails: dict[str, int] = {}
+    names: dict[int, ParsedName] = {}
+    n = len(records)
+    gender, birth, district, state = (np.full(n, -1, np.int64) for _ in range(4))
+    phone, email, name, father = (np.full(n, -1, np.int64) for _ in range(4))
+    address = np.zeros(n, dtype=bool)
+    for i, r in enumerate(records):
+        gender[i] = _GENDERS.get(r.gender, -1)
+        birth[i] = r.birth_year if r.birth_year is not None else -1
+        district[i] = _code(places, r.district)
+        state[i] = _code(places, "state:" + r.state) if r.state else -1
+        phone[i] = _one(phones, r.phones)
+        email[i] = _one(emails, r.emails)
+        if len(r.names) == 1:
+            name[i] = r.names[0].uid
+            names[r.names[0].uid] = r.names[0]
+        else:
+            name[i] = -2
+        if r.father is not None:
+            father[i] = r.father.uid
+            names[r.father.uid] = r.father
+        address[i] = bool(r.address)
+    return Codes(gender, birth, district, state, phone, email, name, father, address, names)
+
+
+def _birth(codes: Codes, a: Ints, b: Ints) -> Ints:
+    ya, yb = codes.birth[a], codes.birth[b]
+    gap = np.abs(ya - yb)
+    level = np.select([gap == 0, gap <= 2, gap <= 5, gap <= 10], [4, 3, 2, 1], 0)
+    return np.where((ya < 0) | (yb < 0), NULL, level)
+
+
+def _gender(codes: Codes, a: Ints, b: Ints) -> Ints:
+    ga, gb = codes.gender[a], codes.gender[b]
+    return np.where((ga < 0) | (gb < 0), NULL, (ga == gb).astype(np.int64))
+
+
+def _place(codes: Codes, a: Ints, b: Ints) -> Ints:
+    da, db, sa, sb = codes.district[a], codes.district[b], codes.state[a], codes.state[b]
+    both_d, both_s = (da >= 0) & (db >= 0), (sa >= 0) & (sb >= 0)
+    same_s = (sa >= 0) & (sa == sb)
+    with_d = np.where(da == db, 2, np.where(same_s, 1, np.where(both_s, 0, 1)))
+    without_d = np.where(both_s, same_s.astype(np.int64), NULL)
+    return np.where(both_d, with_d, without_d)
+
+
+def _single(values: Ints, a: Ints, b: Ints, records: Sequence[PersonRecord], field: str) -> Ints:
+    """Phones or e-mails: codes where each side has at most one, Python where several."""
+    va, vb = values[a], values[b]
+    out = np.where((va == -1) | (vb == -1), NULL, (va == vb).astype(np.int64))
+    for k in np.flatnonzero(((va == -2) | (vb == -2)) & (va != -1) & (vb != -1)).tolist():
+        out[k] = _shared(getattr(records[a[k]], field), getattr(records[b[k]], field))
+    return out
+
+
+def _by_name_pair(ua: Ints, ub: Ints, names: dict[int, ParsedName], father: bool) -> Ints:
+    """A level per pair of names, computed once per distinct pair."""
+    lo, hi = np.minimum(ua, ub), np.maximum(ua, ub)
+    stacked = np.stack([lo, hi], axis=1)
+    distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    levels = np.empty(len(distinct), dtype=np.int64)
+    for k, (x, y) in enumerate(distinct.tolist()):
+        if father:
+            levels[k] = _father_level(names[x], names[y])
+        else:
+            levels[k] = name_level(names[x], names[y])
+    return levels[inverse.reshape(-1)]
+
+
+def _names(codes: Codes, a: Ints, b: Ints, records: Sequence[PersonRecord]) -> Ints:
+    na, nb = codes.name[a], codes.name[b]
+    out = np.empty(len(a), dtype=np.int64)
+    simple = (na >= 0) & (nb >= 0)
+    if simple.any():
+        out[simple] = _by_name_pair(na[simple], nb[simple], codes.names, father=False)
+    for k in np.flatnonzero(~simple).tolist():
+        out[k] = best_name_level(records[a[k]], records[b[k]])[0]
+    return out
+
+
+def _fathers(codes: Codes, a: Ints, b: Ints) -> Ints:
+    fa, fb = codes.father[a], codes.father[b]
+    out = np.full(len(a), NULL, dtype=np.int64)
+    both = (fa >= 0) & (fb >= 0)
+    if both.any():
+        out[both] = _by_name_pair(fa[both], fb[both], codes.names, father=True)
+    return out
+
+
+def _addresses(codes: Codes, a: Ints, b: Ints, records: Sequence[PersonRecord]) -> Ints:
+    out = np.full(len(a), NULL, dtype=np.int64)
+    for k in np.flatnonzero(codes.address[a] & codes.address[b]).tolist():
+        out[k] = _address_level(records[a[k]].address, records[b[k]].address)
+    return out
+
+
+def compare_many(
+    records: Sequence[PersonRecord], codes: Codes, pairs: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    """The levels of every feature for ``pairs`` (rows), as ``compare`` gives them."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    columns = (
+        _names(codes, a, b, records),
+        _fathers(codes, a, b),
+        _single(codes.phone, a, b, records, "phones"),
+        _single(codes.email, a, b, records, "emails"),
+        _birth(codes, a, b),
+        _gender(codes, a, b),
+        _place(codes, a, b),
+        _addresses(codes, a, b, records),
+    )
+    return np.stack(columns, axis=1).astype(np.int8)
