@@ -32,6 +32,8 @@ EXPECTED = {
     "report.view":    "ASINVU",
     "resolve.run":    "AS",
     "resolve.decide": "ASIN",
+    "library.view":   "ASINV",
+    "library.add":    "ASIN",
 }  # fmt: skip
 LETTER = {
     "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",
