@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nervecentre import errors
-from nervecentre.cli import crawl, hashing, keys, registry, resolve, security, web
+from nervecentre.cli import crawl, hashing, keys, library, registry, resolve, security, web
 
 
 def _exit_statuses() -> str:
@@ -44,6 +44,7 @@ security.register(app)
 keys.register(app)
 resolve.register(app)
 web.register(app)
+library.register(app)
 
 
 def main() -> None:
