@@ -19,34 +19,29 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 from markupsafe import Markup
-from sqlalchemy import Float, bindparam, cast, func, literal_column, select
-from sqlalchemy import text as _sql
+from sqlalchemy import Connection, Float, bindparam, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from nervecentre.library.access import visible_documents_filter, visible_mask
+from nervecentre.library import _fts5
+from nervecentre.library.access import generations, visible_documents_filter, visible_mask
 from nervecentre.library.models import LibraryDocument
 from nervecentre.security import audit
+from nervecentre.security.access import visibility
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
 from nervecentre.store.db import Database
-from nervecentre.store.generations import Kept, generation
+from nervecentre.store.generations import Kept
 
 MAX_QUERY = 200
 MAX_TERMS = 8
 PER_PAGE = 20
-# Ranked ids fetched at first; a query whose visible hits run out fetches all the rest.
-_FIRST_FETCH = 400
 START, STOP = "\x02", "\x03"  # highlight markers: control characters no stored text holds
 _CONTROL = dict.fromkeys([*range(32), 127], " ")
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
 _SNIPPET_WORDS = 24
-# PostgreSQL: exactly the expression migration 0020_library indexes (GIN), or no index is used.
-_PG_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, "
-    "left(library_documents.title || ' ' || library_documents.text, 500000))"
-)
+# PostgreSQL: the stored tsvector of migration 0020_library (title and text, GIN-indexed).
+_PG_DOCUMENT = "library_documents.search_vector"
 
 
 @dataclass(frozen=True)
@@ -123,87 +118,37 @@ def _words(text: str) -> list[str]:
     return out
 
 
-@dataclass
-class _Ranked:
-    ids: np.ndarray[Any, np.dtype[np.int64]]
-    scores: np.ndarray[Any, np.dtype[np.float64]]
-    complete: bool
-
-
-_RANKED: Kept[tuple[int, str, int], _Ranked] = Kept(512)
-_SNIPPETS: Kept[tuple[int, str, int], str] = Kept(20_000)
-
-
-def _ranked(session: Session, match: str, gen: int, want: int) -> _Ranked:
-    engine = session.get_bind().engine
-    for fetch in (_FIRST_FETCH, -1):
-        key = (gen, match, fetch)
-        kept = _RANKED.get(engine, key)
-        if kept is None:
-            rows = session.execute(
-                _sql(
-                    "SELECT rowid, rank FROM search_library WHERE search_library MATCH :q "
-                    "ORDER BY rank LIMIT :n"
-                ),
-                {"q": match, "n": fetch},
-            ).all()
-            kept = _Ranked(
-                np.fromiter((r[0] for r in rows), np.int64, len(rows)),
-                np.fromiter((-r[1] for r in rows), np.float64, len(rows)),
-                fetch == -1 or len(rows) < fetch,
-            )
-            _RANKED.put(engine, key, kept)
-        if kept.complete or len(kept.ids) >= want:
-            return kept
-    raise AssertionError("the second fetch is complete")
-
-
-def _sqlite_snippets(session: Session, match: str, gen: int, ids: list[int]) -> dict[int, str]:
-    engine = session.get_bind().engine
-    out: dict[int, str] = {}
-    missing = []
-    for doc in ids:
-        kept = _SNIPPETS.get(engine, (gen, match, doc))
-        if kept is None:
-            missing.append(doc)
-        else:
-            out[doc] = kept
-    if missing:
-        marks = ",".join(str(int(i)) for i in missing)  # ints from the index, not input
-        rows = session.execute(
-            _sql(
-                f"SELECT rowid, snippet(search_library, 1, :a, :b, '…', {_SNIPPET_WORDS}) "
-                f"FROM search_library WHERE search_library MATCH :q AND rowid IN ({marks})"
-            ),
-            {"q": match, "a": START, "b": STOP},
-        ).all()
-        for doc, text in rows:
-            out[doc] = text or ""
-            _SNIPPETS.put(engine, (gen, match, doc), out[doc])
-    return out
-
-
 def _sqlite_search(
-    session: Session, user: User, terms: Terms, mask: np.ndarray[Any, Any], limit: int, offset: int
-) -> list[tuple[int, float, str]]:
-    gen = generation(session, "library") or 0
-    match = terms.fts5()
-    want = offset + limit
-    ranked = _ranked(session, match, gen, want * 4)
-    ids = ranked.ids
-    inside = ids < len(mask)
-    keep = np.zeros(len(ids), dtype=np.bool_)
-    keep[inside] = mask[ids[inside]]
-    if keep.sum() < want and not ranked.complete:
-        ranked = _ranked(session, match, gen, 1 << 62)
-        ids = ranked.ids
-        inside = ids < len(mask)
-        keep = np.zeros(len(ids), dtype=np.bool_)
-        keep[inside] = mask[ids[inside]]
-    chosen = np.flatnonzero(keep)[offset:want]
-    docs = [int(ids[i]) for i in chosen]
-    snippets = _sqlite_snippets(session, match, gen, docs)
-    return [(int(ids[i]), float(ranked.scores[i]), snippets.get(int(ids[i]), "")) for i in chosen]
+    db: Database, user: User, terms: Terms, limit: int, offset: int
+) -> list[Hit] | None:
+    """SQLite: one read of the counters, then kept answers where they are exact."""
+    with db.engine.connect() as conn:
+        gens = generations(conn)
+        if gens is None:
+            return None
+        mask = visible_mask(db, user, gens)
+        marks = (START, STOP, _SNIPPET_WORDS)
+        found = _fts5.page(conn, terms.fts5(), gens[0], mask, offset, limit, marks)
+        return _hits(conn, found, gens[0])
+
+
+_HIT_ROWS: Kept[tuple[int, int], Any] = Kept(50_000)
+
+
+def _hits(conn: Connection, found: list[tuple[int, float, str]], gen: int | None) -> list[Hit]:
+    """Hits of the ids found; on SQLite their rows are kept per library generation."""
+    rows: dict[int, Any] = {}
+    if gen is not None:
+        for doc_id, _, _ in found:
+            if (row := _HIT_ROWS.get(conn.engine, (gen, doc_id))) is not None:
+                rows[doc_id] = row
+    missing = [f[0] for f in found if f[0] not in rows]
+    if missing:
+        for row in conn.execute(select(*_HIT_COLUMNS).where(D.id.in_(missing))):
+            rows[row.id] = row
+            if gen is not None:
+                _HIT_ROWS.put(conn.engine, (gen, row.id), row)
+    return [_hit(rows[i], score, snippet) for i, score, snippet in found if i in rows]
 
 
 def _pg_tsquery(terms: Terms) -> Any:
@@ -233,7 +178,7 @@ def _pg_search(
     score = cast(func.ts_rank(vector, tsq), Float)
     ranked = (
         select(LibraryDocument.id, score.label("score"))
-        .where(vector.op("@@")(tsq), visible_documents_filter(user))
+        .where(vector.op("@@")(tsq), visible_documents_filter(user, seen=visibility(session, user)))
         .order_by(score.desc(), LibraryDocument.id)
         .limit(limit)
         .offset(offset)
@@ -257,7 +202,12 @@ def _pg_search(
     return [(r[0], float(r[1]), r[2] or "") for r in rows]
 
 
-def _hit(doc: LibraryDocument, score: float, snippet: str) -> Hit:
+D = LibraryDocument
+# A hit's columns: never the text, which may run to megabytes.
+_HIT_COLUMNS = (D.id, D.title, D.path, D.filename, D.kind, D.court, D.decided_on, D.outcome)
+
+
+def _hit(doc: Any, score: float, snippet: str) -> Hit:
     where = doc.path or doc.filename
     return Hit(
         doc.id, doc.title, where, score, snippet, doc.kind, doc.court, doc.decided_on, doc.outcome
@@ -283,19 +233,11 @@ def search(
     terms = parse_query(query)
     if not terms.phrases:
         return []
-    with db.session() as session:
-        mask = visible_mask(session, user)
-        if mask is not None:
-            found = _sqlite_search(session, user, terms, mask, limit, offset)
-        else:
+    hits = _sqlite_search(db, user, terms, limit, offset) if db.dialect == "sqlite" else None
+    if hits is None:
+        with db.session() as session:
             found = _pg_search(session, user, terms, limit, offset)
-        docs = {
-            d.id: d
-            for d in session.scalars(
-                select(LibraryDocument).where(LibraryDocument.id.in_([f[0] for f in found]))
-            )
-        }
-        hits = [_hit(docs[i], score, snippet) for i, score, snippet in found if i in docs]
+            hits = _hits(session.connection(), found, None)
     if audit_search:
         detail = {"query": query[:MAX_QUERY], "hits": len(hits), "offset": offset}
         audit.record(db, user, "library.search", "document", None, detail, ip=ip)
