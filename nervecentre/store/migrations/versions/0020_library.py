@@ -66,7 +66,7 @@ def _tables() -> None:
         ("library_tags", "tag", 40, None),
     ):
         value_type = sa.Integer() if size is None else sa.String(length=size)
-        constraints: list[sa.SchemaItem] = [
+        constraints: list[sa.Constraint] = [
             sa.ForeignKeyConstraint(
                 ["document_id"],
                 ["library_documents.id"],
