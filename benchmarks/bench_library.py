@@ -19,7 +19,8 @@ prefixes; common and rare):
   GIN index on ``to_tsvector('simple', ...)``, ``ts_rank`` top 20 and ``ts_headline``; and
   ours on PostgreSQL, over the same nervecentre schema (``--postgres URL``).
 
-Each side runs the query list ``--rounds`` times, one query at a time (one client): the first
+Both sides run the query list ``--rounds`` times, taking turns on each query (who goes
+first alternates, so that a busy machine slows both alike), one query at a time: the first
 round is "cold" (nothing kept: every query is new to the process), the later ones "warm"
 (analysts repeat and page through searches; ours keeps ranked ids per query while the
 library is unchanged, the anchor has only SQLite's page cache). Printed: queries/s, p50 and
@@ -75,18 +76,11 @@ def _ms(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def _run(
-    label: str, fn: Callable[[str], int], rounds: int
-) -> dict[str, tuple[float, float, float]]:
-    """Per phase (cold, warm): queries/s, p50 ms, p95 ms."""
+Figures = dict[str, tuple[float, float, float]]
+
+
+def _figures(label: str, times: dict[str, list[float]]) -> Figures:
     out = {}
-    times: dict[str, list[float]] = {"cold": [], "warm": []}
-    for r in range(rounds):
-        phase = "cold" if r == 0 else "warm"
-        for q in QUERIES:
-            t0 = time.perf_counter()
-            fn(q)
-            times[phase].append(time.perf_counter() - t0)
     for phase, values in times.items():
         if values:
             p50, p95 = _ms(values)
@@ -96,6 +90,21 @@ def _run(
     ]
     print(f"  {label}: " + "; ".join(shown))
     return out
+
+
+def _run(sides: dict[str, Callable[[str], int]], rounds: int) -> dict[str, Figures]:
+    """Per side and phase (cold, warm): queries/s, p50 ms, p95 ms. The sides take turns on
+    each query (who goes first alternates), so that a busy machine slows both alike."""
+    times = {name: {"cold": [], "warm": []} for name in sides}  # type: dict[str, dict[str, list[float]]]
+    names = list(sides)
+    for r in range(rounds):
+        phase = "cold" if r == 0 else "warm"
+        for i, q in enumerate(QUERIES):
+            for name in names if (i + r) % 2 == 0 else reversed(names):
+                t0 = time.perf_counter()
+                sides[name](q)
+                times[name][phase].append(time.perf_counter() - t0)
+    return {name: _figures(name, times[name]) for name in names}
 
 
 def _load(db: Database, count: int, seed: int) -> int:
@@ -226,12 +235,16 @@ def main() -> None:
     print("SQLite")
     _load(db, args.docs, args.seed)
     user = _user(db)
-    anchor = _run("anchor: FTS5 bare", _fts5_anchor(path), args.rounds)
-    ours = _run(
-        "ours: need-to-know + highlights",
-        lambda q: len(search(db, user, q, limit=PER_PAGE, audit_search=False)),
+    figures = _run(
+        {
+            "anchor: FTS5 bare": _fts5_anchor(path),
+            "ours: need-to-know + highlights": lambda q: len(
+                search(db, user, q, limit=PER_PAGE, audit_search=False)
+            ),
+        },
         args.rounds,
     )
+    anchor, ours = figures.values()
     for phase in ("cold", "warm"):
         if phase in ours and phase in anchor:
             ratio = ours[phase][0] / anchor[phase][0]
@@ -252,12 +265,16 @@ def main() -> None:
         conn.execute(text("CREATE INDEX bench_docs_doc ON bench_docs USING gin (doc)"))
         conn.execute(text("ANALYZE"))
     pg_user = _user(pg)
-    pg_anchor = _run("anchor: PostgreSQL full-text bare", _pg_anchor(pg.url), args.rounds)
-    pg_ours = _run(
-        "ours on PostgreSQL: need-to-know + highlights",
-        lambda q: len(search(pg, pg_user, q, limit=PER_PAGE, audit_search=False)),
+    pg_figures = _run(
+        {
+            "anchor: PostgreSQL full-text bare": _pg_anchor(pg.url),
+            "ours on PostgreSQL: need-to-know + highlights": lambda q: len(
+                search(pg, pg_user, q, limit=PER_PAGE, audit_search=False)
+            ),
+        },
         args.rounds,
     )
+    pg_anchor, pg_ours = pg_figures.values()
     for phase in ("cold", "warm"):
         ratio = pg_ours[phase][0] / pg_anchor[phase][0]
         print(f"  ratio ours/anchor ({phase}): {ratio:.2f}x queries/s")

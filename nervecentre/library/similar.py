@@ -325,7 +325,8 @@ def similar(
     limit: int = 10,
     ip: str | None = None,
 ) -> list[Similar]:
-    """Documents and cases most like a case or a document, best first, with reasons."""
+    """The ``limit`` documents, then the ``limit`` cases, most like a case or a document,
+    each best first, with reasons."""
     require(user, "library.view")
     if (case_id is None) == (document_id is None):
         raise InvalidValue("give a case or a document, not both")
@@ -351,7 +352,11 @@ def similar(
         ranked = _rank(
             source, document_profiles(session, doc_ids), case_profiles(session, case_ids)
         )
-        ranked = [r for r in ranked if not (r[0] == "document" and r[1] in linked)][:limit]
+        ranked = [r for r in ranked if not (r[0] == "document" and r[1] in linked)]
+        # The best ``limit`` of each kind: judgments are not crowded out by cases.
+        ranked = [r for r in ranked if r[0] == "document"][:limit] + [
+            r for r in ranked if r[0] == "case"
+        ][:limit]
         results = _describe(session, ranked)
     target = ("case", case_id) if case_id is not None else ("document", document_id)
     detail = {"found": len(results), **({"case_id": case_id} if case_id else {})}
