@@ -49,7 +49,10 @@ class LibraryDocument(Base):
     extraction: Mapped[str] = mapped_column(String(120), default="text")
     text: Mapped[str] = mapped_column(Text, default="")
     # Restricted: an unlinked restricted document is seen only with case.view_all.
-    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Indexed: the ids of unrestricted documents are read from the index, not the texts.
+    restricted: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
     added_by: Mapped[str] = mapped_column(String(120))
     added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -60,6 +60,9 @@ def _tables() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_library_documents")),
         sa.UniqueConstraint("sha256", name=op.f("uq_library_documents_sha256")),
     )
+    op.create_index(
+        op.f("ix_library_documents_restricted"), "library_documents", ["restricted"], unique=False
+    )
     for table, column, size, target in (
         ("library_links", "case_id", None, ("cases", "id")),
         ("library_sections", "section_key", 32, None),
