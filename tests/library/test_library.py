@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,15 @@ def test_paging_past_invisible_hits(world: World) -> None:
     hits = search(world.db, world.user("inv"), "massage", limit=5)
     assert [h.path for h in hits] == ["open.txt"]
     assert len(search(world.db, world.user("inv-b"), "massage", limit=50)) == 31
+
+
+def test_huge_file_refused_and_others_added(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(world.db, "settings", replace(world.db.settings, max_upload_bytes=2_000))
+    (tmp_path / "huge.txt").write_text("x" * 5_000, encoding="utf-8")
+    (tmp_path / "small.txt").write_text(JUDGMENT[:1_000], encoding="utf-8")
+    results = {Path(r.path).name: r for r in add_paths(world.db, [tmp_path], actor="cli:t")}
+    assert results["huge.txt"].status == "error"
+    assert "5,000 bytes, more than the 2,000-byte limit" in results["huge.txt"].message
+    assert results["small.txt"].status == "added"
