@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Integer, func, literal_column, or_, select
@@ -27,6 +26,7 @@ from nervecentre.errors import InvalidValue
 from nervecentre.library import vocab
 from nervecentre.library.access import require_document, visible_documents_filter
 from nervecentre.library.models import LibraryDocument, LibraryLink, LibrarySection, LibraryTag
+from nervecentre.library.profiles import Profile, case_places, case_profiles, document_profiles
 from nervecentre.library.search import _PG_DOCUMENT
 from nervecentre.security import audit
 from nervecentre.security.access import require_case, visible_cases_filter
@@ -36,26 +36,7 @@ from nervecentre.store.db import Database
 
 WEIGHTS = {"sections": 0.35, "tags": 0.25, "route": 0.15, "text": 0.25}
 CANDIDATES = 300
-TEXT_CHARS = 20_000  # words are counted in the first this many characters
 _TOP_WORDS = 12
-# Words too common in judgments to say anything about likeness.
-_STOP_WORDS = (
-    "the and of to in a by was were is are for on at with from that this as be it an or "
-    "their they he she his her has have had not no which who accused court case learned "
-    "section sections under state versus judgment dated date prosecution victims victim "
-    "के की का में और से को है पर ने आहे आणि या हे"
-)
-_STOP = frozenset(_STOP_WORDS.split())
-
-
-@dataclass
-class Profile:
-    """What similarity compares: canonical section keys, MO tags, places, word counts."""
-
-    sections: dict[str, str] = field(default_factory=dict)  # canonical key -> as cited
-    tags: set[str] = field(default_factory=set)
-    places: set[str] = field(default_factory=set)
-    words: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -74,101 +55,6 @@ class Similar:
             "kind": self.kind, "id": self.id, "title": self.title,
             "score": round(self.score, 4), "why": list(self.reasons), "outcome": self.outcome,
         }  # fmt: skip
-
-
-@cache
-def canonical(key: str) -> str | None:
-    """One name for a section and its equivalents ('BNS 143' -> 'BNS 143' for IPC 370 too);
-    None for general sections and keys the law package does not know."""
-    try:
-        ref = law.parse_section(key)
-        if "general" in law.get_section(ref).tags:
-            return None
-    except (InvalidValue, LookupError):
-        return None
-    return min(law.search_keys(ref))
-
-
-def _sections(keys: Iterable[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key in keys:
-        if (canon := canonical(key)) is not None:
-            out.setdefault(canon, key)
-    return out
-
-
-def _words(text: str) -> Counter[str]:
-    return Counter(
-        w
-        for w in vocab.words(text[:TEXT_CHARS])
-        if len(w) > 2 and not w.isdigit() and w not in _STOP
-    )
-
-
-def _route(session: Session, case_ids: list[int]) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {i: set() for i in case_ids}
-    if not case_ids:
-        return out
-    for case_id, district in session.execute(
-        select(Case.id, Case.district_code).where(Case.id.in_(case_ids))
-    ):
-        out[case_id] |= {district, district.split("-")[0]}
-    for case_id, state in session.execute(
-        select(RouteStop.case_id, RouteStop.state).where(RouteStop.case_id.in_(case_ids))
-    ):
-        if state:
-            out[case_id].add(state)
-    return out
-
-
-def case_profiles(session: Session, case_ids: list[int]) -> dict[int, Profile]:
-    """Profiles of registry cases: charges, MO read from the facts and place, route, words."""
-    profiles = {i: Profile() for i in case_ids}
-    keys: dict[int, list[str]] = {i: [] for i in case_ids}
-    for case_id, key in session.execute(
-        select(Charge.case_id, Charge.section_key).where(Charge.case_id.in_(case_ids))
-    ):
-        keys[case_id].append(key)
-    routes = _route(session, case_ids)
-    for case_id, facts, place, heads in session.execute(
-        select(Case.id, Case.brief_facts, Case.occurrence_place, Case.crime_heads).where(
-            Case.id.in_(case_ids)
-        )
-    ):
-        p = profiles[case_id]
-        p.sections = _sections(keys[case_id])
-        p.tags = set(vocab.found("modus_operandi", vocab.padded(f"{facts} {place}")))
-        p.places = routes[case_id]
-        p.words = _words(f"{facts} {heads}")
-    return profiles
-
-
-def document_profiles(session: Session, doc_ids: list[int]) -> dict[int, Profile]:
-    """Profiles of documents: cited sections, MO tags, named places and linked routes, words."""
-    profiles = {i: Profile() for i in doc_ids}
-    keys: dict[int, list[str]] = {i: [] for i in doc_ids}
-    for doc_id, key in session.execute(
-        select(LibrarySection.document_id, LibrarySection.section_key).where(
-            LibrarySection.document_id.in_(doc_ids)
-        )
-    ):
-        keys[doc_id].append(key)
-    for doc_id, tag in session.execute(
-        select(LibraryTag.document_id, LibraryTag.tag).where(LibraryTag.document_id.in_(doc_ids))
-    ):
-        profiles[doc_id].tags.add(tag)
-    for doc_id, places, text in session.execute(
-        select(
-            LibraryDocument.id,
-            LibraryDocument.places,
-            func.substr(LibraryDocument.text, 1, TEXT_CHARS),
-        ).where(LibraryDocument.id.in_(doc_ids))
-    ):
-        p = profiles[doc_id]
-        p.sections = _sections(keys[doc_id])
-        p.places = {c for c in (places or "").split(",") if c}
-        p.words = _words(text or "")
-    return profiles
 
 
 def _jaccard(a: Iterable[str], b: Iterable[str]) -> tuple[float, set[str]]:
@@ -344,7 +230,7 @@ def similar(
             doc = require_document(session, user, document_id)
             source = document_profiles(session, [document_id])[document_id]
             links = [link.case_id for link in doc.links]
-            for places in _route(session, links).values():
+            for places in case_places(session, links).values():
                 source.places |= places
             linked = set()
         doc_ids = [d for d in _document_candidates(session, user, source) if d != document_id]

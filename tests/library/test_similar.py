@@ -6,7 +6,8 @@ import pytest
 
 from nervecentre.errors import NotFound
 from nervecentre.library.ingest import add_bytes
-from nervecentre.library.similar import canonical, similar
+from nervecentre.library.profiles import canonical
+from nervecentre.library.similar import similar
 from nervecentre.library.synth import documents
 from tests.security.conftest import World
 

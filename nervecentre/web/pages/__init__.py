@@ -17,17 +17,6 @@ from nervecentre.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (
-    auth,
-    dashboard,
-    cases,
-    people,
-    imports,
-    audit,
-    admin,
-    access,
-    tokens,
-    account,
-    library,
-):
+for module in (auth, dashboard, cases, people, imports, audit, admin, access, tokens, account):
     router.include_router(module.router)
+router.include_router(library.router)
