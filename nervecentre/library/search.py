@@ -173,33 +173,42 @@ def _pg_tsquery(terms: Terms) -> Any:
 def _pg_search(
     session: Session, user: User, terms: Terms, limit: int, offset: int
 ) -> list[tuple[int, float, str]]:
+    """The best matches first, as the bare full-text query ranks them (ts_rank over every
+    match is the cost), then need-to-know on those ids only: more are fetched while too few
+    are visible. Headlines are made for the page's rows alone."""
     tsq = _pg_tsquery(terms)
     vector: Any = literal_column(_PG_DOCUMENT)
     score = cast(func.ts_rank(vector, tsq), Float)
-    ranked = (
-        select(LibraryDocument.id, score.label("score"))
-        .where(vector.op("@@")(tsq), visible_documents_filter(user, seen=visibility(session, user)))
-        .order_by(score.desc(), LibraryDocument.id)
-        .limit(limit)
-        .offset(offset)
-        .subquery()
-    )
+    visible = visible_documents_filter(user, seen=visibility(session, user))
+    want = offset + limit
+    fetch: int | None = max(3 * want, 60)
+    while True:
+        query = (
+            select(D.id, score)
+            .where(vector.op("@@")(tsq))
+            .order_by(score.desc(), D.id)
+            .limit(fetch)
+        )
+        ranked = session.execute(query).all()
+        ids = [r[0] for r in ranked]
+        seen = set(session.scalars(select(D.id).where(D.id.in_(ids), visible))) if ids else set()
+        shown = [(r[0], float(r[1])) for r in ranked if r[0] in seen]
+        if fetch is None or len(shown) >= want or len(ranked) < fetch:
+            break
+        fetch = fetch * 8 if fetch < 20_000 else None
+    chosen = shown[offset:want]
+    if not chosen:
+        return []
     options = (
         f"StartSel={START}, StopSel={STOP}, MaxWords={_SNIPPET_WORDS}, MinWords=8, "
         "MaxFragments=2, FragmentDelimiter=…"
     )
     headline = func.ts_headline(
-        literal_column("'simple'::regconfig"),
-        func.left(LibraryDocument.text, 200_000),
-        tsq,
-        options,
+        literal_column("'simple'::regconfig"), func.left(D.text, 200_000), tsq, options
     )
-    rows = session.execute(
-        select(ranked.c.id, ranked.c.score, headline)
-        .join(LibraryDocument, LibraryDocument.id == ranked.c.id)
-        .order_by(ranked.c.score.desc(), ranked.c.id)
-    ).all()
-    return [(r[0], float(r[1]), r[2] or "") for r in rows]
+    page = select(D.id, headline).where(D.id.in_([c[0] for c in chosen]))
+    lines: dict[int, str] = {int(r[0]): str(r[1] or "") for r in session.execute(page)}
+    return [(doc, score_, lines.get(doc) or "") for doc, score_ in chosen]
 
 
 D = LibraryDocument
