@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
@@ -180,11 +181,15 @@ def _fts5_anchor(path: Path) -> Callable[[str], int]:
     return run
 
 
+_OPEN: list[Any] = []  # the anchor's connections, closed before its schema is dropped
+
+
 def _pg_anchor(url: str) -> Callable[[str], int]:
     from nervecentre.library.search import parse_query
 
     engine = create_engine(url)
     conn = engine.connect()
+    _OPEN.append(conn)
     sql = text(
         "SELECT id, ts_headline('simple', left(text, 200000), q, 'MaxWords=24, MinWords=8') FROM ("
         " SELECT id, text, q FROM bench_docs, websearch_to_tsquery('simple', :q) q"
@@ -263,7 +268,8 @@ def main() -> None:
             "to_tsvector('simple', left(title || ' ' || text, 500000)) doc FROM library_documents"
         ))  # fmt: skip
         conn.execute(text("CREATE INDEX bench_docs_doc ON bench_docs USING gin (doc)"))
-        conn.execute(text("ANALYZE"))
+        conn.execute(text("ANALYZE bench_docs"))
+        conn.execute(text("ANALYZE library_documents"))
     pg_user = _user(pg)
     pg_figures = _run(
         {
@@ -280,6 +286,8 @@ def main() -> None:
         print(f"  ratio ours/anchor ({phase}): {ratio:.2f}x queries/s")
     ratio = ours["warm"][0] / pg_anchor["warm"][0]
     print(f"  ratio ours on SQLite / PostgreSQL anchor (warm): {ratio:.2f}x")
+    for opened in _OPEN:
+        opened.close()
     with create_engine(args.postgres).begin() as conn:
         schema = make_url(pg.url).query.get("options", "").replace("-csearch_path=", "")
         pg.dispose()
