@@ -10,6 +10,7 @@ search cost array lookups, and snippets only for rows not shown before.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,18 +52,27 @@ def _fetch(conn: Connection, match: str, n: int) -> _Ranked:
     return _Ranked(ids, scores, n < 0 or len(rows) < n)
 
 
-def _visible(ids: _Ids, mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
-    inside = ids < len(mask)
-    keep = np.zeros(len(ids), dtype=np.bool_)
-    keep[inside] = mask[ids[inside]]
-    return np.flatnonzero(keep)
+Visible = Callable[[_Ids], npt.NDArray[np.bool_]]
+
+
+def by_mask(mask: npt.NDArray[np.bool_]) -> Visible:
+    """Which of some ids a user's mask lets them see."""
+
+    def visible(ids: _Ids) -> npt.NDArray[np.bool_]:
+        inside = ids < len(mask)
+        keep = np.zeros(len(ids), dtype=np.bool_)
+        keep[inside] = mask[ids[inside]]
+        return keep
+
+    return visible
 
 
 def page(
     conn: Connection,
     match: str,
     gen: int,
-    mask: npt.NDArray[np.bool_],
+    visible: Visible,
+    share: float,
     offset: int,
     limit: int,
     marks: tuple[str, str, int],
@@ -73,11 +83,11 @@ def page(
     want = offset + limit
     ranked = _KEPT.get(engine, key)
     if ranked is None:
-        share = max(np.count_nonzero(mask) / max(len(mask), 1), 0.01)
+        share = max(share, 0.01)
         first = min(_FIRST_MAX, max(want + 5, math.ceil(want / share * 1.3)))
         ranked = _fetch(conn, match, first)
         _KEPT.put(engine, key, ranked)
-    shown = _visible(ranked.ids, mask)
+    shown = np.flatnonzero(visible(ranked.ids))
     for more in _MORE:
         if len(shown) >= want or ranked.complete:
             break
@@ -87,7 +97,7 @@ def page(
         ranked = _fetch(conn, match, more)
         ranked.snippets = known
         _KEPT.put(engine, key, ranked)
-        shown = _visible(ranked.ids, mask)
+        shown = np.flatnonzero(visible(ranked.ids))
     chosen = [(int(ranked.ids[i]), float(ranked.scores[i])) for i in shown[offset:want]]
     missing = [doc for doc, _ in chosen if doc not in ranked.snippets]
     if missing:

@@ -12,6 +12,9 @@ array lookup, not a query.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,6 +45,7 @@ from nervecentre.store.db import Database
 from nervecentre.store.generations import Kept
 
 Mask = npt.NDArray[np.bool_]
+_log = logging.getLogger(__name__)
 _GENERATIONS = ("library", "cases", "access")
 
 
@@ -154,6 +158,65 @@ def _read_mask(session: Session, user: User, seen: Visibility, library_generatio
         visible = _ids(session.scalar(select(func.group_concat(Case.id)).where(seen.condition())))
         mask[links.documents[np.isin(links.cases, visible)]] = True
     return mask
+
+
+def kept_mask(db: Database, user: User, gens: tuple[int, ...]) -> Mask | None:
+    """The user's mask if one is kept and still exact, else None (nothing is read)."""
+    if not can(user, "library.view"):
+        return np.zeros(1, dtype=np.bool_)
+    kept = _MASKS.get(db.engine, user.id or 0)
+    now = utcnow()
+    if kept is not None and kept.generations == gens and (kept.until is None or now < kept.until):
+        return kept.mask
+    return None
+
+
+_READING: set[tuple[int, tuple[int, ...]]] = set()
+_READING_LOCK = threading.Lock()
+
+
+def read_mask_later(db: Database, user: User, gens: tuple[int, ...]) -> None:
+    """Read the user's mask in a thread of its own (once at a time per user and counters),
+    so that the searches that find none kept check visibility in SQL meanwhile."""
+    key = (user.id or 0, gens)
+    with _READING_LOCK:
+        if key in _READING:
+            return
+        _READING.add(key)
+
+    def read() -> None:
+        try:
+            visible_mask(db, user, gens)
+        except Exception:  # the searches go on in SQL; the next one tries again
+            _log.warning("could not read the library visibility of %s", user.username)
+        finally:
+            with _READING_LOCK:
+                _READING.discard(key)
+
+    threading.Thread(target=read, name="library-mask", daemon=True).start()
+
+
+# Ids per statement when visibility is checked in SQL (SQLite's limit on parameters).
+_CHUNK = 5_000
+
+
+def visible_in_sql(conn: Connection, user: User) -> Callable[[npt.NDArray[np.int64]], Mask]:
+    """Which of some document ids ``user`` may see, asked of the database."""
+    condition = visible_documents_filter(user)
+
+    def visible(ids: npt.NDArray[np.int64]) -> Mask:
+        listed = [int(i) for i in ids]
+        seen: set[int] = set()
+        for start in range(0, len(listed), _CHUNK):
+            chunk = listed[start : start + _CHUNK]
+            seen.update(
+                conn.scalars(
+                    select(LibraryDocument.id).where(LibraryDocument.id.in_(chunk), condition)
+                )
+            )
+        return np.fromiter((i in seen for i in listed), np.bool_, len(listed))
+
+    return visible
 
 
 def visible_mask(db: Database, user: User, gens: tuple[int, ...]) -> Mask:

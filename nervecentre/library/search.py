@@ -19,12 +19,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 from markupsafe import Markup
 from sqlalchemy import Connection, Float, bindparam, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from nervecentre.library import _fts5
-from nervecentre.library.access import generations, visible_documents_filter, visible_mask
+from nervecentre.library.access import (
+    generations,
+    kept_mask,
+    read_mask_later,
+    visible_documents_filter,
+    visible_in_sql,
+)
 from nervecentre.library.models import LibraryDocument
 from nervecentre.security import audit
 from nervecentre.security.access import visibility
@@ -126,9 +133,17 @@ def _sqlite_search(
         gens = generations(conn)
         if gens is None:
             return None
-        mask = visible_mask(db, user, gens)
+        mask = kept_mask(db, user, gens)
+        if mask is None:
+            # None kept (a new user, or the library, cases or access changed): this search
+            # checks its ranked ids in SQL while the mask is read in the background.
+            read_mask_later(db, user, gens)
+            visible, share = visible_in_sql(conn, user), 0.5
+        else:
+            visible = _fts5.by_mask(mask)
+            share = float(np.count_nonzero(mask)) / max(len(mask), 1)
         marks = (START, STOP, _SNIPPET_WORDS)
-        found = _fts5.page(conn, terms.fts5(), gens[0], mask, offset, limit, marks)
+        found = _fts5.page(conn, terms.fts5(), gens[0], visible, share, offset, limit, marks)
         return _hits(conn, found, gens[0])
 
 

@@ -180,3 +180,26 @@ def test_huge_file_refused_and_others_added(
     assert results["huge.txt"].status == "error"
     assert "5,000 bytes, more than the 2,000-byte limit" in results["huge.txt"].message
     assert results["small.txt"].status == "added"
+
+
+def test_sql_check_and_kept_mask_agree(world: World) -> None:
+    if world.db.dialect != "sqlite":
+        pytest.skip("masks are SQLite's")
+    import numpy as np
+
+    from nervecentre.library import _fts5
+    from nervecentre.library.access import generations, visible_in_sql, visible_mask
+
+    a, b = case_key(world, world.case_a), case_key(world, world.case_b)
+    for i, case in enumerate([a, b, None, a, b, None]):
+        add_bytes(world.db, f"{JUDGMENT}\n{i}".encode(), f"{i}.txt", actor="t", case=case)
+    ids = np.arange(0, 12, dtype=np.int64)
+    for name in ("inv", "inv-b", "admin", "view"):
+        user = world.user(name)
+        with world.db.engine.connect() as conn:
+            gens = generations(conn)
+            assert gens is not None
+            in_sql = visible_in_sql(conn, user)(ids)
+        by_mask = _fts5.by_mask(visible_mask(world.db, user, gens))(ids)
+        assert in_sql.tolist() == by_mask.tolist(), name
+        assert in_sql.sum() == {"inv": 4, "inv-b": 4, "admin": 6, "view": 4}[name]
