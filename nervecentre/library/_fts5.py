@@ -45,8 +45,19 @@ class _Ranked:
 _KEPT: Kept[tuple[int, str], _Ranked] = Kept(2_048)
 
 
+def _raw(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    """Rows of a statement on the DBAPI connection itself: these run on every search, and
+    SQLAlchemy's result objects cost more than SQLite does for a small page."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _fetch(conn: Connection, match: str, n: int) -> _Ranked:
-    rows = conn.exec_driver_sql(_RANKED_SQL, (match, n)).all()
+    rows = _raw(conn, _RANKED_SQL, (match, n))
     ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     scores = np.fromiter((-r[1] for r in rows), np.float64, len(rows))
     return _Ranked(ids, scores, n < 0 or len(rows) < n)
@@ -105,7 +116,7 @@ def page(
             ranked.snippets = {}
         sql = _SNIPPET_SQL.format(ids=",".join(str(d) for d in missing))  # ints from the index
         start, stop, words = marks
-        rows: Any = conn.exec_driver_sql(sql, (start, stop, words, match))
+        rows: Any = _raw(conn, sql, (start, stop, words, match))
         for doc, text in rows:
             ranked.snippets[doc] = text or ""
     return [(doc, score, ranked.snippets.get(doc, "")) for doc, score in chosen]

@@ -104,7 +104,12 @@ def generations(conn: Connection) -> tuple[int, ...] | None:
     """SQLite: the library, cases and access counters in one read; None on PostgreSQL."""
     if conn.dialect.name != "sqlite":
         return None
-    found = {str(r[0]): int(r[1]) for r in conn.exec_driver_sql(_GENERATIONS_SQL)}
+    cursor = conn.connection.cursor()  # every search reads this: the DBAPI cursor itself
+    try:
+        cursor.execute(_GENERATIONS_SQL)
+        found = {str(r[0]): int(r[1]) for r in cursor.fetchall()}
+    finally:
+        cursor.close()
     if len(found) < len(_GENERATIONS):
         return None  # a database from before migration 0020_library
     return tuple(int(found[name]) for name in _GENERATIONS)
