@@ -71,7 +71,7 @@ def _cosine(a: Counter[str], b: Counter[str], idf: dict[str, float]) -> tuple[fl
     wb = {w: (1 + math.log(c)) * idf.get(w, 1.0) for w, c in b.items()}
     dot = {w: wa[w] * wb[w] for w in shared}
     norm = math.sqrt(sum(v * v for v in wa.values())) * math.sqrt(sum(v * v for v in wb.values()))
-    top = sorted(dot, key=lambda w: -dot[w])[:5]
+    top = sorted(dot, key=lambda w: (-dot[w], w))[:5]  # ties by word: the same every run
     return sum(dot.values()) / norm, top
 
 
