@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from nervecentre.api import admin, cases, crawler, entities, people, reports, schema
+from nervecentre.api import admin, cases, crawler, entities, library, people, reports, schema
 
 router = APIRouter(prefix="/api")
-for module in (cases, people, entities, crawler, reports, admin, schema):
+for module in (cases, people, entities, crawler, reports, library, admin, schema):
     router.include_router(module.router)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from nervecentre import errors
-from nervecentre.cli import crawl, hashing, keys, registry, report, resolve, security, web
+from nervecentre.cli import (
+    crawl,
+    hashing,
+    keys,
+    library,
+    registry,
+    report,
+    resolve,
+    security,
+    web,
+)
 
 
 def _exit_statuses() -> str:
@@ -45,6 +55,7 @@ keys.register(app)
 resolve.register(app)
 report.register(app)
 web.register(app)
+library.register(app)
 
 
 def main() -> None:

@@ -53,6 +53,7 @@ ACTIONS = frozenset(
         "crawl.run", "crawl.match", "crawl.networks", "crawl.recheck", "crawl.removed",
         "crawl.notice", "crawl.notice_sent",
         "report.generate", "report.drilldown",
+        "library.add", "library.search", "library.view",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().

@@ -35,6 +35,8 @@ EXPECTED = {
     "resolve.decide": "ASIN",
     "crawl.view":     "ASIN",
     "crawl.notice":   "ASI",
+    "library.view":   "ASINV",
+    "library.add":    "ASIN",
 }  # fmt: skip
 LETTER = {
     "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",

@@ -12,6 +12,7 @@ from nervecentre.web.pages import (
     crawler,
     dashboard,
     imports,
+    library,
     people,
     reports,
     resolve,
@@ -35,3 +36,4 @@ for module in (
     reports,
 ):
     router.include_router(module.router)
+router.include_router(library.router)

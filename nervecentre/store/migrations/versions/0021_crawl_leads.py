@@ -1,7 +1,7 @@
 """Arachnid's loop: network delegation blocks, re-checks of findings, takedown notices
 
 Revision ID: 0021_crawl_leads
-Revises: 0017_resolve_incremental
+Revises: 0020_library
 Create Date: 2026-12-07 16:50:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_crawl_leads"
-down_revision = "0017_resolve_incremental"
+down_revision = "0020_library"
 branch_labels = None
 depends_on = None
 

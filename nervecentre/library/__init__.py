@@ -1,0 +1,1 @@
+"""The case-study library: judgments, charge-sheets, case studies and SOPs, searchable."""

@@ -1,0 +1,268 @@
+"""Full-text search of the library, with highlighted snippets, inside need-to-know.
+
+Every word must occur (in the title or the text); a phrase in double quotes must occur as
+written; a word ending in ``*`` is a prefix. Words are letters, digits and marks, so
+Devanagari words ('मानव तस्करी') are whole. SQLite ranks with FTS5's BM25 (a title word
+counts four times); PostgreSQL with ``ts_rank`` over the same words ('simple' parser).
+
+On SQLite the ranked ids of a query are kept while the ``library`` generation stays, and
+a hit is checked against the user's kept visibility mask (:mod:`nervecentre.library.access`),
+so a repeated or paged search costs array lookups and the snippets of one page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+from sqlalchemy import Connection, Float, bindparam, cast, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from nervecentre.library import _fts5
+from nervecentre.library.access import (
+    generations,
+    kept_mask,
+    read_mask_later,
+    visible_documents_filter,
+    visible_in_sql,
+)
+from nervecentre.library.models import LibraryDocument
+from nervecentre.security import audit
+from nervecentre.security.access import visibility
+from nervecentre.security.models import User
+from nervecentre.security.roles import require
+from nervecentre.store.db import Database
+from nervecentre.store.generations import Kept
+
+MAX_QUERY = 200
+MAX_TERMS = 8
+PER_PAGE = 20
+START, STOP = "\x02", "\x03"  # highlight markers: control characters no stored text holds
+_CONTROL = dict.fromkeys([*range(32), 127], " ")
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_SNIPPET_WORDS = 24
+# PostgreSQL: the stored tsvector of migration 0020_library (title and text, GIN-indexed).
+_PG_DOCUMENT = "library_documents.search_vector"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A document found: its rank score (higher is better) and a highlighted snippet."""
+
+    document: int
+    title: str
+    path: str
+    score: float
+    snippet: str  # text with START/STOP around matched words; see :func:`snippet_html`
+    kind: str = ""
+    court: str = ""
+    decided_on: date | None = None
+    outcome: str = ""
+
+    def snippet_html(self) -> Markup:
+        return snippet_html(self.snippet)
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's and API's shape: the snippet as HTML with <mark> around matches."""
+        return {
+            "document": self.document,
+            "title": self.title,
+            "path": self.path,
+            "score": round(self.score, 4),
+            "snippet": str(self.snippet_html()),
+        }
+
+
+def snippet_html(marked: str) -> Markup:
+    """Escaped text with ``<mark>`` where the markers were (safe in any page)."""
+    escaped = html.escape(marked, quote=True)
+    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A parsed query: each term's words, and whether it is a prefix."""
+
+    phrases: tuple[tuple[str, bool], ...]
+
+    def fts5(self) -> str:
+        """As an FTS5 query: quoted phrases (FTS5 tokenises them as it did the text)."""
+        return " AND ".join(
+            '"' + text.replace('"', '""') + '"' + ("*" if prefix else "")
+            for text, prefix in self.phrases
+        )
+
+
+def parse_query(raw: str) -> Terms:
+    """The query's terms; control characters out, at most MAX_TERMS of MAX_QUERY characters."""
+    text = unicodedata.normalize("NFC", raw.translate(_CONTROL))[:MAX_QUERY]
+    phrases: list[tuple[str, bool]] = []
+    for m in _TERM.finditer(text):
+        quoted, word = m.group(1), m.group(2)
+        chunk = quoted if quoted is not None else word
+        prefix = quoted is None and chunk.endswith("*")
+        words = _words(chunk)
+        if words:
+            # A prefix of one or two letters would match half the library.
+            phrases.append((" ".join(words), prefix and len(words[-1]) >= 3))
+    return Terms(tuple(dict.fromkeys(phrases))[:MAX_TERMS])
+
+
+def _words(text: str) -> list[str]:
+    out, word = [], []
+    for ch in text + " ":
+        if unicodedata.category(ch)[0] in "LNM":
+            word.append(ch)
+        elif word:
+            out.append("".join(word).lower())
+            word = []
+    return out
+
+
+def _sqlite_search(
+    db: Database, user: User, terms: Terms, limit: int, offset: int
+) -> list[Hit] | None:
+    """SQLite: one read of the counters, then kept answers where they are exact."""
+    with db.engine.connect() as conn:
+        gens = generations(conn)
+        if gens is None:
+            return None
+        mask = kept_mask(db, user, gens)
+        if mask is None:
+            # None kept (a new user, or the library, cases or access changed): this search
+            # checks its ranked ids in SQL while the mask is read in the background.
+            read_mask_later(db, user, gens)
+            visible, share = visible_in_sql(conn, user), 0.5
+        else:
+            visible = _fts5.by_mask(mask)
+            share = float(np.count_nonzero(mask)) / max(len(mask), 1)
+        marks = (START, STOP, _SNIPPET_WORDS)
+        found = _fts5.page(conn, terms.fts5(), gens[0], visible, share, offset, limit, marks)
+        return _hits(conn, found, gens[0])
+
+
+_HIT_ROWS: Kept[tuple[int, int], Any] = Kept(50_000)
+
+
+def _hits(conn: Connection, found: list[tuple[int, float, str]], gen: int | None) -> list[Hit]:
+    """Hits of the ids found; on SQLite their rows are kept per library generation."""
+    rows: dict[int, Any] = {}
+    if gen is not None:
+        for doc_id, _, _ in found:
+            if (row := _HIT_ROWS.get(conn.engine, (gen, doc_id))) is not None:
+                rows[doc_id] = row
+    missing = [f[0] for f in found if f[0] not in rows]
+    if missing:
+        for row in conn.execute(select(*_HIT_COLUMNS).where(D.id.in_(missing))):
+            rows[row.id] = row
+            if gen is not None:
+                _HIT_ROWS.put(conn.engine, (gen, row.id), row)
+    return [_hit(rows[i], score, snippet) for i, score, snippet in found if i in rows]
+
+
+def _pg_tsquery(terms: Terms) -> Any:
+    parts: list[Any] = []
+    for i, (text, prefix) in enumerate(terms.phrases):
+        p: Any = bindparam(f"t{i}", text)
+        if prefix:
+            words = text.split()
+            q = func.to_tsquery(
+                literal_column("'simple'::regconfig"),
+                bindparam(f"p{i}", " <-> ".join(f"'{w}'" for w in words) + ":*"),
+            )
+        else:
+            q = func.phraseto_tsquery(literal_column("'simple'::regconfig"), p)
+        parts.append(q)
+    query: Any = parts[0]
+    for q in parts[1:]:
+        query = query.op("&&")(q)
+    return query
+
+
+def _pg_search(
+    session: Session, user: User, terms: Terms, limit: int, offset: int
+) -> list[tuple[int, float, str]]:
+    """The best matches first, as the bare full-text query ranks them (ts_rank over every
+    match is the cost), then need-to-know on those ids only: more are fetched while too few
+    are visible. Headlines are made for the page's rows alone."""
+    tsq = _pg_tsquery(terms)
+    vector: Any = literal_column(_PG_DOCUMENT)
+    score = cast(func.ts_rank(vector, tsq), Float)
+    visible = visible_documents_filter(user, seen=visibility(session, user))
+    want = offset + limit
+    fetch: int | None = max(3 * want, 60)
+    while True:
+        query = (
+            select(D.id, score)
+            .where(vector.op("@@")(tsq))
+            .order_by(score.desc(), D.id)
+            .limit(fetch)
+        )
+        ranked = session.execute(query).all()
+        ids = [r[0] for r in ranked]
+        seen = set(session.scalars(select(D.id).where(D.id.in_(ids), visible))) if ids else set()
+        shown = [(r[0], float(r[1])) for r in ranked if r[0] in seen]
+        if fetch is None or len(shown) >= want or len(ranked) < fetch:
+            break
+        fetch = fetch * 8 if fetch < 20_000 else None
+    chosen = shown[offset:want]
+    if not chosen:
+        return []
+    options = (
+        f"StartSel={START}, StopSel={STOP}, MaxWords={_SNIPPET_WORDS}, MinWords=8, "
+        "MaxFragments=2, FragmentDelimiter=…"
+    )
+    headline = func.ts_headline(
+        literal_column("'simple'::regconfig"), func.left(D.text, 200_000), tsq, options
+    )
+    page = select(D.id, headline).where(D.id.in_([c[0] for c in chosen]))
+    lines: dict[int, str] = {int(r[0]): str(r[1] or "") for r in session.execute(page)}
+    return [(doc, score_, lines.get(doc) or "") for doc, score_ in chosen]
+
+
+D = LibraryDocument
+# A hit's columns: never the text, which may run to megabytes.
+_HIT_COLUMNS = (D.id, D.title, D.path, D.filename, D.kind, D.court, D.decided_on, D.outcome)
+
+
+def _hit(doc: Any, score: float, snippet: str) -> Hit:
+    where = doc.path or doc.filename
+    return Hit(
+        doc.id, doc.title, where, score, snippet, doc.kind, doc.court, doc.decided_on, doc.outcome
+    )
+
+
+def search(
+    db: Database,
+    user: User,
+    query: str,
+    *,
+    limit: int = PER_PAGE,
+    offset: int = 0,
+    ip: str | None = None,
+    audit_search: bool = True,
+) -> list[Hit]:
+    """The documents ``user`` may see that match ``query``, best first, with snippets.
+
+    Audited (``library.search``, with the query and how many hits) unless ``audit_search``
+    is False.
+    """
+    require(user, "library.view")
+    terms = parse_query(query)
+    if not terms.phrases:
+        return []
+    hits = _sqlite_search(db, user, terms, limit, offset) if db.dialect == "sqlite" else None
+    if hits is None:
+        with db.session() as session:
+            found = _pg_search(session, user, terms, limit, offset)
+            hits = _hits(session.connection(), found, None)
+    if audit_search:
+        detail = {"query": query[:MAX_QUERY], "hits": len(hits), "offset": offset}
+        audit.record(db, user, "library.search", "document", None, detail, ip=ip)
+    return hits

@@ -1,0 +1,136 @@
+"""The library's pages and REST API: highlights, need-to-know, XSS, upload, similar cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from nervecentre.library.ingest import add_bytes
+from nervecentre.security import tokens
+from tests.library.test_library import HINDI, JUDGMENT, case_key
+from tests.library.test_similar import PLANTED
+from tests.security.conftest import World
+
+Signed = Callable[[str], tuple[TestClient, str]]
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _fill(world: World) -> dict[str, int]:
+    a = case_key(world, world.case_a)
+    ids = {
+        "a": add_bytes(world.db, JUDGMENT.encode(), "a.txt", actor="t", case=a, title=XSS),
+        "h": add_bytes(world.db, HINDI.encode(), "h.txt", actor="t"),
+        "b": add_bytes(
+            world.db, f"{JUDGMENT}\nbravo".encode(), "b.txt", actor="t",
+            case=case_key(world, world.case_b),
+        ),
+    }  # fmt: skip
+    for i, text in enumerate(PLANTED):
+        ids[f"p{i}"] = add_bytes(world.db, text.encode(), f"p{i}.txt", actor="t")
+    return {k: v.document_id or 0 for k, v in ids.items()}
+
+
+def test_search_page_highlights_and_escapes(world: World, signed_in: Signed) -> None:
+    docs = _fill(world)
+    client, _ = signed_in("inv")
+    page = client.get("/library", params={"q": "massage parlour"})
+    assert page.status_code == 200
+    assert "<mark>massage</mark> <mark>parlour</mark>" in page.text
+    assert f'href="/library/{docs["a"]}"' in page.text
+    assert f'href="/library/{docs["b"]}"' not in page.text  # case B is not inv's
+    assert "<script>alert" not in page.text and "&lt;script&gt;alert" in page.text
+    hindi = client.get("/library", params={"q": "मानव तस्करी"})
+    assert "<mark>मानव</mark>" in hindi.text
+    listing = client.get("/library")
+    assert "5 documents you may see" in listing.text
+    assert 'href="/library"' in client.get("/").text  # the nav link
+
+
+def test_document_page_metadata_cases_and_need_to_know(world: World, signed_in: Signed) -> None:
+    docs = _fill(world)
+    client, _ = signed_in("inv")
+    page = client.get(f"/library/{docs['a']}")
+    assert page.status_code == 200
+    assert "Court Of The Additional Sessions Judge, Thane" in page.text
+    assert "IPC 370" in page.text and "Spa or massage parlour front" in page.text
+    assert f'href="/cases/{world.case_a}"' in page.text
+    assert "&lt;script&gt;" in page.text and "<script>alert" not in page.text
+    assert client.get(f"/library/{docs['b']}").status_code == 404
+    other, _ = signed_in("inv-b")
+    assert other.get(f"/library/{docs['a']}").status_code == 404
+    assert other.get(f"/library/{docs['b']}").status_code == 200
+
+
+def test_similar_from_the_case_page(world: World, signed_in: Signed) -> None:
+    docs = _fill(world)
+    client, _ = signed_in("inv")
+    case_page = client.get(f"/cases/{world.case_a}")
+    assert f'href="/library/similar?case={world.case_a}"' in case_page.text
+    page = client.get("/library/similar", params={"case": world.case_a})
+    assert page.status_code == 200
+    first_rows = page.text.split('class="similar similar-documents"')[1].split("</tr>")[1:4]
+    for key in ("p0", "p1", "p2"):
+        assert any(f'href="/library/{docs[key]}"' in row for row in first_rows)
+    assert "sections: IPC 370" in page.text
+    assert client.get("/library/similar", params={"case": world.case_b}).status_code == 404
+
+
+def test_without_library_view_no_library(world: World, signed_in: Signed) -> None:
+    from nervecentre.security import users
+
+    users.create_user(world.db, "aud", "correct horse battery", "auditor", actor="test")
+    client, _ = signed_in("aud")
+    assert client.get("/library").status_code == 403
+    assert 'href="/library"' not in client.get("/account").text
+
+
+def test_api_search_document_similar(
+    world: World, token_for: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    docs = _fill(world)
+    headers = token_for("inv")
+    hits = client.get("/api/library/search", params={"q": "massage"}, headers=headers).json()
+    assert [h["document"] for h in hits] == [docs["a"]]
+    assert set(hits[0]) == {"document", "title", "path", "score", "snippet"}
+    assert hits[0]["title"] == XSS  # JSON carries data verbatim; pages escape it
+    detail = client.get(f"/api/library/documents/{docs['a']}", headers=headers).json()
+    assert (
+        detail["sections"][:2] == ["IPC 34", "IPC 370"] and detail["cases"][0]["id"] == world.case_a
+    )
+    assert client.get(f"/api/library/documents/{docs['b']}", headers=headers).status_code == 404
+    similar = client.get(f"/api/cases/{world.case_a}/similar", headers=headers).json()
+    assert {s["id"] for s in similar if s["kind"] == "document"} >= {docs["p0"], docs["p1"]}
+    listing = client.get("/api/library/documents", headers=headers).json()
+    assert docs["b"] not in {d["id"] for d in listing}
+
+
+def test_api_upload_and_hostile_files(
+    world: World, token_for: Callable[[str], dict[str, str]], client: TestClient
+) -> None:
+    headers = token_for("inv")
+    ok = client.post(
+        "/api/library/documents", headers=headers,
+        files={"file": ("j.txt", JUDGMENT.encode(), "text/plain")},
+        data={"case": case_key(world, world.case_a), "title": "State v. A-1"},
+    )  # fmt: skip
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["status"] == "added" and ok.json()["title"] == "State v. A-1"
+    again = client.post(
+        "/api/library/documents", headers=headers, files={"file": ("j2.txt", JUDGMENT.encode())}
+    )
+    assert again.json() == {**ok.json(), "status": "duplicate"}
+    bad = client.post(
+        "/api/library/documents", headers=headers, files={"file": ("x.pdf", b"%PDF-1.4 junk")}
+    )
+    assert bad.status_code == 422 and "corrupt PDF" in bad.json()["detail"]
+    _, read_only = tokens.create_token(world.db, "inv", "ro", actor="test", scope="read-only")
+    denied = client.post(
+        "/api/library/documents", headers={"Authorization": f"Bearer {read_only}"},
+        files={"file": ("k.txt", b"text")},
+    )  # fmt: skip
+    assert denied.status_code == 403
+    viewer = client.post(
+        "/api/library/documents", headers=token_for("view"), files={"file": ("k.txt", b"text")}
+    )
+    assert viewer.status_code == 403
