@@ -1,0 +1,88 @@
+"""Undo the ways mail hides indicators, keeping a map back to the original offsets.
+
+Look-alike letters and digits are folded one character for one (Cyrillic and Greek
+homoglyphs, full-width forms, Devanagari digits), so offsets stay put; invisible characters,
+HTML tags and entities between characters are removed and defanged forms ("hxxp", "[.]",
+"(dot)", "[:]//", "[at]") are re-fanged, and those edits are recorded so that a span found in
+the cleaned text maps back to the text the analyst sees.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+_LOOKALIKES = {
+    # Cyrillic
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+    "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ո": "n", "ս": "u",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S", "Ԛ": "Q",
+    "Ԝ": "W", "Ζ": "Z",
+    # Greek
+    "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v", "α": "a",
+    "ι": "i", "κ": "k", "ρ": "p", "υ": "u", "χ": "x",
+}  # fmt: skip
+_FOLD: dict[int, int] = {ord(k): ord(v) for k, v in _LOOKALIKES.items()}
+_FOLD.update({c: c - 0xFF01 + 0x21 for c in range(0xFF01, 0xFF5F)})  # full-width ASCII
+_FOLD[0x3000] = 0x20  # ideographic space
+for _base in (0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0BE6, 0x0C66, 0x0CE6, 0x1D7CE, 0x1D7D8):
+    _FOLD.update({_base + d: ord("0") + d for d in range(10)})  # Indic and math digits
+_FOLD.update({c: ord("0") + (c - 0x1D7E2) % 10 for c in range(0x1D7E2, 0x1D800)})
+
+# One pass finds every edit; the group that matched says what it becomes.
+_EDITS = re.compile(
+    r"(?P<drop><!--.*?-->|</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,500})?/?>"
+    r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+    r"|&(?:#8203|#x200[bcdBCD]|#173|#xad|zwnj|zwj|shy|#8204|#8205|#65279);)"
+    r"|(?P<dot>\s?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})\s?)"
+    r"|(?P<colon>\[:\])"
+    r"|(?P<slashes>\[://\]|\[:/\]/)"
+    r"|(?P<at>\s?(?:\[@\]|\(@\)|\[at\]|\(at\)|\{at\})\s?)"
+    r"|(?P<http>\bhxxp(?=s?(?::|\[:)))",
+    re.IGNORECASE | re.DOTALL,
+)
+_REPLACE = {"drop": "", "dot": ".", "colon": ":", "slashes": "://", "at": "@", "http": "http"}
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """Text with obfuscation undone, and where its offsets were in the original."""
+
+    text: str
+    _clean: tuple[int, ...] = ()
+    _orig: tuple[int, ...] = ()
+
+    def origin(self, pos: int) -> int:
+        """The offset in the original text of `pos` in the cleaned text."""
+        i = bisect_right(self._clean, pos) - 1
+        if i < 0:
+            return pos
+        return self._orig[i] + (pos - self._clean[i])
+
+
+def clean(text: str) -> Cleaned:
+    """Fold look-alikes and undo hiding and defanging (see the module docstring)."""
+    if not text.isascii():
+        text = text.translate(_FOLD)
+    pieces: list[str] = []
+    clean_at: list[int] = []
+    orig_at: list[int] = []
+    last = 0
+    length = 0
+    for match in _EDITS.finditer(text):
+        start, end = match.span()
+        pieces.append(text[last:start])
+        length += start - last
+        replacement = _REPLACE[match.lastgroup or "drop"]
+        pieces.append(replacement)
+        length += len(replacement)
+        clean_at.append(length)
+        orig_at.append(end)
+        last = end
+    if not pieces:
+        return Cleaned(text)
+    pieces.append(text[last:])
+    return Cleaned("".join(pieces), tuple(clean_at), tuple(orig_at))

@@ -1,0 +1,104 @@
+"""One check per indicator kind, each delegating to the shared value types (nervecentre.types).
+
+A candidate becomes an indicator only if its checksum (or, for phones, e-mails and UPI IDs, its
+structure) validates; the value returned is the indicator's normalised form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from nervecentre.errors import InvalidValue
+from nervecentre.types.crypto import CryptoType
+from nervecentre.types.email import EmailType
+from nervecentre.types.phone import PhoneType
+from nervecentre.types.upi import UpiType, known_psps
+from nervecentre.types.url import UrlType, onion_version
+
+_CRYPTO = CryptoType()
+_EMAIL = EmailType()
+_PHONE = PhoneType()
+_UPI = UpiType()
+_URL = UrlType()
+
+# Chain code of nervecentre.types.crypto -> indicator kind; only main networks are money.
+_CHAIN_KINDS = {"BTC": "btc", "ETH": "eth", "XMR": "xmr", "LTC": "ltc", "TRX": "trx"}
+
+
+@lru_cache(maxsize=16384)
+def crypto(text: str) -> tuple[str, str] | None:
+    """(kind, value) for a valid main-network address of a tracked chain, else None."""
+    try:
+        value = _CRYPTO.clean(text)
+    except InvalidValue:
+        return None
+    kind = _CHAIN_KINDS.get(value.extra["chain"])
+    if kind is None or value.extra.get("network") != "mainnet":
+        return None
+    if kind == "eth":
+        return kind, value.value.lower()
+    return kind, value.value
+
+
+def upi(text: str) -> str | None:
+    """The lower-case UPI ID if its handle belongs to a known payment provider."""
+    handle = text.rpartition("@")[2]
+    if handle.lower() not in known_psps():
+        return None
+    try:
+        return _UPI.clean(text).value
+    except InvalidValue:
+        return None
+
+
+@lru_cache(maxsize=16384)
+def phone(text: str, region: str) -> str | None:
+    """E.164 for a number valid in its country (`region` for numbers without a prefix)."""
+    try:
+        return _PHONE.clean(text, region=region).value
+    except InvalidValue:
+        return None
+
+
+def email(text: str) -> str | None:
+    """The lower-case e-mail address, or None."""
+    try:
+        return _EMAIL.clean(text).value
+    except InvalidValue:
+        return None
+
+
+def url(text: str) -> str | None:
+    """The fanged URL with scheme and host lower-case, or None (onion hosts must checksum)."""
+    try:
+        return _URL.clean(text).value
+    except InvalidValue:
+        return None
+
+
+def onion(label: str) -> str | None:
+    """`<56 chars>.onion` for a Tor v3 service name whose checksum and version hold."""
+    label = label.lower()
+    try:
+        if onion_version(label) != "3":
+            return None
+    except ValueError:
+        return None
+    return label + ".onion"
+
+
+def check(kind: str, text: str, *, default_region: str = "IN") -> str | None:
+    """The normalised value if `text` is a valid indicator of `kind`, else None."""
+    text = text.strip()
+    if kind in _CHAIN_KINDS.values():
+        found = crypto(text)
+        return found[1] if found and found[0] == kind else None
+    if kind == "phone":
+        return phone(text, default_region)
+    if kind == "onion":
+        return onion(text.lower().removesuffix(".onion"))
+    checks: dict[str, Callable[[str], str | None]] = {"upi": upi, "email": email, "url": url}
+    if kind not in checks:
+        raise ValueError(f"unknown indicator kind {kind!r}")
+    return checks[kind](text)
