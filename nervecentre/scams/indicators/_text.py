@@ -1,10 +1,10 @@
 """Undo the ways mail hides indicators, keeping a map back to the original offsets.
 
 Look-alike letters and digits are folded one character for one (Cyrillic and Greek
-homoglyphs, full-width forms, Devanagari digits), so offsets stay put; invisible characters,
-HTML tags and entities between characters are removed and defanged forms ("hxxp", "[.]",
-"(dot)", "[:]//", "[at]") are re-fanged, and those edits are recorded so that a span found in
-the cleaned text maps back to the text the analyst sees.
+homoglyphs, full-width forms, Devanagari digits), so offsets stay put. Invisible characters
+and inline HTML tags between characters are removed, block tags become line breaks, and
+defanged forms ("hxxp", "[.]", "(dot)", "[:]//", "[at]") are re-fanged; those edits are
+recorded so that a span found in the cleaned text maps back to the text the analyst sees.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ _FOLD.update({c: ord("0") + (c - 0x1D7E2) % 10 for c in range(0x1D7E2, 0x1D800)}
 
 # One pass finds every edit; the group that matched says what it becomes.
 _EDITS = re.compile(
-    r"(?P<drop><!--.*?-->|</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,500})?/?>"
+    r"(?P<block>(?:</?(?:p|div|br|li|ul|ol|tr|td|th|table|tbody|h[1-6]|blockquote|pre|hr|body"
+    r"|html|head|title|section|article|header|footer)\b(?:\s[^<>]{0,500})?/?>[ \t\r\n]*)+)"
+    r"|(?P<drop><!--.*?-->|</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,500})?/?>"
     r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
     r"|&(?:#8203|#x200[bcdBCD]|#173|#xad|zwnj|zwj|shy|#8204|#8205|#65279);)"
     r"|(?P<dot>\s?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})\s?)"
@@ -44,7 +46,15 @@ _EDITS = re.compile(
     r"|(?P<http>\bhxxp(?=s?(?::|\[:)))",
     re.IGNORECASE | re.DOTALL,
 )
-_REPLACE = {"drop": "", "dot": ".", "colon": ":", "slashes": "://", "at": "@", "http": "http"}
+_REPLACE = {
+    "block": "\n",
+    "drop": "",
+    "dot": ".",
+    "colon": ":",
+    "slashes": "://",
+    "at": "@",
+    "http": "http",
+}
 
 
 @dataclass(frozen=True, slots=True)
