@@ -32,6 +32,8 @@ EXPECTED = {
     "report.view":    "ASINVU",
     "resolve.run":    "AS",
     "resolve.decide": "ASIN",
+    "scam.view":      "ASINV",
+    "scam.import":    "ASIN",
 }  # fmt: skip
 LETTER = {
     "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",

@@ -1,0 +1,219 @@
+"""CLI of the sextortion tracker: ``scam extract``, ``scam campaigns``, ``scam import``, exports.
+
+Output contract (scripts rely on it), with ``--json``:
+
+- ``scam extract``: one line per indicator, ``{"path", "message", "kind", "value"}``;
+- ``scam campaigns``: one line per message, ``{"path", "message", "campaign"}``;
+
+where ``message`` is the Message-ID (without angle brackets), the index of the message within
+an mbox (from 0), or null for plain text. A message that cannot be read is reported on
+stderr, never on stdout; the exit status is then 66 (after every other message was done).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from nervecentre.cli._common import (
+    UNREADABLE_EXIT,
+    DatabaseOption,
+    console,
+    database,
+    err_console,
+    friendly_errors,
+)
+
+SCAM_HELP = (
+    "The sextortion tracker: complaints in (.eml, .mbox, Outlook .msg, pasted SMS or WhatsApp "
+    "chat exports), validated indicators and campaigns out.\n\n"
+    "PATH may be a file or a folder (walked recursively)."
+)
+EXIT_HELP = (
+    "Exit status: 0 when every message was read; 66 when some could not be (each is named on "
+    "stderr with the reason, and every other message was still processed); 69 for an unknown "
+    "case or user; 77 when --as names a user who may not do this."
+)
+PathsArg = Annotated[
+    list[Path], typer.Argument(help="Files or folders of complaints.", show_default=False)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")]
+MaxSizeOption = Annotated[
+    int, typer.Option("--max-size", min=1, help="Largest message read, in MiB (larger: an error).")
+]
+
+
+def _line(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def _error(item: Any) -> None:
+    where = item.path if item.ref is None else f"{item.path} [{item.ref}]"
+    err_console.print(f"[bold red]error:[/] {escape(where)}: {escape(item.error)}", soft_wrap=True)
+
+
+def _warnings(message: Any) -> None:
+    for warning in message.parsed.warnings:
+        where = message.path if message.ref is None else f"{message.path} [{message.ref}]"
+        err_console.print(f"[yellow]warning:[/] {escape(where)}: {escape(warning)}", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``scam`` commands to the app."""
+    scam_app = typer.Typer(help=SCAM_HELP, no_args_is_help=True, rich_markup_mode="rich")
+    app.add_typer(scam_app, name="scam")
+
+    @scam_app.command("extract", epilog=EXIT_HELP)
+    @friendly_errors
+    def extract_command(
+        paths: PathsArg, as_json: JsonOption = False, max_size: MaxSizeOption = 25
+    ) -> None:
+        """Print the validated indicators of every message: wallets, UPI IDs, phones, e-mails,
+        URLs, onion services. Nothing is stored.
+
+        Kinds: btc, eth, xmr, ltc, trx, upi, phone, email, url, onion. Values are normalised
+        (phones in E.164, e-mails and UPI IDs lower-case, URLs re-fanged).
+
+        Example: [bold]nervecentre scam extract complaints/ --json[/]
+        """
+        from nervecentre.scams.ingest import message_indicators
+        from nervecentre.scams.sources import MessageError, read_messages
+
+        failed = 0
+        for item in read_messages(paths, max_bytes=max_size << 20):
+            if isinstance(item, MessageError):
+                failed += 1
+                _error(item)
+                continue
+            found = message_indicators(item)
+            if not as_json:
+                _warnings(item)
+                where = item.path if item.ref is None else f"{item.path} [{item.ref}]"
+                console.print(f"[bold]{escape(where)}[/]: {len(found)} indicators", soft_wrap=True)
+            for indicator in found:
+                if as_json:
+                    _line(
+                        {
+                            "path": item.path,
+                            "message": item.ref,
+                            "kind": indicator.kind,
+                            "value": indicator.value,
+                        }
+                    )
+                else:
+                    console.print(f"  {indicator.kind:6} {escape(indicator.value)}", soft_wrap=True)
+        if failed:
+            raise typer.Exit(UNREADABLE_EXIT)
+
+    @scam_app.command("campaigns", epilog=EXIT_HELP)
+    @friendly_errors
+    def campaigns_command(
+        paths: PathsArg, as_json: JsonOption = False, max_size: MaxSizeOption = 25
+    ) -> None:
+        """Group messages into campaigns, by their masked text and the payment details they
+        share; print each message's campaign. Nothing is stored.
+
+        Campaign numbers are 0, 1, 2… in the order campaigns first appear in this run.
+
+        Example: [bold]nervecentre scam campaigns complaints/ --json[/]
+        """
+        from nervecentre.scams.campaigns import Document, cluster
+        from nervecentre.scams.ingest import message_indicators
+        from nervecentre.scams.masking import masked_message
+        from nervecentre.scams.sources import MessageError, read_messages
+
+        failed = 0
+        keys: list[tuple[str, str | int | None]] = []
+        documents: list[Document] = []
+        for item in read_messages(paths, max_bytes=max_size << 20):
+            if isinstance(item, MessageError):
+                failed += 1
+                _error(item)
+                continue
+            keys.append((item.path, item.ref))
+            found = [(i.kind, i.value) for i in message_indicators(item)]
+            documents.append(Document(masked_message(item.parsed), found))
+        labels = cluster(documents)
+        if as_json:
+            for (path, ref), label in zip(keys, labels, strict=True):
+                _line({"path": path, "message": ref, "campaign": label})
+        else:
+            sizes: dict[int, int] = {}
+            for label in labels:
+                sizes[label] = sizes.get(label, 0) + 1
+            for (path, ref), label in zip(keys, labels, strict=True):
+                where = path if ref is None else f"{path} [{ref}]"
+                console.print(f"campaign {label:>4}  {escape(where)}", soft_wrap=True)
+            shared = sum(1 for size in sizes.values() if size > 1)
+            console.print(
+                f"{len(labels):,} messages in {len(sizes):,} campaigns "
+                f"({shared:,} with more than one message)."
+            )
+        if failed:
+            raise typer.Exit(UNREADABLE_EXIT)
+
+    @scam_app.command("import", epilog=EXIT_HELP)
+    @friendly_errors
+    def import_command(
+        paths: PathsArg,
+        case: Annotated[
+            str | None,
+            typer.Option(
+                "--case",
+                metavar="FIR",
+                help="Attach the complaints to this case "
+                "(its case key, e.g. MH-THN-PS01-2024-0012).",
+            ),
+        ] = None,
+        complainant: Annotated[
+            int | None,
+            typer.Option("--complainant", metavar="PERSON", help="The complainant's person id."),
+        ] = None,
+        as_user: Annotated[
+            str | None,
+            typer.Option(
+                "--as",
+                metavar="USERNAME",
+                help="Import for this user (their "
+                "permission and need-to-know for --case); the audit log names them.",
+            ),
+        ] = None,
+        max_size: MaxSizeOption = 25,
+        db: DatabaseOption = None,
+    ) -> None:
+        """Store complaints in the database: each message once (the same message handed in by
+        two victims is recognised), each file's SHA-256 kept as evidence, campaigns regrouped.
+
+        Without --as, the import runs with the installation's own authority and the audit log
+        names the operator. Importing the same files again writes nothing new.
+
+        Example: [bold]nervecentre scam import mails/ --case MH-THN-PS01-2024-0012 --as a.patil[/]
+        """
+        from nervecentre.cli._access_audit import operator
+        from nervecentre.scams.service import import_complaints
+
+        handle = database(db)
+        report = import_complaints(
+            handle,
+            paths,
+            operator=operator(),
+            username=as_user,
+            case=case,
+            complainant=complainant,
+            max_bytes=max_size << 20,
+        )
+        for item in report.errors:
+            _error(item)
+        console.print(
+            f"{report.read:,} messages read: [bold]{report.new_messages:,} new[/], "
+            f"{report.duplicates:,} already known (a new complaint each), "
+            f"{report.already_imported:,} imported before; {report.indicators:,} indicators; "
+            f"{report.campaigns:,} campaigns in all; [red]{len(report.errors):,} errors[/]."
+        )
+        if report.errors:
+            raise typer.Exit(UNREADABLE_EXIT)
