@@ -64,6 +64,7 @@ class Complaint:
     body: str
     html: bool = False
     indicators: list[tuple[str, str]] = field(default_factory=list)
+    decoys: list[str] = field(default_factory=list)  # look-alikes that must not be found
     file: str = ""
     message: str | int | None = None
 
@@ -74,6 +75,7 @@ class Complaint:
             "message": self.message,
             "campaign": self.campaign,
             "indicators": [{"kind": k, "value": v} for k, v in self.indicators],
+            "decoys": self.decoys,
         }
 
 
@@ -243,6 +245,7 @@ def generate_complaints(config: ComplaintConfig) -> Iterator[Complaint]:
             chain = pick(rng, ("btc", "ltc", "trx", "xmr"))
             fake_address = wallets.lookalike(rng, wallets.CRYPTO[chain](rng))
             item.body += f"\nIs this the right address? {fake_address}"
+            item.decoys.append(fake_address)
         yield item
 
 

@@ -55,14 +55,15 @@ def find_indicators(text: str, *, default_region: str = "IN") -> list[Indicator]
     """
     cleaned = clean(text)
     body = cleaned.text
-    found = [
-        *_scan.crypto(body),
-        *_scan.url(body),
-        *_scan.onion(body),
-        *_scan.email(body),
-        *_scan.upi(body),
-        *_scan.phone(body, default_region.upper()),
-    ]
+    found = [*_scan.crypto(body), *_scan.phone(body, default_region.upper())]
+    if "@" in body:
+        found += _scan.at_signs(body)
+    if "://" in body or "www." in body or "WWW." in body:
+        found += _scan.url(body)
+    if "." in body:
+        found += _scan.onion(body)
+    if not found:
+        return []
     found.sort(key=lambda item: item[2])
     seen: set[tuple[str, str]] = set()
     out: list[Indicator] = []

@@ -14,70 +14,109 @@ from collections.abc import Iterator
 from nervecentre.scams.indicators import _validate
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
-# A token that may start (or be) a crypto address; its family decides the lengths to try.
-_CRYPTO = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?P<eth>0[xX][0-9a-fA-F]+)|(?P<bech>(?:bc|BC|ltc|LTC)1[0-9A-Za-z]+)"
-    rf"|(?P<b58>[13LMT48][{_B58}]{{3,}}))(?![0-9A-Za-z])"
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+# Tokens that may start (or be) a crypto address, one pattern per family so that each begins
+# with a literal or a rare character class (the regex engine then skips text quickly); the
+# family decides the lengths to try.
+_FAMILIES = (
+    ("eth", re.compile(r"0(?<![0-9A-Za-z]0)[xX][0-9a-fA-F]+(?![0-9A-Za-z])"), ("0x", "0X")),
+    (
+        "bech",
+        re.compile(r"(?:[bB][cC]|[lL][tT][cC])1[0-9A-Za-z]+(?![0-9A-Za-z])"),
+        ("c1", "C1"),
+    ),
+    ("b58", re.compile(rf"[13LMT48](?<![0-9A-Za-z].)[{_B58}]{{3,}}(?![0-9A-Za-z])"), ()),
 )
 # The next piece of a split address: spaces, or one line break with mail quoting ('> ').
-_NEXT = re.compile(r"[ \t\u00a0]{0,3}(?:\r?\n[ \t>]*)?([0-9A-Za-z]+)")
+# One blank line may come between (an HTML body's paragraphs as text).
+_NEXT = re.compile(r"[ \t\u00a0]{0,3}(?:\r?\n[ \t>]*){0,2}([0-9A-Za-z]+)")
 _MAX_PIECES = 40
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
-_UPI = re.compile(
-    r"(?<![\w.\-@])[A-Za-z0-9][A-Za-z0-9._\-]{1,255}@[A-Za-z][A-Za-z0-9]{1,63}"
-    r"(?![\w@\-]|\.[A-Za-z0-9])"
-)
-_EMAIL = re.compile(
-    r"(?<![\w.%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]{1,63}\.)+[A-Za-z]{2,24}"
-    r"(?![\w\-])"
-)
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
+_AT = re.compile("@")
+# The local part before an '@' (read backwards), and the domain or handle after it.
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_AFTER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)*[A-Za-z0-9\-]*[A-Za-z0-9]")
+_TLD_END = re.compile(r"\.[A-Za-z]{2,24}$")
+# From each '://' or 'www.' (literal searches), the scheme before and the rest after.
+_URL_MARK = re.compile(r"://|[wW][wW][wW]\.")
+_URL_REST = re.compile(r"[^\s<>\"'`{}|\\^\[\]]+")
 _URL_TAIL = ".,;:!?'\")]}*"
-_ONION = re.compile(r"(?<![A-Za-z2-7])([A-Za-z2-7]{56})\.onion(?![A-Za-z0-9\-])", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w.+/:@\-])(?:\+[ \t]?|00)?\(?\d[\d \t().\-]{5,22}\d(?![\w@/]|\.\d)")
-# Numbers that these words introduce are references, not phones.
-_NOT_PHONE = re.compile(
-    r"(?:invoice|inv|order|bill|ref|reference|txn|transaction|trans|utr|rrn|a/c|acct|account"
-    r"|pnr|awb|tracking|otp|pin|amount|amt|rs|inr|usd|id|ticket|case|fir|policy|receipt"
-    r"|serial|customer|cust|block|height|nonce)\W{0,3}(?:no|number|num|id|#)?\W{0,3}$",
-    re.IGNORECASE,
+_ONION = re.compile(r"\.[oO][nN][iI][oO][nN](?![A-Za-z0-9\-])")
+_ONION_LABEL = re.compile(r"[A-Za-z2-7]{56}")
+# A run of digits with the separators people write in numbers; its ends are checked in code.
+_PHONE = re.compile(r"[+(]?[0-9][0-9 \t().\-]{5,}[0-9]")
+_SEPARATORS = str.maketrans("", "", " \t().-+")
+_BEFORE_PHONE = frozenset(".+/:@-_")
+# Numbers that these words introduce (as one of the two words before) are references.
+_NOT_PHONE = frozenset(
+    "invoice inv order bill ref reference txn transaction trans utr rrn a/c acct account pnr awb"  # noqa: SIM905
+    " tracking otp pin amount amt rs inr usd ticket case fir policy receipt serial customer cust"
+    " block height nonce".split()
 )
+_WORDS = re.compile(r"[a-z/]+")
+
+
+def _reference(text: str, start: int) -> bool:
+    """Whether the number at `start` follows a word such as 'invoice' or 'order id'."""
+    before = _WORDS.findall(text[max(0, start - 30) : start].lower())
+    return not _NOT_PHONE.isdisjoint(before[-2:])
+
+
+_BASE32 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 Found = tuple[str, str, int, int]  # kind, value, start, end in the cleaned text
 
 
+_STRONG = re.compile(r"[0-9A-Z]")
+
+
 def _strong(token: str) -> bool:
     """A first piece worth rejoining: it holds a digit or a capital after its first letter."""
-    rest = token[1:]
-    return any(c.isdigit() or c.isupper() for c in rest)
+    return _STRONG.search(token, 1) is not None
 
 
 def _lengths_ok(family: str, length: int) -> bool:
     if family == "b58":
-        return 26 <= length <= 35 or length in (95, 106)
+        return 26 <= length <= 35
+    if family == "xmr":
+        return length in (95, 106)
     if family == "eth":
         return length == 42
     return 14 <= length <= 74
 
 
-def _too_long(family: str, length: int) -> bool:
-    return length > {"b58": 106, "eth": 42, "bech": 74}[family]
+_MAX_LENGTH = {"b58": 35, "xmr": 106, "eth": 42, "bech": 74}
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, family) of each whole token that may be (the start of) an address."""
+    found = []
+    for family, pattern, hints in _FAMILIES:
+        if hints and not any(h in text for h in hints):
+            continue
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if family == "bech" and start and text[start - 1] in _ALNUM:
+                continue
+            kind = "xmr" if family == "b58" and text[start] in "48" else family
+            found.append((start, end, kind))
+    found.sort()
+    return found
 
 
 def crypto(text: str) -> Iterator[Found]:
     """Crypto addresses, whole or rejoined from pieces."""
     skip_to = 0
-    for match in _CRYPTO.finditer(text):
-        start, end = match.span()
+    for start, end, family in _tokens(text):
         if start < skip_to:
             continue
-        family = match.lastgroup or "b58"
-        token = match.group()
+        token = text[start:end]
         if _lengths_ok(family, len(token)) and (found := _validate.crypto(token)):
             yield found[0], found[1], start, end
             continue
-        if _too_long(family, len(token)) or len(token) < 4 or not _strong(token):
+        longest = _MAX_LENGTH[family]
+        if len(token) > longest or len(token) < 4 or not _strong(token):
             continue
         joined, pos = token, end
         for _ in range(_MAX_PIECES):
@@ -86,7 +125,7 @@ def crypto(text: str) -> Iterator[Found]:
                 break
             joined += piece.group(1)
             pos = piece.end()
-            if _too_long(family, len(joined)):
+            if len(joined) > longest:
                 break
             if not _lengths_ok(family, len(joined)):
                 continue
@@ -109,57 +148,92 @@ def _hex_run_continues(text: str, pos: int, joined: str) -> bool:
     return piece is not None and _HEX.fullmatch(piece.group(1)) is not None
 
 
-def upi(text: str) -> Iterator[Found]:
-    """UPI IDs whose handle is a known payment provider."""
-    if "@" not in text:
-        return
-    for match in _UPI.finditer(text):
-        if value := _validate.upi(match.group()):
-            yield "upi", value, match.start(), match.end()
-
-
-def email(text: str) -> Iterator[Found]:
-    """E-mail addresses."""
-    if "@" not in text:
-        return
-    for match in _EMAIL.finditer(text):
-        if value := _validate.email(match.group()):
-            yield "email", value, match.start(), match.end()
+def at_signs(text: str) -> Iterator[Found]:
+    """E-mail addresses and UPI IDs (known payment providers), found from each '@'."""
+    for at in _AT.finditer(text):
+        i = at.start()
+        start = i
+        while start > 0 and i - start < 256 and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        while start < i and not text[start].isalnum():
+            start += 1  # a local part starts with a letter or digit
+        after = _AFTER.match(text, i + 1)
+        if start == i or after is None:
+            continue
+        end = after.end()
+        if end < len(text) and (text[end].isalnum() or text[end] in "_@"):
+            continue
+        candidate = text[start:end]
+        if _TLD_END.search(after.group()):
+            if value := _validate.email(candidate):
+                yield "email", value, start, end
+        elif "." not in after.group() and (value := _validate.upi(candidate)):
+            yield "upi", value, start, end
 
 
 def url(text: str) -> Iterator[Found]:
     """http(s) and www. addresses, re-fanged already, with trailing punctuation dropped."""
-    for match in _URL.finditer(text):
-        raw = match.group()
+    for mark in _URL_MARK.finditer(text):
+        at = mark.start()
+        if mark.group() == "://":
+            scheme = text[max(0, at - 5) : at].lower()
+            start = at - (5 if scheme == "https" else 4 if scheme.endswith("http") else 99)
+            if start < 0 or (start and text[start - 1] in _ALNUM):
+                continue
+        elif at and (text[at - 1] in _ALNUM or text[at - 1] in "/."):
+            continue  # inside a URL or a host name already
+        else:
+            start = at
+        rest = _URL_REST.match(text, mark.end())
+        if rest is None:
+            continue
+        raw = text[start : rest.end()]
         while raw and raw[-1] in _URL_TAIL:
             if raw[-1] == ")" and raw.count("(") >= raw.count(")"):
                 break
             raw = raw[:-1]
         if value := _validate.url(raw):
-            yield "url", value, match.start(), match.start() + len(raw)
+            yield "url", value, start, start + len(raw)
 
 
 def onion(text: str) -> Iterator[Found]:
-    """Tor v3 onion service names whose checksum holds."""
-    if "onion" not in text and "ONION" not in text:
-        return
+    """Tor v3 onion service names whose checksum holds, found from each '.onion'."""
     for match in _ONION.finditer(text):
-        if value := _validate.onion(match.group(1)):
-            yield "onion", value, match.start(), match.end()
+        start = match.start() - 56
+        if start < 0 or (start > 0 and text[start - 1] in _BASE32):
+            continue
+        label = _ONION_LABEL.fullmatch(text, start, match.start())
+        if label and (value := _validate.onion(label.group())):
+            yield "onion", value, start, match.end()
 
 
 def phone(text: str, region: str) -> Iterator[Found]:
     """Phone numbers valid in their country; runs of several numbers are split."""
     for match in _PHONE.finditer(text):
-        start = match.start()
-        if _NOT_PHONE.search(text, max(0, start - 40), start):
+        start, end = match.span()
+        if end - start < 7:
+            continue
+        if start and (text[start - 1].isalnum() or text[start - 1] in _BEFORE_PHONE):
+            continue
+        if end < len(text) and (
+            text[end].isalnum()
+            or text[end] in "@/_"
+            or (text[end] == "." and text[end + 1 : end + 2].isdigit())
+        ):
             continue
         raw = match.group()
-        digits = sum(c.isdigit() for c in raw)
-        if 7 <= digits <= 15 and (value := _validate.phone(raw, region)):
-            yield "phone", value, start, match.end()
+        digits = len(raw.translate(_SEPARATORS))
+        if digits < 7:
+            continue
+        if digits <= 15 and (value := _validate.phone(raw, region)):
+            found: list[Found] = [("phone", value, start, end)]
         elif digits > 10:
-            yield from _split_phones(raw, start, region)
+            found = list(_split_phones(raw, start, region))
+        else:
+            continue
+        for item in found:
+            if not _reference(text, item[2]):
+                yield item
 
 
 def _split_phones(raw: str, offset: int, region: str) -> Iterator[Found]:

@@ -41,6 +41,7 @@ def crypto(text: str) -> tuple[str, str] | None:
     return kind, value.value
 
 
+@lru_cache(maxsize=16384)
 def upi(text: str) -> str | None:
     """The lower-case UPI ID if its handle belongs to a known payment provider."""
     handle = text.rpartition("@")[2]
@@ -61,6 +62,7 @@ def phone(text: str, region: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=16384)
 def email(text: str) -> str | None:
     """The lower-case e-mail address, or None."""
     try:
@@ -69,6 +71,7 @@ def email(text: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=16384)
 def url(text: str) -> str | None:
     """The fanged URL with scheme and host lower-case, or None (onion hosts must checksum)."""
     try:
@@ -77,6 +80,7 @@ def url(text: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=16384)
 def onion(label: str) -> str | None:
     """`<56 chars>.onion` for a Tor v3 service name whose checksum and version hold."""
     label = label.lower()
