@@ -85,7 +85,9 @@ def write_files(folder: Path, items: Sequence[Complaint], seed: int) -> None:
             box = mailbox.mbox(folder / f"mbox/batch-{box_number:03d}.mbox", create=True)
             box.lock()
             box_count = 0
-        box.add(msg)
+        entry = mailbox.mboxMessage(msg)
+        entry.set_from("MAILER-DAEMON", when.timetuple())  # not the time of writing
+        box.add(entry)
         item.file = f"mbox/batch-{box_number:03d}.mbox"
         item.message = box_count
         box_count += 1
