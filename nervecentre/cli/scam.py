@@ -5,7 +5,7 @@ Output contract (scripts rely on it), with ``--json``:
 - ``scam extract``: one line per indicator, ``{"path", "message", "kind", "value"}``;
 - ``scam campaigns``: one line per message, ``{"path", "message", "campaign"}``;
 
-where ``message`` is the Message-ID (without angle brackets), the index of the message within
+where ``message`` is the Message-ID (as its header writes it, angle brackets included), the index of the message within
 an mbox (from 0), or null for plain text. A message that cannot be read is reported on
 stderr, never on stdout; the exit status is then 66 (after every other message was done).
 """

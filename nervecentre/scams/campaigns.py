@@ -1,19 +1,24 @@
-"""Campaigns: messages grouped by their masked text and by the payment details they share.
+"""Campaigns: messages grouped by the payment details they share and by their masked text.
 
-Method (docs/sextortion.md explains the choice):
+Method (docs/sextortion.md explains the choice and the figures):
 
-1. Each message's subject and scam text are masked (:mod:`nervecentre.scams.masking`), then
-   cut into word bigrams (placeholders count as words).
-2. Leader clustering by text: a message is compared, by the Jaccard index of its bigram sets,
-   with the *representatives* of the campaigns found so far that share a bigram with it (an
-   inverted index over representatives only, so the cost grows with campaigns, not with
-   messages squared). It joins every campaign it reaches ``threshold`` with (joining two
-   campaigns merges them); one it matches less closely than ``represent`` also becomes a
-   representative, so a campaign's variants are all reachable; a message that reaches none
-   starts a campaign.
-3. Campaigns that ask for the same payment (a wallet, a UPI ID, a phone, an onion service:
-   ``LINKING_KINDS``) are merged: a racket rotates templates, not its money. E-mail addresses and
-   URLs do not link (a victim's own address, a common web site).
+1. **Shared indicators.** Messages that give the same wallet, UPI ID, phone, onion service,
+   contact e-mail or URL (``LINKING_KINDS``) are one campaign: a racket rotates templates,
+   not its money. An e-mail address or URL found in more than ``COMMON_SHARE`` of all messages
+   (a big web site, a help desk) links nothing.
+2. **Masked text, for what indicators leave alone.** Each message's subject and scam text are
+   masked (:mod:`nervecentre.scams.masking`: victim's name, e-mail, password, amounts,
+   addresses) and cut into word bigrams. A message left on its own by step 1 (its details
+   hidden beyond extraction, or a wallet made for that one victim) joins the campaign whose
+   representatives it resembles most, by the Jaccard index of bigram sets, when that reaches
+   ``attach``. Two such lone messages that both ask for payment join each other at
+   ``alike``: a racket that makes a wallet per victim; two lone messages without payment
+   details join only if ``same_text`` is given (off by default: near-identical benign mail,
+   receipts and newsletters, would become "campaigns"). Text never merges two campaigns that
+   each have their own payment details: one template is sold to many rackets, and a
+   text-only merge there is the error that costs analysts most (two rackets as one).
+   Representatives (up to ``MAX_REPRESENTATIVES`` varied members per campaign) sit in an
+   inverted index, so the cost grows with campaigns, not with messages squared.
 
 Messages with almost no text of their own (fewer than ``MIN_BIGRAMS`` bigrams) join only
 through their indicators.
@@ -21,15 +26,18 @@ through their indicators.
 
 from __future__ import annotations
 
-import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from nervecentre.scams.masking import words
 
-LINKING_KINDS = frozenset({"btc", "eth", "xmr", "ltc", "trx", "upi", "phone", "onion"})
+PAYMENT_KINDS = frozenset({"btc", "eth", "xmr", "ltc", "trx", "upi", "phone", "onion"})
+LINKING_KINDS = PAYMENT_KINDS | {"email", "url"}
+COMMON_SHARE = 0.05
 MIN_BIGRAMS = 3
+MAX_REPRESENTATIVES = 8
 
 
 @dataclass
@@ -69,62 +77,109 @@ def bigrams(masked: str) -> frozenset[str]:
     tokens = words(masked)
     if len(tokens) < 2:
         return frozenset(tokens)
-    return frozenset(f"{a} {b}" for a, b in itertools.pairwise(tokens))
+    return frozenset(f"{a} {b}" for a, b in pairwise(tokens))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """|a ∩ b| / |a ∪ b| (0 for two empty sets)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+class _Representatives:
+    """Bigram sets standing for campaigns, in an inverted index: the best match of a text."""
+
+    def __init__(self) -> None:
+        self.grams: list[frozenset[str]] = []
+        self.owner: list[int] = []  # message number whose campaign the representative stands for
+        self.kind: list[tuple[bool, bool]] = []  # (strong, paying)
+        self.index: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, grams: frozenset[str], owner: int, strong: bool, paying: bool = True) -> None:
+        number = len(self.grams)
+        self.grams.append(grams)
+        self.owner.append(owner)
+        self.kind.append((strong, paying))
+        for gram in grams:
+            self.index[gram].append(number)
+
+    def best(self, grams: frozenset[str], strong: bool, paying: bool = True) -> tuple[float, int]:
+        """(Jaccard, owner) of the closest representative of this kind; (0, -1) if none."""
+        overlap: Counter[int] = Counter()
+        for gram in grams:
+            overlap.update(self.index.get(gram, ()))
+        best, owner = 0.0, -1
+        for rep, shared in overlap.items():
+            if self.kind[rep] != (strong, paying or strong):
+                continue
+            score = shared / (len(grams) + len(self.grams[rep]) - shared)
+            if score > best:
+                best, owner = score, self.owner[rep]
+        return best, owner
 
 
 def cluster(
     documents: Sequence[Document],
     *,
-    threshold: float = 0.35,
-    represent: float = 0.7,
+    attach: float = 0.5,
+    alike: float = 0.6,
+    same_text: float | None = None,
 ) -> list[int]:
     """A campaign number per document (0, 1, 2… in order of first appearance)."""
     sets = _Sets()
-    labels: list[int] = []
-    reps: list[tuple[frozenset[str], int]] = []  # (bigrams, campaign) per representative
-    index: dict[str, list[int]] = defaultdict(list)  # bigram -> representatives
-    for doc in documents:
-        grams = bigrams(doc.masked)
-        if len(grams) < MIN_BIGRAMS:
-            labels.append(sets.add())
+    for _ in documents:
+        sets.add()
+    payments = _merge_by_indicators(documents, sets)
+    grams = [bigrams(doc.masked) for doc in documents]
+    members: dict[int, list[int]] = defaultdict(list)
+    for number in range(len(documents)):
+        members[sets.find(number)].append(number)
+    reps = _Representatives()
+    lone: list[int] = []
+    for group in members.values():
+        if len(group) == 1:
+            lone.extend(n for n in group if len(grams[n]) >= MIN_BIGRAMS)
             continue
-        overlap: dict[int, int] = defaultdict(int)
-        for gram in grams:
-            for rep in index.get(gram, ()):
-                overlap[rep] += 1
-        best, joined = 0.0, []
-        for rep, shared in overlap.items():
-            rep_grams = reps[rep][0]
-            score = shared / (len(grams) + len(rep_grams) - shared)
-            if score >= threshold:
-                joined.append(reps[rep][1])
-                best = max(best, score)
-        if joined:
-            label = joined[0]
-            for other in joined[1:]:
-                sets.union(label, other)
-        else:
-            label = sets.add()
-        labels.append(label)
-        if best < represent:
-            reps.append((grams, label))
-            for gram in grams:
-                index[gram].append(len(reps) - 1)
-    _merge_by_indicators(documents, labels, sets)
-    return _renumber([sets.find(label) for label in labels])
+        chosen: list[frozenset[str]] = []
+        for number in group:
+            if len(grams[number]) < MIN_BIGRAMS or len(chosen) >= MAX_REPRESENTATIVES:
+                continue
+            if all(jaccard(grams[number], other) < 0.8 for other in chosen):
+                chosen.append(grams[number])
+                reps.add(grams[number], number, strong=True)
+    for number in sorted(lone):
+        score, owner = reps.best(grams[number], strong=True)
+        if score >= attach:
+            sets.union(owner, number)
+            continue
+        paying = number in payments
+        if not paying and same_text is None:
+            continue
+        score, owner = reps.best(grams[number], strong=False, paying=paying)
+        if score >= (alike if paying or same_text is None else same_text):
+            sets.union(owner, number)
+        reps.add(grams[number], number, strong=False, paying=paying)
+    return _renumber([sets.find(n) for n in range(len(documents))])
 
 
-def _merge_by_indicators(documents: Sequence[Document], labels: list[int], sets: _Sets) -> None:
+def _merge_by_indicators(documents: Sequence[Document], sets: _Sets) -> set[int]:
+    """Union the messages that share a linking indicator; return those that ask for payment."""
     holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    paying: set[int] = set()
     for number, doc in enumerate(documents):
         for kind, value in doc.indicators:
             if kind in LINKING_KINDS:
                 holders[(kind, value)].add(number)
-    for members in holders.values():
-        if len(members) > 1:
-            first, *rest = sorted(members)
-            for other in rest:
-                sets.union(labels[first], labels[other])
+            if kind in PAYMENT_KINDS:
+                paying.add(number)
+    common = max(3, int(COMMON_SHARE * len(documents)))
+    for (kind, _), holding in holders.items():
+        if len(holding) < 2 or (kind not in PAYMENT_KINDS and len(holding) > common):
+            continue
+        first, *rest = sorted(holding)
+        for other in rest:
+            sets.union(first, other)
+    return paying
 
 
 def _renumber(roots: list[int]) -> list[int]:

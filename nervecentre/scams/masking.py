@@ -30,6 +30,11 @@ _UPI = re.compile(r"\b[\w.-]{2,}@[a-z]{2,}\b", re.IGNORECASE)
 _SECRET = re.compile(
     r"\b(password|passcode|pass|pwd|pin|otp)(\s*(?:is|was|:|=|-)\s*|\s+)(\S+)", re.IGNORECASE
 )
+# "I know that tiger123 is your password", "x9! was one of your passwords".
+_SECRET_BEFORE = re.compile(
+    r"(\S+)(\s+(?:is|was|=)\s+(?:one of\s+)?(?:your|ur|the)\s+(?:password|passcode|pass|pwd|pin))",
+    re.IGNORECASE,
+)
 _GREETING = re.compile(
     r"^(\s*(?:hi|hello|hey|dear|greetings|attention|namaste|good (?:morning|evening|day))\b"
     r"[ ,:]*)([^\n,!.:]{1,40})",
@@ -37,7 +42,7 @@ _GREETING = re.compile(
 )
 _ADDR = re.compile(r"\b(?=\w*\d)(?=\w*[a-zA-Z])\w{20,}\b")
 _AMOUNT = re.compile(
-    r"(?:(?:rs\.?|inr|usd|eur|₹|\$|€|£)\s*)?\d[\d,.\s]*\d(?:\s*(?:k|lakh|lakhs|crore|btc|xmr|"
+    r"(?<![^\W\d_])(?:(?:rs\.?|inr|usd|eur|₹|\$|€|£)\s*)?\d[\d,.\s]*\d(?:\s*(?:k|lakh|lakhs|crore|btc|xmr|"
     r"eth|usdt|inr|rs|rupees|usd|dollars))?|(?:rs\.?|₹|\$|€)\s*\d|\d",
     re.IGNORECASE,
 )
@@ -84,6 +89,7 @@ def mask(text: str, names: list[str] | None = None) -> str:
     text = _EMAIL.sub(" <email> ", text)
     text = _UPI.sub(" <upi> ", text)
     text = _SECRET.sub(lambda m: f"{m.group(1)} <secret>", text)
+    text = _SECRET_BEFORE.sub(lambda m: f"<secret>{m.group(2)}", text)
     text = _GREETING.sub(lambda m: f"{m.group(1)}<name>", text)
     text = _ADDR.sub(" <addr> ", text)
     text = _AMOUNT.sub(" <amount> ", text)

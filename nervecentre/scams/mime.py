@@ -178,9 +178,9 @@ def _header(msg: Message, name: str, warnings: list[str]) -> str:
 
 
 def message_id(value: str) -> str | None:
-    """A Message-ID without its angle brackets and blanks; None when empty."""
-    cleaned = value.strip().strip("<>").strip()
-    return cleaned or None
+    """A Message-ID as its header writes it (angle brackets kept), blanks trimmed; or None."""
+    cleaned = "".join(value.split())
+    return cleaned if cleaned.strip("<>") else None
 
 
 def _date(msg: Message, warnings: list[str]) -> datetime | None:

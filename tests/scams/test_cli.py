@@ -38,7 +38,7 @@ def test_extract_json_lines_exactly(tmp_path: Path) -> None:
     lines = _lines(result.stdout)
     assert all(list(line) == ["path", "message", "kind", "value"] for line in lines)
     got = {(Path(x["path"]).name, x["message"], x["kind"], x["value"]) for x in lines}
-    assert ("a.eml", "a1@x", "btc", BTC) in got
+    assert ("a.eml", "<a1@x>", "btc", BTC) in got
     assert ("box.mbox", 0, "btc", BTC2) in got
     assert ("box.mbox", 1, "upi", UPI) in got
     assert ("box.mbox", 1, "phone", "+919876543210") in got
@@ -55,8 +55,8 @@ def test_campaigns_json_lines_one_per_message(tmp_path: Path) -> None:
     assert len(by) == 4
     # Same template, different victims and wallets: one campaign; the UPI text is another,
     # and the SMS joins it through the UPI ID they share.
-    assert by[("a.eml", "a1@x")] == by[("box.mbox", 0)]
-    assert by[("box.mbox", 1)] == by[("sms.txt", None)] != by[("a.eml", "a1@x")]
+    assert by[("a.eml", "<a1@x>")] == by[("box.mbox", 0)]
+    assert by[("box.mbox", 1)] == by[("sms.txt", None)] != by[("a.eml", "<a1@x>")]
 
 
 def test_unreadable_message_goes_to_stderr_and_exit_66(tmp_path: Path) -> None:

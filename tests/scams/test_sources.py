@@ -31,7 +31,7 @@ def test_eml_plain_text_with_headers(tmp_path: Path) -> None:
     path = write(tmp_path / "a.eml", scam_email().as_bytes())
     [message], errors = _read(path)
     assert not errors
-    assert message.ref == "m1@mailer.example"
+    assert message.ref == "<m1@mailer.example>"
     assert message.format == "eml"
     assert message.parsed.subject == "Your account was hacked"
     assert BTC in message.parsed.body
@@ -110,7 +110,7 @@ def test_outlook_msg(tmp_path: Path) -> None:
     )
     [message], errors = _read(write(tmp_path / "o.msg", data))
     assert not errors
-    assert (message.format, message.ref, message.parsed.subject) == ("msg", "o1@x", "Your webcam")
+    assert (message.format, message.ref, message.parsed.subject) == ("msg", "<o1@x>", "Your webcam")
     assert BTC in message.parsed.body and UPI in message.parsed.text
 
 
@@ -178,5 +178,5 @@ def test_forwards_inline_and_attached_share_the_original_key(tmp_path: Path) -> 
     paths = [write(tmp_path / n, m.as_bytes()) for n, m in
              (("o.eml", original), ("a.eml", attached), ("i.eml", inline))]  # fmt: skip
     parsed = [_read(p)[0][0].parsed for p in paths]
-    assert scam_message_id(parsed[1]) == "m1@mailer.example"
+    assert scam_message_id(parsed[1]) == "<m1@mailer.example>"
     assert body_key(parsed[0]) == body_key(parsed[1]) == body_key(parsed[2])
