@@ -48,7 +48,10 @@ def address(rng: random.Random, text: str, rate: float, html: bool) -> tuple[str
     """A crypto address as a scam mail writes it; returns (text, how it was hidden)."""
     if rng.random() >= rate:
         return text, "plain"
-    how = pick(rng, ("wrap", "groups", "zero_width", "homoglyph", "fullwidth", "html", "quote"))
+    how = pick(
+        rng,
+        ("wrap", "groups", "dashes", "zero_width", "homoglyph", "fullwidth", "html", "quote"),
+    )
     if how == "wrap":
         at = between(rng, 4, len(text) - 4)
         return text[:at] + "\n" + text[at:], how
@@ -58,6 +61,9 @@ def address(rng: random.Random, text: str, rate: float, html: bool) -> tuple[str
     if how == "groups":
         size = between(rng, 4, 6)
         return " ".join(text[i : i + size] for i in range(0, len(text), size)), how
+    if how == "dashes":
+        size = between(rng, 4, 8)
+        return "-".join(text[i : i + size] for i in range(0, len(text), size)), how
     if how == "zero_width":
         return _zero_width(rng, text), how
     if how == "homoglyph":
@@ -85,6 +91,8 @@ def phone(rng: random.Random, e164: str, language: str) -> str:
             f"0{nsn[:5]} {nsn[5:]}",
             f"{nsn[:5]}-{nsn[5:]}",
             f"0091 {nsn}",
+            f"tel:{e164}",
+            f"Contact:-{nsn}",
         ),
     )
     if language != "en" and rng.random() < 0.4:
@@ -100,14 +108,17 @@ def url(rng: random.Random, value: str, rate: float) -> str:
         return value
     scheme, _, rest = value.partition("://")
     host, _, path = rest.partition("/")
-    style = between(rng, 0, 3)
+    style = between(rng, 0, 4)
+    if style == 4 and scheme == "http" and not host.endswith(".onion"):
+        return host.replace(".", "[.]") + ("/" + path if path else "")  # no scheme at all
+    tail = "/" + path if path else ""
     if style == 0:
-        return "hxxp" + scheme[4:] + "://" + host.replace(".", "[.]") + "/" + path
+        return "hxxp" + scheme[4:] + "://" + host.replace(".", "[.]") + tail
     if style == 1:
-        return scheme + "[:]//" + host.replace(".", "[.]", 1) + "/" + path
+        return scheme + "[:]//" + host.replace(".", "[.]", 1) + tail
     if style == 2:
-        return scheme + "://" + host.replace(".", "(dot)") + "/" + path
-    return scheme.upper() + "://" + host.upper() + "/" + path
+        return scheme + "://" + host.replace(".", "(dot)") + tail
+    return scheme.upper() + "://" + host.upper() + tail
 
 
 def email(rng: random.Random, value: str, rate: float) -> str:

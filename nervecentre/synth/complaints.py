@@ -102,7 +102,10 @@ def _campaign(rng: random.Random, number: int) -> _Campaign:
     values["upi"] = [_upi(rng) for _ in range(between(rng, 1, 2))]
     values["contact"] = [_mailbox(rng, "x") for _ in range(between(rng, 1, 2))]
     values["onion"] = [wallets.onion(rng)]
-    values["url"] = [f"https://t.me/{_word(rng)}{between(rng, 10, 999)}"]
+    values["url"] = [
+        f"https://t.me/{_word(rng)}{between(rng, 10, 999)}",
+        f"http://{_word(rng)}-pay.in" + pick(rng, ("", f"/{_word(rng)}")),
+    ]
     choice = [between(rng, 0, len(line) - 1) for line in template]
     return _Campaign(f"C{number:03d}", family, template, language, choice, values)
 

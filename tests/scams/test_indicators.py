@@ -186,3 +186,47 @@ def test_empty_and_hostile_input() -> None:
     assert time.perf_counter() - started < 30  # linear, not quadratic, on a 1 MB text
     with pytest.raises(ValueError, match="unknown indicator kind"):
         check("iban", "x")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tel:+919876543210", [("phone", "+919876543210")]),
+        ("Contact:-9876543210", [("phone", "+919876543210")]),
+        ("Mob.9876543210", [("phone", "+919876543210")]),
+        ("9876543210/9123456789", [("phone", "+919876543210"), ("phone", "+919123456789")]),
+        (
+            "https://wa.me/919876543210",
+            [("url", "https://wa.me/919876543210"), ("phone", "+919876543210")],
+        ),
+        ("INV-2024001234", []),
+        (
+            "https://x.example/orders/9876543210/x",
+            [("url", "https://x.example/orders/9876543210/x")],
+        ),
+    ],
+)
+def test_phone_boundaries(text: str, expected: list[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+def test_a_url_is_kept_as_written_nothing_added() -> None:
+    assert pairs("see https://Evil.example now") == [("url", "https://evil.example")]
+    assert pairs("see https://evil.example/ now") == [("url", "https://evil.example/")]
+
+
+def test_defanged_host_without_scheme_is_a_url() -> None:
+    assert pairs("visit evil-site[.]com/pay now") == [("url", "http://evil-site.com/pay")]
+    assert pairs("end of the sentence[.] Next one") == []
+
+
+def test_unknown_upi_handle_counts_only_when_the_text_says_upi() -> None:
+    assert pairs("UPI: ravi@newbank") == [("upi", "ravi@newbank")]
+    assert pairs("write to ravi@newbank") == []
+
+
+def test_shared_p2sh_version_follows_the_coin_named_before_it() -> None:
+    address = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
+    assert pairs(f"Send Litecoin (LTC) to {address}") == [("ltc", address)]
+    assert pairs(f"Bitcoin only: {address}") == [("btc", address)]
+    assert pairs(f"LTC accepted, but pay bitcoin to {address}") == [("btc", address)]

@@ -62,6 +62,9 @@ def find_indicators(text: str, *, default_region: str = "IN") -> list[Indicator]
         found += _scan.url(body)
     if "." in body:
         found += _scan.onion(body)
+    if cleaned.defanged:
+        taken = [(f[2], f[3]) for f in found if f[0] in ("url", "email", "onion")]
+        found += _scan.defanged_hosts(body, cleaned.defanged, taken)
     if not found:
         return []
     found.sort(key=lambda item: item[2])

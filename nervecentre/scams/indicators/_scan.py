@@ -22,14 +22,14 @@ _FAMILIES = (
     ("eth", re.compile(r"0(?<![0-9A-Za-z]0)[xX][0-9a-fA-F]+(?![0-9A-Za-z])"), ("0x", "0X")),
     (
         "bech",
-        re.compile(r"(?:[bB][cC]|[lL][tT][cC])1[0-9A-Za-z]+(?![0-9A-Za-z])"),
+        re.compile(r"(?:[bB][cC]|[lL][tT][cC])1[0-9A-Za-z]*(?![0-9A-Za-z])"),
         ("c1", "C1"),
     ),
     ("b58", re.compile(rf"[13LMT48](?<![0-9A-Za-z].)[{_B58}]{{3,}}(?![0-9A-Za-z])"), ()),
 )
 # The next piece of a split address: spaces, or one line break with mail quoting ('> ').
 # One blank line may come between (an HTML body's paragraphs as text).
-_NEXT = re.compile(r"[ \t\u00a0]{0,3}(?:\r?\n[ \t>]*){0,2}([0-9A-Za-z]+)")
+_NEXT = re.compile(r"[ \t\u00a0]{0,8}(?:-[ \t]{0,2})?(?:\r?\n[ \t>]*){0,2}([0-9A-Za-z]+)")
 _MAX_PIECES = 40
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
@@ -48,6 +48,10 @@ _ONION_LABEL = re.compile(r"[A-Za-z2-7]{56}")
 _PHONE = re.compile(r"[+(]?[0-9][0-9 \t().\-]{5,}[0-9]")
 _SEPARATORS = str.maketrans("", "", " \t().-+")
 _BEFORE_PHONE = frozenset(".+/:@-_")
+# Where a number after ':' or '/' is still a phone: tel: links and WhatsApp chat links.
+_PHONE_LINK = re.compile(r"(?:tel:|callto:|wa\.me/|whatsapp\.com/send\?phone=)$", re.IGNORECASE)
+# Words that say an '@' address without a known handle is a UPI ID all the same.
+_SAYS_UPI = re.compile(r"upi|vpa|gpay|google ?pay|phone ?pe|paytm|bhim|यूपीआई|यूपीआय", re.IGNORECASE)
 # Numbers that these words introduce (as one of the two words before) are references.
 _NOT_PHONE = frozenset(
     "invoice inv order bill ref reference txn transaction trans utr rrn a/c acct account pnr awb"  # noqa: SIM905
@@ -113,10 +117,10 @@ def crypto(text: str) -> Iterator[Found]:
             continue
         token = text[start:end]
         if _lengths_ok(family, len(token)) and (found := _validate.crypto(token)):
-            yield found[0], found[1], start, end
+            yield _chain_by_context(text, start, found), found[1], start, end
             continue
         longest = _MAX_LENGTH[family]
-        if len(token) > longest or len(token) < 4 or not _strong(token):
+        if len(token) > longest or len(token) < 3 or not _strong(token):
             continue
         joined, pos = token, end
         for _ in range(_MAX_PIECES):
@@ -134,9 +138,24 @@ def crypto(text: str) -> Iterator[Found]:
                 continue
             if found[0] == "eth" and _hex_run_continues(text, pos, joined):
                 break  # the start of a longer hex string (a hash), not an address
-            yield found[0], found[1], start, pos
+            yield _chain_by_context(text, start, found), found[1], start, pos
             skip_to = pos
             break
+
+
+_LITECOIN = re.compile(r"litecoin|\bltc\b", re.IGNORECASE)
+_BITCOIN = re.compile(r"bitcoin|\bbtc\b", re.IGNORECASE)
+
+
+def _chain_by_context(text: str, start: int, found: tuple[str, str]) -> str:
+    """'3…' addresses are Bitcoin's or Litecoin's (old) P2SH: the nearest coin named before
+    the address decides; Bitcoin when none is."""
+    if found[0] != "btc" or not _validate.litecoin_p2sh(found[1]):
+        return found[0]
+    window = text[max(0, start - 120) : start]
+    ltc = [m.end() for m in _LITECOIN.finditer(window)]
+    btc = [m.end() for m in _BITCOIN.finditer(window)]
+    return "ltc" if ltc and (not btc or ltc[-1] > btc[-1]) else "btc"
 
 
 def _hex_run_continues(text: str, pos: int, joined: str) -> bool:
@@ -167,8 +186,10 @@ def at_signs(text: str) -> Iterator[Found]:
         if _TLD_END.search(after.group()):
             if value := _validate.email(candidate):
                 yield "email", value, start, end
-        elif "." not in after.group() and (value := _validate.upi(candidate)):
-            yield "upi", value, start, end
+        elif "." not in after.group():
+            said = _SAYS_UPI.search(text, max(0, start - 60), start) is not None
+            if value := _validate.upi(candidate, said):
+                yield "upi", value, start, end
 
 
 def url(text: str) -> Iterator[Found]:
@@ -196,6 +217,34 @@ def url(text: str) -> Iterator[Found]:
             yield "url", value, start, start + len(raw)
 
 
+_HOST_LEFT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
+_HOST_RIGHT = re.compile(r"[A-Za-z0-9\-.]*[A-Za-z0-9](?:[/?][^\s<>\"'`{}|\\^\[\]]*)?")
+
+
+def defanged_hosts(
+    text: str, dots: tuple[int, ...], taken: list[tuple[int, int]]
+) -> Iterator[Found]:
+    """Scheme-less addresses whose dot was defanged ("evil[.]example/pay"): meant as URLs."""
+    for dot in dots:
+        if any(start <= dot < end for start, end in taken):
+            continue
+        start = dot
+        while start > 0 and text[start - 1] in _HOST_LEFT:
+            start -= 1
+        rest = _HOST_RIGHT.match(text, dot + 1)
+        if rest is None or start == dot:
+            continue
+        raw = text[start : rest.end()]
+        while raw and raw[-1] in _URL_TAIL:
+            raw = raw[:-1]
+        host = raw.split("/", 1)[0].split("?", 1)[0].lower()
+        if host.endswith(".onion") or not _TLD_END.search(host):
+            continue
+        if value := _validate.url(raw):
+            taken.append((start, start + len(raw)))
+            yield "url", value, start, start + len(raw)
+
+
 def onion(text: str) -> Iterator[Found]:
     """Tor v3 onion service names whose checksum holds, found from each '.onion'."""
     for match in _ONION.finditer(text):
@@ -213,15 +262,18 @@ def phone(text: str, region: str) -> Iterator[Found]:
         start, end = match.span()
         if end - start < 7:
             continue
-        if start and (text[start - 1].isalnum() or text[start - 1] in _BEFORE_PHONE):
+        if start and not _phone_start(text, start):
             continue
         if end < len(text) and (
             text[end].isalnum()
-            or text[end] in "@/_"
+            or text[end] in "@_"
+            or (text[end] == "/" and not text[end + 1 : end + 2].isdigit())
             or (text[end] == "." and text[end + 1 : end + 2].isdigit())
         ):
             continue
         raw = match.group()
+        if start > 4 and text[start - 1] == "/" and text[start - 6 : start] == "wa.me/":
+            raw = "+" + raw  # WhatsApp links carry the number with its country code
         digits = len(raw.translate(_SEPARATORS))
         if digits < 7:
             continue
@@ -234,6 +286,26 @@ def phone(text: str, region: str) -> Iterator[Found]:
         for item in found:
             if not _reference(text, item[2]):
                 yield item
+
+
+def _phone_start(text: str, start: int) -> bool:
+    """Whether a number may start here: not inside a word, a decimal, a path or a code."""
+    before = text[start - 1]
+    if before.isalnum():
+        return False
+    if before not in _BEFORE_PHONE:
+        return True
+    if before in ":/=" and _PHONE_LINK.search(text, max(0, start - 30), start):
+        return True
+    if before == "/":
+        # "98765 43210 / 91234 56789" and "9876543210/9123456789", not a path.
+        return start > 1 and (
+            text[start - 2] in " \t" or text[max(0, start - 8) : start - 1].isdigit()
+        )
+    if before in "-.":
+        # "Contact:-98765…" and "Mob.98765…" yes; "INV-2024…" and "1.5" no.
+        return start > 1 and not text[start - 2].isdigit() and not text[start - 2].isupper()
+    return False
 
 
 def _split_phones(raw: str, offset: int, region: str) -> Iterator[Found]:

@@ -41,7 +41,7 @@ _EDITS = re.compile(
     r"|(?P<drop><!--.*?-->|</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,500})?/?>"
     r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
     r"|&(?:#8203|#x200[bcdBCD]|#173|#xad|zwnj|zwj|shy|#8204|#8205|#65279);)"
-    r"|(?P<dot>(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})[ \t]?)"
+    r"|(?P<dot>\[\.\]|\(\.\)|\{\.\}|(?:\[dot\]|\(dot\)|\{dot\})[ \t]?)"
     r"|(?P<colon>\[:\])"
     r"|(?P<slashes>\[://\]|\[:/\]/)"
     r"|(?P<at>(?:\[@\]|\(@\)|\[at\]|\(at\)|\{at\})[ \t]?))",
@@ -64,6 +64,7 @@ class Cleaned:
     text: str
     _clean: tuple[int, ...] = ()
     _orig: tuple[int, ...] = ()
+    defanged: tuple[int, ...] = ()  # where a defanged dot ("[.]", "(dot)") was restored
 
     def origin(self, pos: int) -> int:
         """The offset in the original text of `pos` in the cleaned text."""
@@ -87,17 +88,20 @@ def clean(text: str) -> Cleaned:
     pieces: list[str] = []
     clean_at: list[int] = []
     orig_at: list[int] = []
+    dots: list[int] = []
     last = 0
     length = 0
     for match in _EDITS.finditer(text):
         start, end = match.span()
         kind = match.lastgroup or "drop"
         piece = text[last:start]
-        if kind in ("dot", "at") and piece.endswith((" ", "\t")):
+        if (kind == "at" or match.end() - start > 3) and piece.endswith((" ", "\t")):
             piece = piece[:-1]  # "evil [dot] com": the blanks around go with the brackets
         pieces.append(piece)
         length += len(piece)
         replacement = _REPLACE[kind]
+        if kind == "dot":
+            dots.append(length)
         pieces.append(replacement)
         length += len(replacement)
         clean_at.append(length)
@@ -106,4 +110,4 @@ def clean(text: str) -> Cleaned:
     if not pieces:
         return Cleaned(text)
     pieces.append(text[last:])
-    return Cleaned("".join(pieces), tuple(clean_at), tuple(orig_at))
+    return Cleaned("".join(pieces), tuple(clean_at), tuple(orig_at), tuple(dots))

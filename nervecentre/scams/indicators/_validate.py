@@ -26,6 +26,11 @@ _URL = UrlType()
 _CHAIN_KINDS = {"BTC": "btc", "ETH": "eth", "XMR": "xmr", "LTC": "ltc", "TRX": "trx"}
 
 
+def litecoin_p2sh(address: str) -> bool:
+    """Whether a valid address uses the P2SH version Litecoin shared with Bitcoin (0x05)."""
+    return address[:1] == "3"
+
+
 @lru_cache(maxsize=16384)
 def crypto(text: str) -> tuple[str, str] | None:
     """(kind, value) for a valid main-network address of a tracked chain, else None."""
@@ -42,10 +47,11 @@ def crypto(text: str) -> tuple[str, str] | None:
 
 
 @lru_cache(maxsize=16384)
-def upi(text: str) -> str | None:
-    """The lower-case UPI ID if its handle belongs to a known payment provider."""
+def upi(text: str, said_upi: bool = False) -> str | None:
+    """The lower-case UPI ID if its handle belongs to a known payment provider, or (when the
+    text around says it is a UPI ID, `said_upi`) to any provider."""
     handle = text.rpartition("@")[2]
-    if handle.lower() not in known_psps():
+    if not said_upi and handle.lower() not in known_psps():
         return None
     try:
         return _UPI.clean(text).value
@@ -73,11 +79,18 @@ def email(text: str) -> str | None:
 
 @lru_cache(maxsize=16384)
 def url(text: str) -> str | None:
-    """The fanged URL with scheme and host lower-case, or None (onion hosts must checksum)."""
+    """The fanged URL with scheme and host lower-case, or None (onion hosts must checksum).
+
+    The shared URL type writes an empty path as '/'; an indicator keeps the URL as written
+    (scheme and host lower-case, nothing added), as the exchange formats expect.
+    """
     try:
-        return _URL.clean(text).value
+        value = _URL.clean(text).value
     except InvalidValue:
         return None
+    if value.endswith("/") and not text.endswith("/") and value.count("/") == 3:
+        return value[:-1]
+    return value
 
 
 @lru_cache(maxsize=16384)
