@@ -5,9 +5,10 @@ Output contract (scripts rely on it), with ``--json``:
 - ``scam extract``: one line per indicator, ``{"path", "message", "kind", "value"}``;
 - ``scam campaigns``: one line per message, ``{"path", "message", "campaign"}``;
 
-where ``message`` is the Message-ID (as its header writes it, angle brackets included), the index of the message within
-an mbox (from 0), or null for plain text. A message that cannot be read is reported on
-stderr, never on stdout; the exit status is then 66 (after every other message was done).
+where ``message`` is the Message-ID (as its header writes it, angle brackets included), the
+index of the message within an mbox (from 0), or null for plain text. A message that cannot
+be read is reported on stderr, never on stdout; the exit status is then 66 (after every other
+message was done).
 """
 
 from __future__ import annotations
@@ -217,3 +218,71 @@ def register(app: typer.Typer) -> None:
         )
         if report.errors:
             raise typer.Exit(UNREADABLE_EXIT)
+
+    @scam_app.command("export")
+    @friendly_errors
+    def export_command(
+        fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="stix, misp or csv.")],
+        campaigns: Annotated[
+            list[int] | None,
+            typer.Option("--campaign", "-c", help="Campaign number (repeatable; default all)."),
+        ] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="Write here (default: stdout).")
+        ] = None,
+        as_user: Annotated[
+            str | None,
+            typer.Option("--as", metavar="USERNAME", help="Export what this user may see."),
+        ] = None,
+        db: DatabaseOption = None,
+    ) -> None:
+        """Export campaigns as a STIX 2.1 bundle, MISP event JSON, or a CSV of indicators
+        (safe to open in a spreadsheet). Audited.
+
+        Example: [bold]nervecentre scam export stix --campaign 3 -o campaign-3.json[/]
+        """
+        from nervecentre.cli._access_audit import operator
+        from nervecentre.scams.service import export
+        from nervecentre.security.users import get_user
+
+        handle = database(db)
+        user = get_user(handle, as_user) if as_user else None
+        text = export(handle, fmt, operator=operator(), user=user, campaign_ids=campaigns or [])
+        if out is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        else:
+            out.write_text(text, encoding="utf-8")
+            err_console.print(f"written to {escape(str(out))}")
+
+    @scam_app.command("payments")
+    @friendly_errors
+    def payments_command(
+        file: Annotated[Path, typer.Argument(help="A block explorer's CSV or a node's JSON.")],
+        address: Annotated[
+            str | None,
+            typer.Option("--address", help="The wallet, when the file does not name it."),
+        ] = None,
+        rates: Annotated[
+            str | None,
+            typer.Option(
+                "--rates", metavar="COIN", help="FILE is a rate CSV (date, INR per COIN) instead."
+            ),
+        ] = None,
+        as_user: Annotated[str | None, typer.Option("--as", metavar="USERNAME")] = None,
+        db: DatabaseOption = None,
+    ) -> None:
+        """Import transactions of wallets (offline exports, no network), or exchange rates,
+        so that campaign pages show what their wallets received in coins and rupees.
+
+        Examples: [bold]nervecentre scam payments wallet.csv --address bc1q…[/];
+        [bold]nervecentre scam payments btc-inr.csv --rates BTC[/]
+        """
+        from nervecentre.cli._access_audit import operator
+        from nervecentre.scams.service import import_payments
+
+        written, known = import_payments(
+            database(db), file, operator=operator(), username=as_user, address=address,
+            rates_for=rates,
+        )  # fmt: skip
+        what = "daily rates" if rates else "transactions"
+        console.print(f"{written:,} {what} written, {known:,} already known.")
