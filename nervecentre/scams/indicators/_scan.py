@@ -76,8 +76,9 @@ _STRONG = re.compile(r"[0-9A-Z]")
 
 
 def _strong(token: str) -> bool:
-    """A first piece worth rejoining: it holds a digit or a capital after its first letter."""
-    return _STRONG.search(token, 1) is not None
+    """A first piece worth rejoining: it starts with a digit, or holds a digit or a capital
+    after its first letter (unlike the words of a sentence)."""
+    return token[0].isdigit() or _STRONG.search(token, 1) is not None
 
 
 def _lengths_ok(family: str, length: int) -> bool:
@@ -277,15 +278,14 @@ def phone(text: str, region: str) -> Iterator[Found]:
         digits = len(raw.translate(_SEPARATORS))
         if digits < 7:
             continue
-        if digits <= 15 and (value := _validate.phone(raw, region)):
-            found: list[Found] = [("phone", value, start, end)]
-        elif digits > 10:
-            found = list(_split_phones(raw, start, region))
-        else:
+        if _reference(text, start):
             continue
-        for item in found:
-            if not _reference(text, item[2]):
-                yield item
+        if digits <= 15 and (value := _validate.phone(raw, region)):
+            yield "phone", value, start, end
+        elif digits > 10:
+            for item in _split_phones(raw, start, region):
+                if item[2] == start or not _reference(text, item[2]):
+                    yield item
 
 
 def _phone_start(text: str, start: int) -> bool:

@@ -59,9 +59,26 @@ def upi(text: str, said_upi: bool = False) -> str | None:
         return None
 
 
+def _impossible_indian(text: str) -> bool:
+    """A digit run without '+' that no Indian numbering form has (saves libphonenumber's
+    slow path for 12-digit references and such): 10 digits, 0 + 10, 91 + 10, 0091 + 10, or
+    an 1800/1860 service number."""
+    if "+" in text:
+        return False
+    digits = "".join(c for c in text if c.isdigit())
+    n = len(digits)
+    if n == 10 or (n == 11 and digits[0] == "0"):
+        return False
+    if (n == 12 and digits[:2] == "91") or (n == 14 and digits[:4] == "0091"):
+        return False
+    return not (n == 11 and digits[:4] in ("1800", "1860"))
+
+
 @lru_cache(maxsize=16384)
 def phone(text: str, region: str) -> str | None:
     """E.164 for a number valid in its country (`region` for numbers without a prefix)."""
+    if region == "IN" and _impossible_indian(text):
+        return None
     try:
         return _PHONE.clean(text, region=region).value
     except InvalidValue:
