@@ -22,6 +22,8 @@ from nervecentre.scams.indicators import find_indicators
 from nervecentre.scams.models import ScamIndicator, ScamMessage, ScamMessageIndicator
 from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.models import User
+from nervecentre.security.roles import can
+from nervecentre.store.db import Database
 from nervecentre.types import try_normalise
 
 # Indicator kind -> registry identifier kind.
@@ -133,3 +135,28 @@ def campaign_links(
         CampaignLink(kind, value, tuple(sorted(campaigns)), len(messages))
         for (kind, value), (messages, campaigns) in sorted(grouped.items())
     ]
+
+
+def registry_links(
+    db: Database, user: User, *, case_id: int | None = None, person_id: int | None = None
+) -> list[CampaignLink]:
+    """The identifiers of a (visible) case or person that complaints also give: the other
+    side of a lead, for the case and person pages. Empty without ``scam.view``."""
+    from nervecentre.scams.views import visible_messages
+
+    if not can(user, "scam.view"):
+        return []
+    query = (
+        select(Identifier.kind, Identifier.value)
+        .join(IdentifierUse, IdentifierUse.identifier_id == Identifier.id)
+        .join(Case, Case.id == IdentifierUse.case_id)
+        .where(visible_cases_filter(user))
+        .distinct()
+    )
+    if case_id is not None:
+        query = query.where(IdentifierUse.case_id == case_id)
+    if person_id is not None:
+        query = query.where(IdentifierUse.person_id == person_id)
+    with db.session() as session:
+        pairs = [(kind, value) for kind, value in session.execute(query)]
+        return campaign_links(session, pairs, visible_messages(user))

@@ -115,3 +115,29 @@ def test_help_teaches_with_examples() -> None:
     for command in ("extract", "campaigns", "import"):
         result = CliRunner().invoke(app, ["scam", command, "--help"])
         assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_payments_and_export_commands(db: Database, tmp_path: Path) -> None:
+    env = {"NERVECENTRE_DATABASE_URL": db.url, "NERVECENTRE_DATA_DIR": str(db.settings.data_dir)}
+    runner = CliRunner(env=env)
+    assert runner.invoke(app, ["scam", "import", str(_folder(tmp_path))]).exit_code == 0
+    wallet = write(tmp_path / "w.csv", "txid,date,amount\nt1,2026-03-01,0.5\nt2,2026-03-02,0.25\n")
+    result = runner.invoke(app, ["scam", "payments", str(wallet), "--address", BTC])
+    assert result.exit_code == 0, result.output
+    assert "2 transactions written, 0 already known" in result.stdout
+    rates = write(tmp_path / "r.csv", "date,inr\n2026-03-01,6000000\n")
+    assert (
+        "1 daily rates written"
+        in runner.invoke(app, ["scam", "payments", str(rates), "--rates", "BTC"]).stdout
+    )
+    bad = runner.invoke(app, ["scam", "payments", str(rates)])
+    assert bad.exit_code == 66 and "transaction id" in bad.stderr
+    out = tmp_path / "all.stix.json"
+    assert runner.invoke(app, ["scam", "export", "stix", "-o", str(out)]).exit_code == 0
+    import stix2
+
+    assert stix2.parse(out.read_text(), allow_custom=False).type == "bundle"
+    misp = runner.invoke(app, ["scam", "export", "misp", "--campaign", "1"])
+    assert misp.exit_code == 0 and '"Event"' in misp.stdout
+    wrong = runner.invoke(app, ["scam", "export", "xml"])
+    assert wrong.exit_code == 65 and "stix, misp, csv" in wrong.stderr

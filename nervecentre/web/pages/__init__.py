@@ -12,9 +12,22 @@ from nervecentre.web.pages import (
     dashboard,
     imports,
     people,
+    scams,
     tokens,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, cases, people, imports, audit, admin, access, tokens, account):
+for module in (
+    auth,
+    dashboard,
+    cases,
+    people,
+    scams,
+    imports,
+    audit,
+    admin,
+    access,
+    tokens,
+    account,
+):
     router.include_router(module.router)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from nervecentre.cases import edit_people, person_views
 from nervecentre.errors import InvalidValue
+from nervecentre.scams.links import registry_links
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
 from nervecentre.web.forms import field_errors, read_form
@@ -27,6 +28,9 @@ async def _person_page(
         person_views.person_detail, database(request), who.user, person_id, ip=client_ip(request)
     )
     values = {"person": detail, "revealed": None, "errors": {}, "values": {}, **context}
+    values["scam_links"] = await run_in_threadpool(
+        registry_links, database(request), who.user, person_id=person_id
+    )
     return render(request, "person.html", values, status=422 if values["errors"] else 200)
 
 
