@@ -78,7 +78,7 @@ def address(rng: random.Random, text: str, rate: float, html: bool) -> tuple[str
 def phone(rng: random.Random, e164: str, language: str) -> str:
     """A phone number in one of the ways people write it."""
     if not e164.startswith("+91"):
-        return pick(rng, (e164, e164[:3] + " " + e164[3:7] + " " + e164[7:]))
+        return pick(rng, (e164, e164[:3] + " " + e164[3:7] + " " + e164[7:], "00" + e164[1:]))
     nsn = e164[3:]
     shown = pick(
         rng,
@@ -93,6 +93,7 @@ def phone(rng: random.Random, e164: str, language: str) -> str:
             f"0091 {nsn}",
             f"tel:{e164}",
             f"Contact:-{nsn}",
+            " ".join(nsn),
         ),
     )
     if language != "en" and rng.random() < 0.4:

@@ -190,3 +190,28 @@ class PhoneType(ValueType):
         if exc.error_type == NumberParseException.TOO_LONG:
             return f"phone {quote(text)} is too long for a phone number; two numbers in one cell?"
         return f"phone {quote(text)} is not a phone number"
+
+
+def e164(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """The E.164 form of `text` if PhoneType would accept it, else None.
+
+    The same rules as ``PhoneType().clean(text, region=region)`` (tests/types/test_phone.py
+    checks they agree) without the display form, type and region, which cost most of
+    libphonenumber's time: for scanning free text, where most candidates are not phones.
+    """
+    body = _LABEL.sub("", text.strip(), count=1)
+    if not body or not _SHAPE.match(body):
+        return None
+    digits = "".join(c for c in body if c.isdigit())
+    plus = body.lstrip(" (").startswith("+")
+    if not digits or body.count("+") > int(plus):
+        return None
+    if region == DEFAULT_REGION and (nsn := _indian_mobile(digits, plus)):
+        return "+91" + nsn
+    try:
+        number = phonenumbers.parse(("+" if plus else "") + digits, region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)

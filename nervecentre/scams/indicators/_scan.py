@@ -266,7 +266,7 @@ def phone(text: str, region: str) -> Iterator[Found]:
         if start and not _phone_start(text, start):
             continue
         if end < len(text) and (
-            text[end].isalnum()
+            text[end] in _ALNUM
             or text[end] in "@_"
             or (text[end] == "/" and not text[end + 1 : end + 2].isdigit())
             or (text[end] == "." and text[end + 1 : end + 2].isdigit())
@@ -291,8 +291,8 @@ def phone(text: str, region: str) -> Iterator[Found]:
 def _phone_start(text: str, start: int) -> bool:
     """Whether a number may start here: not inside a word, a decimal, a path or a code."""
     before = text[start - 1]
-    if before.isalnum():
-        return False
+    if before in _ALNUM:
+        return False  # (Devanagari and other scripts may touch a number: "९८७…पर")
     if before not in _BEFORE_PHONE:
         return True
     if before in ":/=" and _PHONE_LINK.search(text, max(0, start - 30), start):

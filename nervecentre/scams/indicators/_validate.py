@@ -12,13 +12,12 @@ from functools import lru_cache
 from nervecentre.errors import InvalidValue
 from nervecentre.types.crypto import CryptoType
 from nervecentre.types.email import EmailType
-from nervecentre.types.phone import PhoneType
+from nervecentre.types.phone import e164
 from nervecentre.types.upi import UpiType, known_psps
 from nervecentre.types.url import UrlType, onion_version
 
 _CRYPTO = CryptoType()
 _EMAIL = EmailType()
-_PHONE = PhoneType()
 _UPI = UpiType()
 _URL = UrlType()
 
@@ -63,8 +62,8 @@ def _impossible_indian(text: str) -> bool:
     """A digit run without '+' that no Indian numbering form has (saves libphonenumber's
     slow path for 12-digit references and such): 10 digits, 0 + 10, 91 + 10, 0091 + 10, or
     an 1800/1860 service number."""
-    if "+" in text:
-        return False
+    if "+" in text or text.lstrip(" (").startswith("00"):
+        return False  # international: libphonenumber reads the country code
     digits = "".join(c for c in text if c.isdigit())
     n = len(digits)
     if n == 10 or (n == 11 and digits[0] == "0"):
@@ -79,10 +78,7 @@ def phone(text: str, region: str) -> str | None:
     """E.164 for a number valid in its country (`region` for numbers without a prefix)."""
     if region == "IN" and _impossible_indian(text):
         return None
-    try:
-        return _PHONE.clean(text, region=region).value
-    except InvalidValue:
-        return None
+    return e164(text, region)
 
 
 @lru_cache(maxsize=16384)
