@@ -4,7 +4,9 @@ On one synthetic complaint corpus (nervecentre.synth.complaints, with its truth)
 - extraction: ours (`nervecentre.scams.indicators.find_indicators`) vs ioc-finder
   (`find_iocs`) and iocextract (`extract_urls`/`extract_emails`, refanged), each given the same
   decoded message text, taking turns 50 messages at a time (a first, cold pass: nothing
-  cached); throughput in MB/s of text, precision and recall per kind (a kind a
+  cached but set-up); throughput in MB/s of text per CPU second of the process (the
+  development machine is shared: CPU time is steadier than wall time, and the tools are
+  single-threaded Python either way), precision and recall per kind (a kind a
   tool does not extract is shown as "-"), and look-alike addresses (one character changed,
   checksum broken) extracted;
 - campaigns: ours (`nervecentre.scams.campaigns.cluster`, text plus shared indicators) vs
@@ -121,6 +123,14 @@ TOOLS: dict[str, tuple[Callable[[str], Pairs], frozenset[str]]] = {
 }
 
 
+# One of each path, so that no tool's first message pays for its set-up (compiled grammars,
+# libphonenumber's metadata for India).
+WARM_UP = (
+    "warm up 1BoatSLRHtKNngkdXEeobR76b53LETtpyT x@example.com http://a.example/ ravi@ybl "
+    "+91 98765 43210 duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion"
+)
+
+
 def _timed(rows: list[dict[str, object]]) -> dict[str, tuple[list[Pairs], float]]:
     """Each tool's findings per row and its seconds, the tools taking turns chunk by chunk so
     that a busy machine slows them alike (the ratio is what the benchmark reports)."""
@@ -128,15 +138,15 @@ def _timed(rows: list[dict[str, object]]) -> dict[str, tuple[list[Pairs], float]
     found: dict[str, list[Pairs]] = {name: [] for name in TOOLS}
     seconds = dict.fromkeys(TOOLS, 0.0)
     for extract, _ in TOOLS.values():
-        extract("warm up 1BoatSLRHtKNngkdXEeobR76b53LETtpyT x@example.com http://a.example/")
+        extract(WARM_UP)
     names = list(TOOLS)
     for turn, first in enumerate(range(0, len(texts), 50)):
         chunk = texts[first : first + 50]
         for name in names[turn % len(names) :] + names[: turn % len(names)]:
             extract = TOOLS[name][0]
-            started = time.perf_counter()
+            started = time.process_time()
             found[name] += [extract(text) for text in chunk]
-            seconds[name] += time.perf_counter() - started
+            seconds[name] += time.process_time() - started
     return {name: (found[name], seconds[name]) for name in TOOLS}
 
 

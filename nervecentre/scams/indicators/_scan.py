@@ -98,7 +98,7 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
     """(start, end, family) of each whole token that may be (the start of) an address."""
     found = []
     for family, pattern, hints in _FAMILIES:
-        if hints and not any(h in text for h in hints):
+        if hints and hints[0] not in text and hints[1] not in text:
             continue
         for match in pattern.finditer(text):
             start, end = match.span()

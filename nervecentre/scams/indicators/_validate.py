@@ -10,12 +10,18 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from nervecentre.errors import InvalidValue
+from nervecentre.scams.indicators._text import clean
 from nervecentre.types.crypto import CryptoType
 from nervecentre.types.email import EmailType
 from nervecentre.types.phone import e164
 from nervecentre.types.upi import UpiType, known_psps
 from nervecentre.types.url import UrlType, onion_version
+from nervecentre.types.value import MAX_LENGTH
 
+# The scanner's candidates are already what ValueType.prepare makes of text (stripped, short,
+# folded, ASCII but for URL paths), so the types' parse() is called directly: the same
+# validation, without preparing the text a second time.
+_NO_HINTS: dict[str, str] = {}
 _CRYPTO = CryptoType()
 _EMAIL = EmailType()
 _UPI = UpiType()
@@ -34,7 +40,7 @@ def litecoin_p2sh(address: str) -> bool:
 def crypto(text: str) -> tuple[str, str] | None:
     """(kind, value) for a valid main-network address of a tracked chain, else None."""
     try:
-        value = _CRYPTO.clean(text)
+        value = _CRYPTO.parse(text, _NO_HINTS)
     except InvalidValue:
         return None
     kind = _CHAIN_KINDS.get(value.extra["chain"])
@@ -53,7 +59,7 @@ def upi(text: str, said_upi: bool = False) -> str | None:
     if not said_upi and handle.lower() not in known_psps():
         return None
     try:
-        return _UPI.clean(text).value
+        return _UPI.parse(text, _NO_HINTS).value
     except InvalidValue:
         return None
 
@@ -85,7 +91,7 @@ def phone(text: str, region: str) -> str | None:
 def email(text: str) -> str | None:
     """The lower-case e-mail address, or None."""
     try:
-        return _EMAIL.clean(text).value
+        return _EMAIL.parse(text, _NO_HINTS).value
     except InvalidValue:
         return None
 
@@ -98,7 +104,7 @@ def url(text: str) -> str | None:
     (scheme and host lower-case, nothing added), as the exchange formats expect.
     """
     try:
-        value = _URL.clean(text).value
+        value = _URL.parse(text, _NO_HINTS).value
     except InvalidValue:
         return None
     if value.endswith("/") and not text.endswith("/") and value.count("/") == 3:
@@ -119,8 +125,11 @@ def onion(label: str) -> str | None:
 
 
 def check(kind: str, text: str, *, default_region: str = "IN") -> str | None:
-    """The normalised value if `text` is a valid indicator of `kind`, else None."""
-    text = text.strip()
+    """The normalised value if `text` is a valid indicator of `kind`, else None (one value:
+    look-alikes folded, invisible characters dropped, defanged forms re-fanged first)."""
+    if len(text) > MAX_LENGTH:
+        return None
+    text = clean(text).text.strip()
     if kind in _CHAIN_KINDS.values():
         found = crypto(text)
         return found[1] if found and found[0] == kind else None
