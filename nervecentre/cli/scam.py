@@ -195,19 +195,32 @@ def register(app: typer.Typer) -> None:
 
         Example: [bold]nervecentre scam import mails/ --case MH-THN-PS01-2024-0012 --as a.patil[/]
         """
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
         from nervecentre.cli._access_audit import operator
         from nervecentre.scams.service import import_complaints
 
         handle = database(db)
-        report = import_complaints(
-            handle,
-            paths,
-            operator=operator(),
-            username=as_user,
-            case=case,
-            complainant=complainant,
-            max_bytes=max_size << 20,
-        )
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+        ) as bar:
+            task = bar.add_task("Importing complaints", total=None)
+            count = [0]
+
+            def step(item: object) -> None:
+                count[0] += 1
+                bar.update(task, description=f"Importing complaints: {count[0]:,} messages read")
+
+            report = import_complaints(
+                handle,
+                paths,
+                operator=operator(),
+                username=as_user,
+                case=case,
+                complainant=complainant,
+                max_bytes=max_size << 20,
+                progress=step,
+            )
         for item in report.errors:
             _error(item)
         console.print(

@@ -6,7 +6,7 @@ complaints to a case needs the case visible to the user as well (need-to-know).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -46,13 +46,20 @@ def import_complaints(
     case: str | None = None,
     complainant: int | None = None,
     max_bytes: int = MAX_MESSAGE_BYTES,
+    progress: Callable[[object], None] | None = None,
 ) -> ImportReport:
     """Import complaint files as ``username`` (or the installation, named ``operator``)."""
     user = _authority(db, username, case)
     actor = user.username if user is not None else operator
     names = [str(p) for p in paths]
     report = import_paths(
-        db, names, actor=actor, case=case, complainant=complainant, max_bytes=max_bytes
+        db,
+        names,
+        actor=actor,
+        case=case,
+        complainant=complainant,
+        max_bytes=max_bytes,
+        progress=progress,
     )
     audit.record(
         db,
