@@ -27,6 +27,8 @@ from nervecentre.scams.outlook import parse_msg
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 FORMATS = ("eml", "mbox", "msg", "text", "whatsapp")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An mbox's first line: "From sender Mon Dec  7 10:00:00 2026" (not "From Rahul: pay now").
+_MBOX_FROM = re.compile(rb"From \S+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d")
 _HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{0,60}:[ \t]?\S", re.MULTILINE)
 _MAIL_HEADERS = re.compile(
     rb"^(?:from|to|subject|date|message-id|received|return-path|mime-version):",
@@ -96,7 +98,7 @@ def sniff(path: Path, head: bytes) -> str:
     suffix = path.suffix.lower()
     if head.startswith(_OLE):
         return "msg"
-    if suffix in (".mbox", ".mbx") or head.startswith(b"From "):
+    if suffix in (".mbox", ".mbx") or _MBOX_FROM.match(head):
         return "mbox"
     if suffix == ".eml" or suffix == ".msg":
         return suffix[1:]
@@ -180,15 +182,15 @@ def parse_text(data: bytes) -> tuple[Parsed, str]:
 def _mbox_chunks(path: Path, max_bytes: int) -> Iterator[tuple[int, bytes | None, int]]:
     """(index, bytes or None when over the cap, size) per message of an mbox file.
 
-    A message starts at a ``From `` line at the start of the file or after an empty line
-    (so a body line that happens to begin with "From " does not split a message); mboxrd's
-    ``>From `` quoting is undone.
+    A message starts at a ``From sender date`` line at the start of the file or after an
+    empty line (so a body line that happens to begin with "From " does not split a message);
+    mboxrd's ``>From `` quoting is undone.
     """
     index, size, too_big, previous_blank = -1, 0, False, True
     lines: list[bytes] = []
     with path.open("rb") as handle:
         for line in handle:
-            if line.startswith(b"From ") and previous_blank:
+            if previous_blank and line.startswith(b"From ") and _MBOX_FROM.match(line):
                 if index >= 0:
                     yield index, None if too_big else b"".join(lines), size
                 index, size, lines, too_big = index + 1, 0, [], False

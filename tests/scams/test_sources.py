@@ -96,9 +96,10 @@ def test_mbox_messages_get_their_index_and_bad_ones_do_not_stop_the_rest(tmp_pat
 
 
 def test_mbox_from_quoting_and_body_lines_starting_with_from(tmp_path: Path) -> None:
-    one = b"Subject: a\nFrom: x@y\n\nline\nFrom me to you\n>From quoted\n"
+    one = b"Subject: a\nFrom: x@y\n\nline\nFrom me to you\n\nFrom here on\n>From quoted\n"
     [message], _ = _read(write(tmp_path / "q.mbox", mbox(one)))
-    assert "From me to you" in message.parsed.body and "\nFrom quoted" in message.parsed.body
+    body = message.parsed.body
+    assert "From me to you" in body and "From here on" in body and "\nFrom quoted" in body
 
 
 def test_outlook_msg(tmp_path: Path) -> None:
@@ -135,6 +136,14 @@ def test_whatsapp_export_and_sms(tmp_path: Path) -> None:
     assert message.parsed.sent_at is not None and message.parsed.sent_at.month == 3
     [sms], _ = _read(write(tmp_path / "sms.txt", "Pay Rs 5000 to ravi.k@ybl now"))
     assert (sms.format, sms.ref) == ("text", None)
+
+
+def test_text_starting_with_from_is_not_an_mbox(tmp_path: Path) -> None:
+    [sms], errors = _read(write(tmp_path / "sms", "From Rahul: pay Rs 5000 to ravi.k@ybl"))
+    assert not errors and sms.format == "text"
+    box = mbox(scam_email().as_bytes())
+    [message], _ = _read(write(tmp_path / "export", box))  # no suffix: sniffed
+    assert message.format == "mbox" and message.ref == 0
 
 
 def test_folder_walk_binary_missing_and_huge_files(tmp_path: Path) -> None:
