@@ -92,6 +92,12 @@ class CampaignDetail:
     leads: list[Lead] = field(default_factory=list)
 
 
+def _preview(body: str) -> str:
+    """What stands for the subject of a message without one (an SMS, a chat)."""
+    line = " ".join(body.split())
+    return line if len(line) <= 70 else line[:69] + "…"
+
+
 def _allowed(user: User | None) -> None:
     if user is not None:
         require(user, "scam.view")
@@ -166,7 +172,7 @@ def _message_rows(session: Session, user: User | None, *where: Any) -> list[Mess
     ).all()
     return [
         MessageRow(
-            m.id, m.subject, m.sender, m.sent_at, m.format, m.campaign_id, n,
+            m.id, m.subject or _preview(m.body), m.sender, m.sent_at, m.format, m.campaign_id, n,
             _demanded([m.demanded]),
         )
         for m, n in rows

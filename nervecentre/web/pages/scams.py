@@ -81,7 +81,9 @@ def _read(db: Database, function: Any, user: User, **options: Any) -> Any:
 async def campaigns_page(request: Request, who: Who) -> Response:
     """Sextortion campaigns: how many messages, when, how much they asked for."""
     found = await run_in_threadpool(_read, database(request), views.list_campaigns, who.user)
-    return render(request, "scams.html", {"campaigns": found})
+    # A lone message asking for nothing (benign mail, a question) is no campaign to show.
+    shown = [c for c in found if c.messages > 1 or c.wallets]
+    return render(request, "scams.html", {"campaigns": shown, "lone": len(found) - len(shown)})
 
 
 @router.get("/scams/campaigns/{campaign_id}")
