@@ -98,6 +98,9 @@ def test_e164_agrees_with_the_phone_type() -> None:
     for _ in range(400):
         digits = "".join(str(rng.randrange(10)) for _ in range(rng.randrange(6, 15)))
         samples.append(rng.choice(("", "+", "0", "00", "+91 ")) + digits)
+    for _ in range(3000):  # every Indian plan: 10 digits, with the usual prefixes
+        digits = "".join(str(rng.randrange(10)) for _ in range(10))
+        samples.append(rng.choice(("", "0", "+91", "91", "0091")) + digits)
     phone = PhoneType()
     for text in samples:
         for region in ("IN", "GB"):

@@ -91,6 +91,9 @@ def _lengths_ok(family: str, length: int) -> bool:
     return 14 <= length <= 74
 
 
+# Characters after the '1' of a segwit address for 20- and 32-byte programs (P2WPKH, P2WSH,
+# Taproot): a whole token is checked at any length, a rejoined one only at these.
+_SEGWIT_DATA = frozenset({40, 60})
 _MAX_LENGTH = {"b58": 35, "xmr": 106, "eth": 42, "bech": 74}
 
 
@@ -134,6 +137,8 @@ def crypto(text: str) -> Iterator[Found]:
                 break
             if not _lengths_ok(family, len(joined)):
                 continue
+            if family == "bech" and len(joined) - joined.index("1") not in _SEGWIT_DATA:
+                continue  # rejoined pieces: only the lengths of real witness programs
             found = _validate.crypto(joined)
             if found is None:
                 continue
