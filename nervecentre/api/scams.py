@@ -7,13 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from nervecentre.api._common import ERRORS, Who
 from nervecentre.scams import views
 from nervecentre.scams.service import export
+from nervecentre.scams.uploads import import_uploads
 from nervecentre.security import audit
+from nervecentre.security.roles import require
 from nervecentre.web.auth import client_ip, database
 from nervecentre.web.params import RecordId
 
@@ -126,3 +129,30 @@ def list_indicators(
     with database(request).session() as session:
         rows = views.list_indicators(session, who.user, kind=kind, limit=limit)
     return [{"kind": k, "value": v, "messages": n, "campaigns": c} for k, v, n, c in rows]
+
+
+@router.post("/scams/complaints", response_model=dict[str, Any], status_code=201)
+async def upload_complaints(
+    request: Request,
+    who: Who,
+    files: Annotated[
+        list[UploadFile], File(description="Complaint files (.eml, .mbox, .msg, text)")
+    ],
+    case: Annotated[
+        str | None, Form(max_length=100, description="Case key to attach them to")
+    ] = None,
+) -> Any:
+    """Import uploaded complaint files (needs scam.import; with a case, one the caller may
+    see). A file that cannot be read is listed under ``errors``; the others are imported."""
+    require(who.user, "scam.import")
+    uploads = [(f.filename or "upload", f.file) for f in files]
+    report = await run_in_threadpool(
+        import_uploads, database(request), uploads, username=who.user.username, case=case or None
+    )
+    return {
+        "read": report.read, "new_messages": report.new_messages,
+        "duplicates": report.duplicates, "already_imported": report.already_imported,
+        "indicators": report.indicators, "campaigns": report.campaigns,
+        "errors": [{"file": e.path, "message": _plain(e.ref), "error": e.error}
+                   for e in report.errors],
+    }  # fmt: skip

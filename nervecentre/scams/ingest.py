@@ -11,7 +11,7 @@ A message that cannot be read is reported and the others are still imported.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -132,6 +132,7 @@ def _store_batch(
     case_id: int | None,
     complainant: int | None,
     actor: str,
+    labels: Mapping[str, str],
 ) -> None:
     """Store a batch of messages in one transaction (a commit per message is 40 ms)."""
     if not batch:
@@ -158,7 +159,7 @@ def _store_batch(
             session.add(
                 ScamComplaint(
                     message_id=row.id,
-                    path=item.path[:1000],
+                    path=labels.get(item.path, item.path)[:1000],
                     ref=None if item.ref is None else str(item.ref)[:500],
                     file_sha256=item.file_sha256,
                     message_sha256=item.sha256,
@@ -196,9 +197,11 @@ def import_paths(
     complainant: int | None = None,
     max_bytes: int = MAX_MESSAGE_BYTES,
     progress: Callable[[Message | MessageError], None] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import every message under ``paths``; optionally attach the complaints to a case (by
-    case key) and a complainant (a person's id)."""
+    case key) and a complainant (a person's id). ``labels`` names files as the complaint
+    records them (an upload's own name rather than where it was staged)."""
     report = ImportReport()
     cache: dict[tuple[str, str], int] = {}
     stored_files: set[str] = set()
@@ -222,9 +225,9 @@ def import_paths(
                 report.errors.append(MessageError(item.path, None, problem))
         batch.append(item)
         if len(batch) >= BATCH:
-            _store_batch(db, batch, report, cache, case_id, complainant, actor)
+            _store_batch(db, batch, report, cache, case_id, complainant, actor, labels or {})
             batch = []
-    _store_batch(db, batch, report, cache, case_id, complainant, actor)
+    _store_batch(db, batch, report, cache, case_id, complainant, actor, labels or {})
     if case_id is not None:
         report.case_ids.add(case_id)
     report.campaigns = regroup(db)

@@ -6,7 +6,7 @@ complaints to a case needs the case visible to the user as well (need-to-know).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -47,6 +47,7 @@ def import_complaints(
     complainant: int | None = None,
     max_bytes: int = MAX_MESSAGE_BYTES,
     progress: Callable[[object], None] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import complaint files as ``username`` (or the installation, named ``operator``)."""
     user = _authority(db, username, case)
@@ -60,6 +61,7 @@ def import_complaints(
         complainant=complainant,
         max_bytes=max_bytes,
         progress=progress,
+        labels=labels,
     )
     audit.record(
         db,
@@ -68,7 +70,7 @@ def import_complaints(
         "scam_complaints",
         None,
         {
-            "paths": names[:20],
+            "paths": [(labels or {}).get(n, n) for n in names[:20]],
             "read": report.read,
             "new_messages": report.new_messages,
             "duplicates": report.duplicates,

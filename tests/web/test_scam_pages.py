@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from nervecentre.cases.models import Case
-from nervecentre.scams.models import ScamMessage
+from nervecentre.scams.models import ScamComplaint, ScamMessage
 from nervecentre.scams.service import import_complaints
 from nervecentre.security import audit, users
 from tests.scams.messages import TEMPLATE_B, scam_email, write
@@ -109,3 +109,30 @@ def test_roles_without_the_permissions(
     big = _campaign_of(world, "<a@x>")
     assert viewer.get(f"/scams/campaigns/{big}").status_code == 200
     assert viewer.get(f"/api/scams/campaigns/{big}/export?format=csv").status_code == 403
+
+
+def test_upload_complaints_through_the_api(
+    world: World, tmp_path: Path, app_for: Callable[..., TestClient]
+) -> None:
+    client = app_for()
+    csrf = sign_in(client, "inv")
+    files = [
+        ("files", ("../../etc/a.eml", scam_email("Asha", message_id="<u1@x>").as_bytes())),
+        ("files", ("bad.bin", b"\x00\x01binary")),
+    ]
+    refused = client.post("/api/scams/complaints", files=files)
+    assert refused.status_code == 403  # no CSRF header
+    answer = client.post("/api/scams/complaints", files=files, headers={"x-csrf-token": csrf})
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["new_messages"] == 1
+    assert body["errors"] == [
+        {"file": "upload:bad.bin", "message": None, "error": "a binary file, not a message"}
+    ]
+    with world.db.session() as s:
+        assert s.scalar(select(ScamComplaint.path)) == "upload:../../etc/a.eml"
+    assert not list((world.db.settings.data_dir / "uploads" / "scams").iterdir())
+    viewer = app_for()
+    token = sign_in(viewer, "view")
+    denied = viewer.post("/api/scams/complaints", files=files, headers={"x-csrf-token": token})
+    assert denied.status_code == 403
