@@ -74,8 +74,10 @@ def register(app: typer.Typer) -> None:
     def extract_command(
         paths: PathsArg, as_json: JsonOption = False, max_size: MaxSizeOption = 25
     ) -> None:
-        """Print the validated indicators of every message: wallets, UPI IDs, phones, e-mails,
-        URLs, onion services. Nothing is stored.
+        """Print the validated indicators of every message (nothing is stored).
+
+        Wallets, UPI IDs, phones, e-mails, URLs and onion services; only values whose
+        checksum or structure validates.
 
         Kinds: btc, eth, xmr, ltc, trx, upi, phone, email, url, onion. Values are normalised
         (phones in E.164, e-mails and UPI IDs lower-case, URLs re-fanged).
@@ -116,8 +118,9 @@ def register(app: typer.Typer) -> None:
     def campaigns_command(
         paths: PathsArg, as_json: JsonOption = False, max_size: MaxSizeOption = 25
     ) -> None:
-        """Group messages into campaigns, by their masked text and the payment details they
-        share; print each message's campaign. Nothing is stored.
+        """Print each message's campaign (nothing is stored).
+
+        Messages are grouped by the payment details they share and by their masked text.
 
         Campaign numbers are 0, 1, 2… in the order campaigns first appear in this run.
 
@@ -187,8 +190,10 @@ def register(app: typer.Typer) -> None:
         max_size: MaxSizeOption = 25,
         db: DatabaseOption = None,
     ) -> None:
-        """Store complaints in the database: each message once (the same message handed in by
-        two victims is recognised), each file's SHA-256 kept as evidence, campaigns regrouped.
+        """Store complaints in the database, each message once, and regroup campaigns.
+
+        The same message handed in by two victims is recognised; each file's SHA-256 is kept
+        as evidence (and, with --case, the file becomes one of the case's documents).
 
         Without --as, the import runs with the installation's own authority and the audit log
         names the operator. Importing the same files again writes nothing new.
@@ -249,8 +254,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         db: DatabaseOption = None,
     ) -> None:
-        """Export campaigns as a STIX 2.1 bundle, MISP event JSON, or a CSV of indicators
-        (safe to open in a spreadsheet). Audited.
+        """Export campaigns as STIX 2.1, MISP event JSON, or CSV (audited).
+
+        The CSV lists indicators and is safe to open in a spreadsheet.
 
         Example: [bold]nervecentre scam export stix --campaign 3 -o campaign-3.json[/]
         """
@@ -284,8 +290,9 @@ def register(app: typer.Typer) -> None:
         as_user: Annotated[str | None, typer.Option("--as", metavar="USERNAME")] = None,
         db: DatabaseOption = None,
     ) -> None:
-        """Import transactions of wallets (offline exports, no network), or exchange rates,
-        so that campaign pages show what their wallets received in coins and rupees.
+        """Import wallet transactions or exchange rates from offline exports.
+
+        Campaign pages then show what their wallets received, in coins and rupees.
 
         Examples: [bold]nervecentre scam payments wallet.csv --address bc1q…[/];
         [bold]nervecentre scam payments btc-inr.csv --rates BTC[/]
