@@ -306,3 +306,25 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         what = "daily rates" if rates else "transactions"
         console.print(f"{written:,} {what} written, {known:,} already known.")
+
+    @scam_app.command("synth")
+    @friendly_errors
+    def synth_command(
+        out: Annotated[Path, typer.Argument(help="Folder to write the corpus into.")],
+        messages: Annotated[int, typer.Option(min=1, help="How many messages.")] = 600,
+        campaigns: Annotated[int, typer.Option(min=1, help="How many campaigns.")] = 24,
+        seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 1,
+    ) -> None:
+        """Write a synthetic complaint corpus (invented people, random-byte wallets).
+
+        For the demo, the tests and the benchmark: .eml, .mbox and WhatsApp/SMS .txt files
+        with their truth in truth.jsonl.
+
+        Example: [bold]nervecentre scam synth demo && nervecentre scam import demo[/]
+        """
+        from nervecentre.synth.complaints import ComplaintConfig, write_complaints
+
+        written = write_complaints(
+            out, ComplaintConfig(messages=messages, campaigns=campaigns, seed=seed)
+        )
+        console.print(f"{len(written):,} messages written under {escape(str(out))}.")

@@ -26,6 +26,8 @@ from nervecentre.scams.outlook import parse_msg
 # a multi-megabyte "message" is an attachment dump or an attack on the parser.
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 FORMATS = ("eml", "mbox", "msg", "text", "whatsapp")
+# Never complaints; skipped inside folders (a file named on the command line is still read).
+SKIPPED_SUFFIXES = (".json", ".jsonl")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # An mbox's first line: "From sender Mon Dec  7 10:00:00 2026" (not "From Rahul: pay now").
 _MBOX_FROM = re.compile(rb"From \S+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d")
@@ -69,14 +71,15 @@ Item = Message | MessageError
 
 
 def walk(paths: Iterable[str | Path]) -> Iterator[Path | MessageError]:
-    """Files named and files under folders named (sorted, hidden ones skipped)."""
+    """Files named, and files under folders named: sorted, hidden ones and data files
+    (``.json``, ``.jsonl``: a corpus's truth, an export) skipped."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith("."):
+                    if not name.startswith(".") and not name.endswith(SKIPPED_SUFFIXES):
                         yield Path(root) / name
         elif path.is_file():
             yield path

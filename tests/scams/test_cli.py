@@ -141,3 +141,12 @@ def test_payments_and_export_commands(db: Database, tmp_path: Path) -> None:
     assert misp.exit_code == 0 and '"Event"' in misp.stdout
     wrong = runner.invoke(app, ["scam", "export", "xml"])
     assert wrong.exit_code == 65 and "stix, misp, csv" in wrong.stderr
+
+
+def test_synth_then_campaigns_on_the_whole_folder(tmp_path: Path) -> None:
+    runner = CliRunner()
+    made = runner.invoke(app, ["scam", "synth", str(tmp_path / "c"), "--messages", "40"])
+    assert made.exit_code == 0 and "40 messages written" in made.stdout
+    result = runner.invoke(app, ["scam", "campaigns", str(tmp_path / "c"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert len(_lines(result.stdout)) == 40  # truth.jsonl is not read as a complaint

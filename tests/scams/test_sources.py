@@ -151,6 +151,7 @@ def test_folder_walk_binary_missing_and_huge_files(tmp_path: Path) -> None:
     write(tmp_path / "in" / "sub" / "b.txt", "Pay ravi.k@ybl")
     write(tmp_path / "in" / "img.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     write(tmp_path / "in" / ".hidden", "skip me")
+    write(tmp_path / "in" / "truth.jsonl", '{"skip": "me"}')
     write(tmp_path / "in" / "huge.eml", b"Subject: x\n\n" + b"x" * 5000)
     items = list(read_messages([tmp_path / "in", tmp_path / "missing.eml"], max_bytes=4000))
     paths = [Path(i.path).name for i in items]
