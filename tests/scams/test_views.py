@@ -100,3 +100,21 @@ def test_exports_follow_need_to_know_and_are_audited(world: World, tmp_path: Pat
     assert len(everything) == 2
     text = export(world.db, "csv", operator="t", user=world.user("inv-b"))
     assert "salim9@ybl" in text and text.startswith("kind,value,messages,campaigns")
+
+
+def test_campaign_numbers_survive_later_imports(db: Database, tmp_path: Path) -> None:
+    from nervecentre.scams.models import ScamMessage
+
+    write(tmp_path / "one" / "a.eml", scam_email("Asha", message_id="<s1@x>").as_bytes())
+    write(tmp_path / "one" / "b.eml", scam_email("Ravi", message_id="<s2@x>").as_bytes())
+    import_complaints(db, [tmp_path / "one"], operator="t")
+    with db.session() as s:
+        before = s.scalar(select(ScamMessage.campaign_id).where(ScamMessage.message_id == "<s1@x>"))
+    other = TEMPLATE_B.format(name="Meena", password="", amount="5000", wallet="meena1@ybl")
+    write(tmp_path / "two" / "c.txt", other)
+    write(tmp_path / "two" / "d.eml", scam_email("Uma", message_id="<s3@x>").as_bytes())
+    import_complaints(db, [tmp_path / "two"], operator="t")
+    with db.session() as s:
+        rows = dict(s.execute(select(ScamMessage.message_id, ScamMessage.campaign_id)).all())
+    assert rows["<s1@x>"] == rows["<s2@x>"] == rows["<s3@x>"] == before
+    assert rows[None] != before
