@@ -118,3 +118,20 @@ def test_campaign_numbers_survive_later_imports(db: Database, tmp_path: Path) ->
         rows = dict(s.execute(select(ScamMessage.message_id, ScamMessage.campaign_id)).all())
     assert rows["<s1@x>"] == rows["<s2@x>"] == rows["<s3@x>"] == before
     assert rows[None] != before
+
+
+def test_complaint_files_attached_to_a_case_become_its_documents(
+    world: World, tmp_path: Path
+) -> None:
+    from nervecentre.evidence.documents import file_store
+    from nervecentre.evidence.models import Document
+    from nervecentre.scams.models import ScamComplaint
+
+    _load(world, tmp_path)
+    with world.db.session() as s:
+        complaint = s.scalars(select(ScamComplaint).where(ScamComplaint.case_id.is_not(None))).one()
+        document = s.scalars(select(Document).where(Document.case_id == world.case_b)).one()
+        assert document.sha256 == complaint.file_sha256 and document.filename == "b.eml"
+        assert [c.action for c in document.custody] == ["added"]
+        assert complaint.actor == "inv-b"
+    assert file_store(world.db).verify(complaint.file_sha256)
