@@ -234,3 +234,23 @@ def test_shared_p2sh_version_follows_the_coin_named_before_it() -> None:
     assert pairs(f"Send Litecoin (LTC) to {address}") == [("ltc", address)]
     assert pairs(f"Bitcoin only: {address}") == [("btc", address)]
     assert pairs(f"LTC accepted, but pay bitcoin to {address}") == [("btc", address)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 " * 50_000,  # one long run of digit groups
+        "[.]" * 50_000,  # defanged dots with nothing around
+        "a[.]" * 50_000,
+        "hxxp://" * 20_000,  # URL marks inside one candidate
+        "x@" + "a." * 50_000,
+        "4Abc " * 20_000,  # pieces that could start a Monero address
+        "<p>" * 50_000,
+        "1\u200b" * 50_000,
+    ],
+)
+def test_hostile_text_costs_linear_time(text: str) -> None:
+    started = time.process_time()
+    find_indicators(text)
+    # Quadratic behaviour on 100-350 KB takes minutes; linear takes well under a second.
+    assert time.process_time() - started < 10

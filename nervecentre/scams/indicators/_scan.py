@@ -40,7 +40,7 @@ _AFTER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)*[A-Za-z0-9\-]*[A-Za-z
 _TLD_END = re.compile(r"\.[A-Za-z]{2,24}$")
 # From each '://' or 'www.' (literal searches), the scheme before and the rest after.
 _URL_MARK = re.compile(r"://|[wW][wW][wW]\.")
-_URL_REST = re.compile(r"[^\s<>\"'`{}|\\^\[\]]+")
+_URL_REST = re.compile(r"[^\s<>\"'`{}|\\^\[\]]{1,2048}")  # a URL is at most 2 KB here
 _URL_TAIL = ".,;:!?'\")]}*"
 _ONION = re.compile(r"\.[oO][nN][iI][oO][nN](?![A-Za-z0-9\-])")
 _ONION_LABEL = re.compile(r"[A-Za-z2-7]{56}")
@@ -200,8 +200,11 @@ def at_signs(text: str) -> Iterator[Found]:
 
 def url(text: str) -> Iterator[Found]:
     """http(s) and www. addresses, re-fanged already, with trailing punctuation dropped."""
+    skip_to = 0
     for mark in _URL_MARK.finditer(text):
         at = mark.start()
+        if at < skip_to:
+            continue  # inside the previous candidate ("http://x/?u=http://y" is one URL)
         if mark.group() == "://":
             scheme = text[max(0, at - 5) : at].lower()
             start = at - (5 if scheme == "https" else 4 if scheme.endswith("http") else 99)
@@ -215,6 +218,7 @@ def url(text: str) -> Iterator[Found]:
         if rest is None:
             continue
         raw = text[start : rest.end()]
+        skip_to = rest.end()
         while raw and raw[-1] in _URL_TAIL:
             if raw[-1] == ")" and raw.count("(") >= raw.count(")"):
                 break
@@ -224,30 +228,38 @@ def url(text: str) -> Iterator[Found]:
 
 
 _HOST_LEFT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
-_HOST_RIGHT = re.compile(r"[A-Za-z0-9\-.]*[A-Za-z0-9](?:[/?][^\s<>\"'`{}|\\^\[\]]*)?")
+_HOST_RIGHT = re.compile(r"[A-Za-z0-9\-.]{0,252}[A-Za-z0-9](?:[/?][^\s<>\"'`{}|\\^\[\]]{0,2048})?")
 
 
 def defanged_hosts(
     text: str, dots: tuple[int, ...], taken: list[tuple[int, int]]
 ) -> Iterator[Found]:
     """Scheme-less addresses whose dot was defanged ("evil[.]example/pay"): meant as URLs."""
-    for dot in dots:
-        if any(start <= dot < end for start, end in taken):
+    spans = sorted(taken)
+    k = 0
+    covered = -1  # end of the last span (found before or here) that a dot may fall in
+    for dot in dots:  # in increasing order
+        while k < len(spans) and spans[k][0] <= dot:
+            covered = max(covered, spans[k][1])
+            k += 1
+        if dot < covered or not 0 < dot < len(text) - 1:
             continue
+        if text[dot - 1] not in _ALNUM or text[dot + 1] not in _ALNUM:
+            continue  # a host's dot sits between letters or digits
         start = dot
-        while start > 0 and text[start - 1] in _HOST_LEFT:
+        while start > 0 and dot - start < 253 and text[start - 1] in _HOST_LEFT:
             start -= 1
         rest = _HOST_RIGHT.match(text, dot + 1)
         if rest is None or start == dot:
             continue
         raw = text[start : rest.end()]
+        covered = max(covered, rest.end())  # one candidate per host, valid or not
         while raw and raw[-1] in _URL_TAIL:
             raw = raw[:-1]
         host = raw.split("/", 1)[0].split("?", 1)[0].lower()
         if host.endswith(".onion") or not _TLD_END.search(host):
             continue
         if value := _validate.url(raw):
-            taken.append((start, start + len(raw)))
             yield "url", value, start, start + len(raw)
 
 
@@ -313,15 +325,25 @@ def _phone_start(text: str, start: int) -> bool:
     return False
 
 
+_PIECE = re.compile(r"\+?\d[\d().\-]*")
+_MAX_GROUPS = 6  # a phone number is written in at most this many groups ("0 98 76 54 32 10")
+
+
 def _split_phones(raw: str, offset: int, region: str) -> Iterator[Found]:
     """Several numbers written one after another ('98765 43210 / 91234 56789')."""
-    pieces = [(m.start(), m.end()) for m in re.finditer(r"\+?\d[\d().\-]*", raw)]
+    pieces = [
+        (m.start(), m.end(), len(m.group().translate(_SEPARATORS))) for m in _PIECE.finditer(raw)
+    ]
     i = 0
     while i < len(pieces):
-        for j in range(len(pieces) - 1, i - 1, -1):
+        # Longest first, but never past 15 digits or _MAX_GROUPS groups: linear in the run.
+        last = min(len(pieces), i + _MAX_GROUPS) - 1
+        for j in range(last, i - 1, -1):
+            digits = sum(p[2] for p in pieces[i : j + 1])
+            if not 7 <= digits <= 15:
+                continue
             candidate = raw[pieces[i][0] : pieces[j][1]]
-            digits = sum(c.isdigit() for c in candidate)
-            if 7 <= digits <= 15 and (value := _validate.phone(candidate, region)):
+            if value := _validate.phone(candidate, region):
                 yield "phone", value, offset + pieces[i][0], offset + pieces[j][1]
                 i = j
                 break
