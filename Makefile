@@ -69,6 +69,7 @@ bench: bench-setup  ## run every benchmark (slow, an hour or more; not part of t
 	$(BIN)/python benchmarks/bench_exports.py
 	$(BIN)/python benchmarks/bench_resolve.py
 	$(BIN)/python benchmarks/bench_resolve_learn.py
+	$(BIN)/python benchmarks/bench_scam.py
 	$(BIN)/python benchmarks/bench_web.py --keep benchmarks/out/web
 	$(BIN)/python benchmarks/bench_library.py
 

@@ -2,8 +2,18 @@
 
 from fastapi import APIRouter
 
-from nervecentre.api import admin, cases, crawler, entities, library, people, reports, schema
+from nervecentre.api import (
+    admin,
+    cases,
+    crawler,
+    entities,
+    library,
+    people,
+    reports,
+    scams,
+    schema,
+)
 
 router = APIRouter(prefix="/api")
-for module in (cases, people, entities, crawler, reports, library, admin, schema):
+for module in (cases, people, entities, crawler, scams, reports, library, admin, schema):
     router.include_router(module.router)

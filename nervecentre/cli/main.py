@@ -13,6 +13,7 @@ from nervecentre.cli import (
     registry,
     report,
     resolve,
+    scam,
     security,
     web,
 )
@@ -54,6 +55,7 @@ security.register(app)
 keys.register(app)
 resolve.register(app)
 report.register(app)
+scam.register(app)
 web.register(app)
 library.register(app)
 

@@ -54,6 +54,7 @@ ACTIONS = frozenset(
         "crawl.notice", "crawl.notice_sent",
         "report.generate", "report.drilldown",
         "library.add", "library.search", "library.view",
+        "scam.import", "scam.view", "scam.export",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().

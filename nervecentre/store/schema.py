@@ -8,6 +8,7 @@ from nervecentre.evidence import models as _evidence  # noqa: F401
 from nervecentre.hashing import models as _hashing  # noqa: F401
 from nervecentre.library import models as _library  # noqa: F401
 from nervecentre.resolve import models as _resolve  # noqa: F401
+from nervecentre.scams import models as _scams  # noqa: F401
 from nervecentre.security import keys as _keys  # noqa: F401
 from nervecentre.security import models as _security  # noqa: F401
 from nervecentre.security import sessions as _sessions  # noqa: F401

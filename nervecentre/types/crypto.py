@@ -15,6 +15,8 @@ from nervecentre.types import _base58, _bech32
 from nervecentre.types.value import Value, ValueType, quote
 
 CHAINS = ("BTC", "LTC", "DOGE", "BCH", "ETH", "TRX", "XMR")
+# Any whitespace (what str.isspace() means): one regex search, not a generator per character.
+_SPACE = re.compile(r"\s")
 _ALIASES = {
     "BITCOIN": "BTC",
     "XBT": "BTC",
@@ -136,7 +138,7 @@ class CryptoType(ValueType):
                 raise self.invalid(f"{quote(text)} is a {_NAMES[implied]} payment link", text)
             wanted = implied
             address = re.split(r"[?@/]", address[uri.end() :], maxsplit=1)[0]
-        if any(c.isspace() for c in address):
+        if _SPACE.search(address):
             raise self.invalid(f"crypto address {quote(text)} contains a space", text)
         try:
             value = self._dispatch(address, wanted)

@@ -67,21 +67,25 @@ def _indian_international(nsn: str) -> str:
     return "+91 " + nsn
 
 
-def _indian_mobile(digits: str, plus: bool) -> str | None:
-    """The 10-digit national number if ``digits`` is plainly a valid Indian mobile, else None."""
+def _indian_nsn(digits: str, plus: bool) -> str:
+    """The 10-digit national number of an Indian number written in a usual form, or ''."""
     n = len(digits)
     if plus:
-        nsn = digits[2:] if n == 12 and digits.startswith("91") else ""
-    elif n == 10:
-        nsn = digits
-    elif n == 11 and digits[0] == "0":
-        nsn = digits[1:]
-    elif n == 12 and digits.startswith("91"):
-        nsn = digits[2:]
-    elif n == 14 and digits.startswith("0091"):
-        nsn = digits[4:]
-    else:
-        return None
+        return digits[2:] if n == 12 and digits.startswith("91") else ""
+    if n == 10:
+        return digits
+    if n == 11 and digits[0] == "0":
+        return digits[1:]
+    if n == 12 and digits.startswith("91"):
+        return digits[2:]
+    if n == 14 and digits.startswith("0091"):
+        return digits[4:]
+    return ""
+
+
+def _indian_mobile(digits: str, plus: bool) -> str | None:
+    """The 10-digit national number if ``digits`` is plainly a valid Indian mobile, else None."""
+    nsn = _indian_nsn(digits, plus)
     if nsn[:1] not in ("6", "7", "8", "9") or not _IN_MOBILE.fullmatch(nsn):
         return None
     return None if _IN_FIXED.fullmatch(nsn) else nsn
@@ -190,3 +194,32 @@ class PhoneType(ValueType):
         if exc.error_type == NumberParseException.TOO_LONG:
             return f"phone {quote(text)} is too long for a phone number; two numbers in one cell?"
         return f"phone {quote(text)} is not a phone number"
+
+
+def e164(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """The E.164 form of `text` if PhoneType would accept it, else None.
+
+    The same rules as ``PhoneType().clean(text, region=region)`` (tests/types/test_phone.py
+    checks they agree) without the display form, type and region, which cost most of
+    libphonenumber's time: for scanning free text, where most candidates are not phones.
+    """
+    body = _LABEL.sub("", text.strip(), count=1)
+    if not body or not _SHAPE.match(body):
+        return None
+    digits = "".join(c for c in body if c.isdigit())
+    plus = body.lstrip(" (").startswith("+")
+    if not digits or body.count("+") > int(plus):
+        return None
+    if region == DEFAULT_REGION or (plus and digits.startswith("91")):
+        # A 10-digit Indian number matching the mobile or fixed-line plan is valid (what
+        # is_valid_number checks, type by type, at many times the cost).
+        nsn = _indian_nsn(digits, plus)
+        if nsn and (_IN_MOBILE.fullmatch(nsn) or _IN_FIXED.fullmatch(nsn)):
+            return "+91" + nsn
+    try:
+        number = phonenumbers.parse(("+" if plus else "") + digits, region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)

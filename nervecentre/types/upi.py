@@ -10,6 +10,8 @@ from urllib.parse import parse_qs
 from nervecentre.types._data import load
 from nervecentre.types.value import Value, ValueType, quote
 
+# Any whitespace (what str.isspace() means): one regex search, not a generator per character.
+_SPACE = re.compile(r"\s")
 _LOCAL = re.compile(r"^[a-z0-9.\-_]{2,256}$")
 _PSP = re.compile(r"^[a-z][a-z0-9]{1,63}$")
 _LOOKS = re.compile(r"^(?:upi://\S*|[A-Za-z0-9.\-_]{2,256}@[A-Za-z][A-Za-z0-9]{1,63})$")
@@ -40,7 +42,7 @@ class UpiType(ValueType):
                 raise self.invalid(f"UPI link {quote(text)} has no payee address (pa=)", text)
             vpa = payee[0].strip()
         vpa = vpa.lower()
-        if any(c.isspace() for c in vpa):
+        if _SPACE.search(vpa):
             raise self.invalid(f"UPI ID {quote(text)} contains a space", text)
         if vpa.count("@") != 1:
             raise self.invalid(f"UPI ID {quote(text)} must contain exactly one '@'", text)

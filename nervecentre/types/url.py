@@ -18,6 +18,8 @@ from urllib.parse import SplitResult, urlsplit
 from nervecentre.types._host import ascii_domain
 from nervecentre.types.value import Value, ValueType, quote
 
+# Any whitespace (what str.isspace() means): one regex search, not a generator per character.
+_SPACE = re.compile(r"\s")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST_PORT = re.compile(r"^[\w.\-]+:\d{1,5}(?:[/?#]|$)")
 _DANGEROUS = {"javascript", "data", "file", "vbscript", "blob", "about", "filesystem"}
@@ -64,7 +66,7 @@ class UrlType(ValueType):
         url = _HXXP.sub(r"http\1", text)
         for fanged, plain in _DEFANG:
             url = url.replace(fanged, plain)
-        if any(c.isspace() for c in url):
+        if _SPACE.search(url):
             raise self.invalid(f"web address {quote(text)} contains a space", text)
         scheme_match = _SCHEME.match(url)
         if scheme_match and not _HOST_PORT.match(url):

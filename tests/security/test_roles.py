@@ -37,6 +37,8 @@ EXPECTED = {
     "crawl.notice":   "ASI",
     "library.view":   "ASINV",
     "library.add":    "ASIN",
+    "scam.view":      "ASINV",
+    "scam.import":    "ASIN",
 }  # fmt: skip
 LETTER = {
     "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",

@@ -81,3 +81,31 @@ def test_rejections_say_why(raw: str, message: str) -> None:
 def test_unknown_region_hint() -> None:
     with pytest.raises(InvalidValue, match="unknown phone region"):
         normalise("phone", "9876543210", region="XX")
+
+
+def test_e164_agrees_with_the_phone_type() -> None:
+    """types.phone.e164 (the indicator scanner's check) accepts exactly what PhoneType does."""
+    import random
+
+    from nervecentre.errors import InvalidValue
+    from nervecentre.types.phone import PhoneType, e164
+
+    rng = random.Random(5)
+    samples = [
+        "+91 98765 43210", "098765-43210", "+44 7400 123456", "0044 7400 123456",
+        "+1 201-555-0123", "022 2345 6789", "12345", "+91 12345", "98765+43210", "Mob: 9876543210",
+    ]  # fmt: skip
+    for _ in range(400):
+        digits = "".join(str(rng.randrange(10)) for _ in range(rng.randrange(6, 15)))
+        samples.append(rng.choice(("", "+", "0", "00", "+91 ")) + digits)
+    for _ in range(3000):  # every Indian plan: 10 digits, with the usual prefixes
+        digits = "".join(str(rng.randrange(10)) for _ in range(10))
+        samples.append(rng.choice(("", "0", "+91", "91", "0091")) + digits)
+    phone = PhoneType()
+    for text in samples:
+        for region in ("IN", "GB"):
+            try:
+                expected: str | None = phone.clean(text, region=region).value
+            except InvalidValue:
+                expected = None
+            assert e164(text, region) == expected, (text, region)

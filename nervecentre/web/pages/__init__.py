@@ -16,6 +16,7 @@ from nervecentre.web.pages import (
     people,
     reports,
     resolve,
+    scams,
     tokens,
 )
 
@@ -27,6 +28,7 @@ for module in (
     people,
     imports,
     crawler,
+    scams,
     audit,
     admin,
     access,

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from nervecentre import law, places
 from nervecentre.cases import edit, edit_people, views
 from nervecentre.errors import Conflict, InvalidValue
+from nervecentre.scams.links import registry_links
 from nervecentre.search.cases import CaseQuery, parse_query, search_cases
 from nervecentre.security.roles import require
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
@@ -57,6 +58,9 @@ async def _case_page(
         views.case_detail, database(request), who.user, case_id, ip=client_ip(request)
     )
     context = {"case": detail, "errors": errors or {}, "section": section, "values": values or {}}
+    context["scam_links"] = await run_in_threadpool(
+        registry_links, database(request), who.user, case_id=case_id
+    )
     return render(request, "case.html", context, status=422 if errors else 200)
 
 

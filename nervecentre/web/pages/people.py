@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from nervecentre.cases import edit_people, person_views
 from nervecentre.errors import InvalidValue
 from nervecentre.resolve.views import entity_detail
+from nervecentre.scams.links import registry_links
 from nervecentre.security.reveal import reveal_victim
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
 from nervecentre.web.forms import field_errors, read_form
@@ -42,6 +43,9 @@ async def _person_page(
         "values": {},
         **context,
     }
+    values["scam_links"] = await run_in_threadpool(
+        registry_links, database(request), who.user, person_id=person_id
+    )
     return render(request, "person.html", values, status=422 if values["errors"] else 200)
 
 

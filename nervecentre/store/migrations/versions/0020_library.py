@@ -1,7 +1,7 @@
 """library: the case-study library (documents, case links, sections, MO tags, full text)
 
 Revision ID: 0020_library
-Revises: 0017_resolve_incremental
+Revises: 0019_scams
 Create Date: 2026-12-07 16:30:00
 
 Four tables (``library_documents``, ``library_links``, ``library_sections``,
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_library"
-down_revision = "0017_resolve_incremental"
+down_revision = "0019_scams"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The sextortion tracker: complaints in, validated indicators and campaigns out."""
