@@ -51,6 +51,7 @@ ACTIONS = frozenset(
         "audit.view", "audit.checkpoint", "audit.skip",
         "resolve.run", "resolve.decide", "resolve.undo",
         "crawl.run", "crawl.match",
+        "graph.view", "chart.save", "chart.open",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().

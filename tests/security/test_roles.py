@@ -32,6 +32,7 @@ EXPECTED = {
     "report.view":    "ASINVU",
     "resolve.run":    "AS",
     "resolve.decide": "ASIN",
+    "chart.save":     "ASIN",
 }  # fmt: skip
 LETTER = {
     "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",
