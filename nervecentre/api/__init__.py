@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from nervecentre.api import admin, cases, people, schema
+from nervecentre.api import admin, cases, graph, people, schema
 
 router = APIRouter(prefix="/api")
-for module in (cases, people, admin, schema):
+for module in (cases, people, graph, admin, schema):
     router.include_router(module.router)

@@ -8,10 +8,12 @@ and a node the viewer may no longer see is left out (and counted, never named).
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.graph.build import build_graph
-from nervecentre.graph.model import EDGE_TYPES, NODE_TYPES
+from nervecentre.graph.model import EDGE_TYPES, NODE_TYPES, LinkGraph
 from nervecentre.security import audit
 from nervecentre.security.access import require_case
 from nervecentre.security.models import User
@@ -160,16 +162,21 @@ def save_chart(
         return chart.id
 
 
-def list_charts(db: Database, user: User, case_id: int) -> list[ChartSummary]:
-    """The charts saved to a case the user may see, newest first."""
+def list_charts(
+    db: Database, user: User, case_id: int, *, ip: str | None = None
+) -> list[ChartSummary]:
+    """The charts saved to a case the user may see, newest first (audited as a case view)."""
     with db.session() as session:
-        require_case(session, user, case_id)
+        case = require_case(session, user, case_id)
         rows = session.scalars(
             select(SavedChart)
             .where(SavedChart.case_id == case_id)
             .order_by(SavedChart.created_at.desc(), SavedChart.id.desc())
         )
-        return [ChartSummary(c.id, c.case_id, c.name, c.nodes, c.created_at) for c in rows]
+        found = [ChartSummary(c.id, c.case_id, c.name, c.nodes, c.created_at) for c in rows]
+        detail = {"case_key": case.case_key, "part": "charts", "charts": len(found)}
+        audit.record(session, user, "case.view", "case", case.id, detail, ip=ip)
+        return found
 
 
 def open_chart(db: Database, user: User, chart_id: int, *, ip: str | None = None) -> dict[str, Any]:
@@ -205,3 +212,155 @@ def open_chart(db: Database, user: User, chart_id: int, *, ip: str | None = None
     detail = {"chart": chart_id, "nodes": len(shown.nodes), "omitted": result["omitted"]}
     audit.record(db, user, "chart.open", "case", case_id, detail, ip=ip)
     return result
+
+
+# -- what the chart reads: a node's neighbourhood, a path between two nodes -------------------
+
+MAX_VIEW_NODES = 5_000
+MAX_HOPS = 3
+_AUDITED_IDS = 200
+
+
+def _annotated(graph: LinkGraph) -> LinkGraph:
+    """The graph with communities and centrality, where the core's analytics are installed."""
+    try:
+        analytics = importlib.import_module("nervecentre.graph.analytics")
+    except ImportError:
+        return graph
+    annotate = getattr(analytics, "annotate", None)
+    if annotate is not None and graph.nodes:
+        annotate(graph)
+    return graph
+
+
+def _concerned(graph: LinkGraph) -> tuple[list[int], list[int]]:
+    """Case ids and person record ids in a graph: what an audit entry about it names."""
+    cases = sorted({e.case_id for e in graph.edges if e.case_id is not None})
+    people = sorted(
+        {r for n in graph.nodes.values() if n.type == "person" for r in n.attrs.get("records", [])}
+    )
+    return cases[:_AUDITED_IDS], people[:_AUDITED_IDS]
+
+
+def find_node(graph: LinkGraph, ref: str) -> str:
+    """The node a reference names: a node id, ``person:<record id>`` for a person record
+    merged into an entity, or an exact label (an FIR, an identifier as written)."""
+    if ref in graph.nodes:
+        return ref
+    kind, _, key = ref.partition(":")
+    if kind == "person" and key.isdigit():
+        record = int(key)
+        for node in graph.nodes.values():
+            if node.type == "person" and record in node.attrs.get("records", ()):
+                return node.id
+    wanted = ref.strip().casefold()
+    for node in graph.nodes.values():
+        if node.label.casefold() == wanted or node.attrs.get("value") == ref.strip():
+            return node.id
+    raise NotFound(f"no node {ref!r} in the graph you may see")
+
+
+def _nearest(graph: LinkGraph, start: str, hops: int, limit: int) -> tuple[list[str], bool]:
+    adj = graph.adjacency()
+    order, seen, frontier = [start], {start}, [start]
+    for _ in range(hops):
+        following = []
+        for current in frontier:
+            for other in sorted(adj[current]):
+                if other not in seen:
+                    if len(order) >= limit:
+                        return order, True
+                    seen.add(other)
+                    order.append(other)
+                    following.append(other)
+        frontier = following
+    return order, False
+
+
+def _audit_read(
+    db: Database, user: User, start: str, graph: LinkGraph, detail: dict[str, Any], ip: str | None
+) -> None:
+    cases, people = _concerned(graph)
+    node = graph.nodes.get(start)
+    if node is not None and node.type == "person" and node.attrs.get("records"):
+        kind, key = "person", str(node.attrs["records"][0])
+    elif node is not None and node.type == "case":
+        kind, key = "case", str(node.attrs.get("case_id", ""))
+    else:
+        kind, key = "graph", start
+    detail = {**detail, "node": start, "nodes": len(graph.nodes), "cases": cases, "people": people}
+    audit.record(db, user, "graph.view", kind, key, detail, ip=ip, cases=cases)
+
+
+def neighbourhood_view(
+    db: Database,
+    user: User,
+    ref: str,
+    *,
+    hops: int = 1,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = MAX_VIEW_NODES,
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """The nodes up to ``hops`` links from a node, as the chart draws them (audited as a read
+    of the node: a person's neighbourhood is a read of that person)."""
+    if not 1 <= hops <= MAX_HOPS:
+        raise InvalidValue(f"hops is 1 to {MAX_HOPS}", kind="hops", value=hops)
+    graph = build_graph(db, user, since=since, until=until)
+    start = find_node(graph, ref)
+    keep, truncated = _nearest(graph, start, hops, limit)
+    shown = _annotated(graph.subgraph(keep))
+    body = shown.to_json()
+    body.update(centre=start, hops=hops, truncated=truncated)
+    _audit_read(db, user, start, shown, {"hops": hops}, ip)
+    return body
+
+
+def _shortest(graph: LinkGraph, a: str, b: str) -> list[str]:
+    adj = graph.adjacency()
+    previous: dict[str, str | None] = {a: None}
+    frontier = [a]
+    while frontier and b not in previous:
+        following = []
+        for current in frontier:
+            for other in sorted(adj[current]):
+                if other not in previous:
+                    previous[other] = current
+                    following.append(other)
+        frontier = following
+    if b not in previous:
+        return []
+    path: list[str] = []
+    at: str | None = b
+    while at is not None:
+        path.append(at)
+        at = previous[at]
+    return path[::-1]
+
+
+def path_view(
+    db: Database,
+    user: User,
+    a: str,
+    b: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """The shortest chain of links from ``a`` to ``b`` and the evidence of each hop: the edges
+    (case, source record, date) that join its two ends. Empty when they are not connected."""
+    graph = build_graph(db, user, since=since, until=until)
+    start, end = find_node(graph, a), find_node(graph, b)
+    path = _shortest(graph, start, end)
+    shown = graph.subgraph(path)
+    body = shown.to_json()
+    index = {id(e): i for i, e in enumerate(shown.edges)}
+    hops = []
+    for x, y in pairwise(path):
+        evidence = [body["edges"][index[id(e)]] for e in shown.edges_between(x, y)]
+        hops.append({"source": x, "target": y, "evidence": evidence})
+    body.update(path=path, hops=hops)
+    _audit_read(db, user, start, shown, {"to": end, "hops": len(hops)}, ip)
+    return body

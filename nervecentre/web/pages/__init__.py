@@ -11,10 +11,23 @@ from nervecentre.web.pages import (
     cases,
     dashboard,
     imports,
+    network,
     people,
     tokens,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, cases, people, imports, audit, admin, access, tokens, account):
+for module in (
+    auth,
+    dashboard,
+    cases,
+    people,
+    network,
+    imports,
+    audit,
+    admin,
+    access,
+    tokens,
+    account,
+):
     router.include_router(module.router)
