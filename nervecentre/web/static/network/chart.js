@@ -142,7 +142,7 @@
     });
     state.sigma = new libs.Sigma(state.graph, $("chart"), {
       defaultNodeType: "image", nodeProgramClasses: { image },
-      renderEdgeLabels: false, labelRenderedSizeThreshold: 9, labelDensity: 0.6,
+      renderEdgeLabels: false, labelRenderedSizeThreshold: 6, labelDensity: 0.6,
       zIndex: true, nodeReducer, edgeReducer, allowInvalidContainer: true,
     });
     const s = state.sigma;
@@ -531,6 +531,7 @@
       const act = document.createElement("td");
       act.append(
         button("Select", `Select ${a.label}`, () => { state.selected = new Set([n]); refreshSelection(); }),
+        " ", button("Add", `Add ${a.label} as well`, () => { state.selected.add(n); refreshSelection(); }),
         " ", button("Expand", `Expand ${a.label}`, () => expand(n)),
         " ", button("Hide", `Hide ${a.label}`, () => { state.selected = new Set([n]); hideSelected(); }),
       );
