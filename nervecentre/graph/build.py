@@ -238,7 +238,7 @@ class _Builder:
             query = select(EntityLink.person_id, EntityLink.entity_id).where(
                 EntityLink.person_id.in_(chunk)
             )
-            found.update(dict(self.session.execute(query).tuples()))
+            found.update({pid: eid for pid, eid in self.session.execute(query)})
         return found
 
     def _identifiers(self, visible: ColumnElement[bool]) -> None:
