@@ -21,6 +21,8 @@ setup: $(VENV)/.installed assets  ## create the virtual environment, install ner
 test-setup: $(VENV)/.installed-test  ## setup, plus what the tests need (pytest, ruff, mypy, …)
 
 bench-setup: $(VENV)/.installed-bench  ## setup, plus what the benchmarks compare with
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix benchmarks/js --no-audit --no-fund --loglevel=error; \
+	else echo "npm missing: bench_chart.py will run without its cytoscape.js anchor"; fi
 
 # One stamp per install, so that the demo gets the package alone and a changed pyproject.toml
 # reinstalls each extra that was installed.
@@ -80,6 +82,7 @@ bench: bench-setup  ## run every benchmark (slow, an hour or more; not part of t
 	$(BIN)/python benchmarks/bench_exports.py
 	$(BIN)/python benchmarks/bench_resolve.py
 	$(BIN)/python benchmarks/bench_web.py --keep benchmarks/out/web
+	$(BIN)/python benchmarks/bench_chart.py
 
 clean:  ## remove the virtual environment and demo data
 	rm -rf $(VENV) nervecentre-data

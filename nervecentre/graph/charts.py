@@ -8,7 +8,6 @@ and a node the viewer may no longer see is left out (and counted, never named).
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 from dataclasses import dataclass
@@ -20,7 +19,9 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nervecentre.errors import InvalidValue, NotFound
+from nervecentre.graph import analytics, evidence, paths
 from nervecentre.graph.build import build_graph
+from nervecentre.graph.index import GraphIndex
 from nervecentre.graph.model import EDGE_TYPES, NODE_TYPES, LinkGraph
 from nervecentre.security import audit
 from nervecentre.security.access import require_case
@@ -222,14 +223,9 @@ _AUDITED_IDS = 200
 
 
 def _annotated(graph: LinkGraph) -> LinkGraph:
-    """The graph with communities and centrality, where the core's analytics are installed."""
-    try:
-        analytics = importlib.import_module("nervecentre.graph.analytics")
-    except ImportError:
-        return graph
-    annotate = getattr(analytics, "annotate", None)
-    if annotate is not None and graph.nodes:
-        annotate(graph)
+    """The graph with its communities and centralities (the core's analytics), for colouring."""
+    if graph.nodes:
+        analytics.annotate(graph)
     return graph
 
 
@@ -243,21 +239,13 @@ def _concerned(graph: LinkGraph) -> tuple[list[int], list[int]]:
 
 
 def find_node(graph: LinkGraph, ref: str) -> str:
-    """The node a reference names: a node id, ``person:<record id>`` for a person record
-    merged into an entity, or an exact label (an FIR, an identifier as written)."""
-    if ref in graph.nodes:
-        return ref
-    kind, _, key = ref.partition(":")
-    if kind == "person" and key.isdigit():
-        record = int(key)
-        for node in graph.nodes.values():
-            if node.type == "person" and record in node.attrs.get("records", ()):
-                return node.id
-    wanted = ref.strip().casefold()
-    for node in graph.nodes.values():
-        if node.label.casefold() == wanted or node.attrs.get("value") == ref.strip():
-            return node.id
-    raise NotFound(f"no node {ref!r} in the graph you may see")
+    """The node a reference names: what :func:`nervecentre.graph.evidence.find_node` takes
+    (a node id, an FIR, an identifier however written, a name), or ``person:<record id>`` for
+    a person record merged into an entity (the person page links so)."""
+    kind, _, key = ref.strip().partition(":")
+    if ref not in graph.nodes and kind == "person" and key.isdigit():
+        ref = key
+    return evidence.find_node(graph, ref)
 
 
 def _nearest(graph: LinkGraph, start: str, hops: int, limit: int) -> tuple[list[str], bool]:
@@ -318,25 +306,9 @@ def neighbourhood_view(
 
 
 def _shortest(graph: LinkGraph, a: str, b: str) -> list[str]:
-    adj = graph.adjacency()
-    previous: dict[str, str | None] = {a: None}
-    frontier = [a]
-    while frontier and b not in previous:
-        following = []
-        for current in frontier:
-            for other in sorted(adj[current]):
-                if other not in previous:
-                    previous[other] = current
-                    following.append(other)
-        frontier = following
-    if b not in previous:
-        return []
-    path: list[str] = []
-    at: str | None = b
-    while at is not None:
-        path.append(at)
-        at = previous[at]
-    return path[::-1]
+    index = GraphIndex.of(graph)
+    found = paths.shortest_path(index, index.position[a], index.position[b])
+    return [index.ids[i] for i in found] if found else []
 
 
 def path_view(

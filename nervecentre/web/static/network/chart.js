@@ -136,12 +136,16 @@
 
   function ensureSigma() {
     if (!libs || state.sigma) return;
+    readFilters();
     const image = libs.createNodeImageProgram({
       padding: 0.2, drawingMode: "background",
       keepWithinCircle: true,
     });
     state.sigma = new libs.Sigma(state.graph, $("chart"), {
-      defaultNodeType: "image", nodeProgramClasses: { image },
+      defaultNodeType: "image", nodeProgramClasses: { image, circle: libs.NodeCircleProgram },
+      // Thin GL lines draw 20,000 links fast; a path's links are drawn thick on top.
+      defaultEdgeType: "line",
+      edgeProgramClasses: { line: libs.EdgeLineProgram, thick: libs.EdgeRectangleProgram },
       renderEdgeLabels: false, labelRenderedSizeThreshold: 6, labelDensity: 0.6,
       zIndex: true, nodeReducer, edgeReducer, allowInvalidContainer: true,
     });
@@ -164,15 +168,24 @@
     s.getMouseCaptor().on("mouseup", stop);
   }
 
+  // The filters as the controls set them, read once per redraw (the reducers run per node
+  // and per link on every frame: they must not touch the DOM).
+  const filters = { nodeTypes: new Set(), edgeTypes: new Set(), since: "", until: "" };
+
+  function readFilters() {
+    filters.nodeTypes = checked("node_type"); filters.edgeTypes = checked("edge_type");
+    filters.since = $("since").value; filters.until = $("until").value;
+    filters.colour = $("colour-by").value;
+  }
+
   function visibleNode(node, a) {
     if (state.hiddenByHand.has(node) || a.groupedIn) return false;
-    return a.nodeType === "group" || checked("node_type").has(a.nodeType);
+    return a.nodeType === "group" || filters.nodeTypes.has(a.nodeType);
   }
 
   function edgeInRange(a) {
-    const since = $("since").value, until = $("until").value;
     if (!a.date) return true;
-    return (!since || a.date >= since) && (!until || a.date <= until);
+    return (!filters.since || a.date >= filters.since) && (!filters.until || a.date <= filters.until);
   }
 
   function nodeReducer(node, a) {
@@ -190,18 +203,18 @@
   function edgeReducer(edge, a) {
     const out = Object.assign({}, a);
     const [s, t] = state.graph.extremities(edge);
-    out.hidden = !checked("edge_type").has(a.edgeType) ||
+    out.hidden = !filters.edgeTypes.has(a.edgeType) ||
       !edgeInRange(a) || !visibleNode(s, state.graph.getNodeAttributes(s)) ||
       !visibleNode(t, state.graph.getNodeAttributes(t));
     if (state.path.length) {
-      if (state.pathEdges.has(edge)) { out.color = "#c0392b"; out.size = 3; out.zIndex = 2; }
+      if (state.pathEdges.has(edge)) { out.color = "#c0392b"; out.size = 3; out.zIndex = 2; out.type = "thick"; }
       else out.color = "#eef0f3";
     }
     return out;
   }
 
   function colourOf(node, a) {
-    const mode = $("colour-by").value;
+    const mode = filters.colour;
     if (mode === "community") {
       const c = a.community === undefined || a.community === null ? state.components[node] : a.community;
       return c === undefined ? "#dddddd" : PALETTE[c % PALETTE.length];
@@ -252,11 +265,19 @@
       : "Darker means more central: more links to other well-linked nodes.";
   }
 
+  // The table and the case choices follow the chart a frame later: the picture comes first.
+  let tablesDue = false;
+  function scheduleTables() {
+    if (tablesDue) return;
+    tablesDue = true;
+    requestAnimationFrame(() => setTimeout(() => { tablesDue = false; renderTables(); fillCaseChoices(); }, 0));
+  }
+
   function redraw() {
+    readFilters();
     measure();
     if (state.sigma) state.sigma.refresh();
-    renderTables();
-    fillCaseChoices();
+    scheduleTables();
     $("show-hidden").hidden = state.hiddenByHand.size === 0;
   }
 
@@ -721,11 +742,21 @@
   // For the browser tests and the benchmark: the chart's state, and a way to draw given data.
   window.NCNetwork = {
     state,
-    async load(body) { await iconsReady; resetGraph(); merge(body, null); ensureSigma(); collectDates(); redraw(); },
+    async load(body) {
+      const times = {}; let t = performance.now();
+      const lap = (name) => { const now = performance.now(); times[name] = now - t; t = now; };
+      await iconsReady; resetGraph(); lap("reset");
+      merge(body, null); lap("graph");
+      collectDates(); readFilters(); measure(); lap("measures");
+      ensureSigma(); lap("draw");
+      scheduleTables();
+      return times;
+    },
     nodePosition(node) { const s = state.sigma; return s ? s.framedGraphToViewport(s.getNodeDisplayData(node)) : null; },
   };
 
   resetGraph();
+  readFilters();
   if (root.dataset.chart) reopen(root.dataset.chart);
   else if (root.dataset.start) start(root.dataset.start, root.dataset.hops || 1);
   else status(libs ? "Give a node to start from." : "The chart's scripts are missing; the table still works.");
