@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from nervecentre import errors
-from nervecentre.cli import crawl, hashing, keys, registry, resolve, security, web
+from nervecentre.cli import crawl, graph, hashing, keys, registry, resolve, security, web
 
 
 def _exit_statuses() -> str:
@@ -43,6 +43,7 @@ crawl.register(app)
 security.register(app)
 keys.register(app)
 resolve.register(app)
+graph.register(app)
 web.register(app)
 
 

@@ -15,9 +15,9 @@ from nervecentre.types.registry import detect
 
 def find_node(graph: LinkGraph, text: str) -> str:
     """The node an analyst means: a node id (``person:12``, ``case:45``, ``phone:+91…``), a
-    person record id (a bare number), a case key or FIR label, an identifier however written,
-    or a person's exact name. NotFound when nothing in the user's graph matches; InvalidValue
-    when a name matches several people."""
+    person record id (a bare number; else an identifier of those digits), a case key or FIR
+    label, an identifier however written, or a person's exact name. NotFound when nothing in
+    the user's graph matches; InvalidValue when a name matches several people."""
     wanted = text.strip()
     if wanted in graph.nodes:
         return wanted
@@ -26,7 +26,6 @@ def find_node(graph: LinkGraph, text: str) -> str:
         for node in graph.nodes.values():
             if node.type == "person" and record in node.attrs.get("records", ()):
                 return node.id
-        raise NotFound(f"no person record {record} in your graph")
     folded = wanted.casefold()
     for node in graph.nodes.values():
         if node.type == "case" and folded in (
