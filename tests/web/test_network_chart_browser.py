@@ -179,6 +179,7 @@ def test_path_with_evidence_save_reopen_and_export(
     )
     assert order(page) == shown
     assert page.evaluate("() => window.NCNetwork.state.path") == path
+    assert page.evaluate("() => window.NCNetwork.state.pathEdges.size") >= len(path) - 1
     # Exports: a PNG image, and an SVG that parses and carries the labels as text.
     with page.expect_download() as png:
         page.get_by_role("button", name="Export PNG").click()

@@ -646,6 +646,11 @@
       merge(body.graph, null);
       applyGroups();
       state.path = body.path;
+      state.pathEdges = new Set();
+      for (let i = 1; libs && i < state.path.length; i++) {
+        const [a, b] = [state.path[i - 1], state.path[i]];
+        for (const e of state.graph.edges(a, b).concat(state.graph.edges(b, a))) state.pathEdges.add(e);
+      }
       loadSavedList(body.case_id);
       const left = body.omitted ? ` ${body.omitted} of its nodes are not shown: no longer in the registry, or not visible to you.` : "";
       ensureSigma(); collectDates(); redraw();
