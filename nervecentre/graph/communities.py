@@ -7,6 +7,7 @@ only measured against in the benchmark.
 from __future__ import annotations
 
 import math
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -75,12 +76,11 @@ def articulation_points(index: GraphIndex) -> Ints:
         return np.zeros(0, dtype=np.int64)
     import networkit as nk
 
-    graph = index.networkit()  # kept referenced: the algorithm does not hold it alive
+    graph = index.networkit()  # referenced here: the algorithm does not keep it alive
     algorithm = nk.components.BiconnectedComponents(graph)
     algorithm.run()
-    seen = np.zeros(index.n, dtype=np.int64)
-    for component in algorithm.getComponents():
-        seen[np.asarray(component, dtype=np.int64)] += 1
+    members = chain.from_iterable(algorithm.getComponents())
+    seen = np.bincount(np.fromiter(members, dtype=np.int64), minlength=index.n)
     return np.flatnonzero(seen > 1).astype(np.int64)
 
 

@@ -32,6 +32,7 @@ class GraphIndex:
     b: Ints
     weight: npt.NDArray[np.float64]
     position: dict[str, int] = field(default_factory=dict)
+    _networkit: dict[bool, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, graph: LinkGraph) -> GraphIndex:
@@ -102,7 +103,13 @@ class GraphIndex:
         return np.asarray(adj.indices[adj.indptr[i] : adj.indptr[i + 1]], dtype=np.int64)
 
     def networkit(self, *, weighted: bool = False) -> Any:
-        """The graph as a networkit Graph (undirected), for the algorithms taken from it."""
+        """The graph as a networkit Graph (undirected), built once per index and kind."""
+        kept = self._networkit.get(weighted)
+        if kept is None:
+            kept = self._networkit[weighted] = self._build_networkit(weighted)
+        return kept
+
+    def _build_networkit(self, weighted: bool) -> Any:
         import networkit as nk
 
         graph = nk.Graph(self.n, weighted=weighted, directed=False)
