@@ -138,15 +138,37 @@ def closeness(index: GraphIndex, nodes: Ints | None = None) -> Floats:
     igraph and Gephi (its own component only); 0 for a node alone. Only ``nodes`` if given."""
     chosen = np.arange(index.n, dtype=np.int64) if nodes is None else np.asarray(nodes)
     out = np.zeros(len(chosen))
+    adj = index.adjacency.astype(np.float32)
     for start in range(0, len(chosen), BATCH):
         batch = chosen[start : start + BATCH]
-        _, depth, _ = _levels(index.adjacency, batch)
-        reached = (depth >= 0).sum(axis=0)
-        total = np.where(depth > 0, depth, 0).sum(axis=0)
+        reached, total = _distances(adj, batch)
         out[start : start + BATCH] = np.divide(
             reached - 1, total, out=np.zeros(len(batch)), where=total > 0
         )
     return out
+
+
+def _distances(adj: sp.csr_array, sources: Ints) -> tuple[Floats, Floats]:
+    """Per source: how many nodes it reaches (itself included) and their total distance.
+
+    Only 0/1 frontiers in single precision: no path counts are needed, so a level costs a
+    quarter of Brandes' forward step in memory traffic."""
+    n, k = adj.shape[0], len(sources)
+    seen = np.zeros((n, k), dtype=bool)
+    seen[sources, np.arange(k)] = True
+    frontier = seen.astype(np.float32)
+    reached, total = np.ones(k), np.zeros(k)
+    level = 0
+    while True:
+        new = (adj @ frontier > 0) & ~seen
+        counts = new.sum(axis=0)
+        if not counts.any():
+            return reached, total
+        level += 1
+        seen |= new
+        reached += counts
+        total += level * counts
+        frontier = new.astype(np.float32)
 
 
 def closeness_all(index: GraphIndex, *, samples: int | None = None, seed: int = 0) -> Floats:
