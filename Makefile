@@ -83,6 +83,7 @@ bench: bench-setup  ## run every benchmark (slow, an hour or more; not part of t
 	$(BIN)/python benchmarks/bench_resolve.py
 	$(BIN)/python benchmarks/bench_web.py --keep benchmarks/out/web
 	$(BIN)/python benchmarks/bench_chart.py
+	$(BIN)/python benchmarks/bench_graph.py
 
 clean:  ## remove the virtual environment and demo data
 	rm -rf $(VENV) nervecentre-data
