@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from nervecentre.errors import InvalidValue
+from nervecentre.errors import InvalidValue, StorageError
 from nervecentre.exports.safety import neutralise
 from nervecentre.graph.model import EDGE_TYPES, LinkGraph
 
@@ -238,11 +238,15 @@ def export(graph: LinkGraph, fmt: str, path: Path) -> Path:
         raise InvalidValue(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", kind="format")
     data = writer(graph)
     partial = path.with_name(path.name + ".partial")
-    if isinstance(data, bytes):
-        partial.write_bytes(data)
-    else:
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, content in data.items():
-                archive.writestr(name, content)
-    partial.replace(path)
+    try:
+        if isinstance(data, bytes):
+            partial.write_bytes(data)
+        else:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, content in data.items():
+                    archive.writestr(name, content)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path

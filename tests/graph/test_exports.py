@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from nervecentre.errors import InvalidValue
+from nervecentre.errors import InvalidValue, StorageError
 from nervecentre.graph import exports
 from nervecentre.graph.analytics import annotate
 from nervecentre.graph.build import build_graph
@@ -96,4 +96,9 @@ def test_neo4j_files_use_the_bulk_import_header(gworld: World, tmp_path: Path) -
 def test_an_unknown_format_is_refused_and_nothing_written(tmp_path: Path) -> None:
     with pytest.raises(InvalidValue):
         exports.export(LinkGraph(), "pdf", tmp_path / "x.pdf")
-    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(StorageError, match="cannot write"):
+        exports.export(LinkGraph(), "graphml", tmp_path / "missing" / "x.graphml")
+    (tmp_path / "dir.zip").mkdir()
+    with pytest.raises(StorageError):
+        exports.export(LinkGraph(), "neo4j", tmp_path / "dir.zip")
+    assert [p.name for p in tmp_path.iterdir()] == ["dir.zip"]
