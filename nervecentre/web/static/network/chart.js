@@ -147,6 +147,7 @@
       defaultEdgeType: "line",
       edgeProgramClasses: { line: libs.EdgeLineProgram, thick: libs.EdgeRectangleProgram },
       renderEdgeLabels: false, labelRenderedSizeThreshold: 6, labelDensity: 0.6,
+      hideEdgesOnMove: state.graph.size > MANY_LINKS, hideLabelsOnMove: state.graph.size > MANY_LINKS,
       zIndex: true, nodeReducer, edgeReducer, allowInvalidContainer: true,
     });
     const s = state.sigma;
@@ -273,10 +274,19 @@
     requestAnimationFrame(() => setTimeout(() => { tablesDue = false; renderTables(); fillCaseChoices(); }, 0));
   }
 
+  // Past this many links, they are left out while the view moves (as cytoscape.js does):
+  // panning and zooming a large chart stay fluid even without a GPU.
+  const MANY_LINKS = 5_000;
+
   function redraw() {
     readFilters();
     measure();
-    if (state.sigma) state.sigma.refresh();
+    if (state.sigma) {
+      const many = state.graph.size > MANY_LINKS;
+      state.sigma.setSetting("hideEdgesOnMove", many);
+      state.sigma.setSetting("hideLabelsOnMove", many);
+      state.sigma.refresh();
+    }
     scheduleTables();
     $("show-hidden").hidden = state.hiddenByHand.size === 0;
   }
