@@ -7,7 +7,8 @@ the same numbers; the ratio is ours / igraph (below 1: faster). igraph and netwo
 one thread; networkx is skipped where it would take minutes (it says so).
 
     python benchmarks/bench_graph.py [--edges 1000000] [--nodes 200000] [--samples 64]
-                                     [--cases 100000] [--skip-registry] [--networkx]
+                                     [--cases 100000] [--skip-registry] [--skip-resolve]
+                                     [--skip-compare] [--networkx]
 """
 
 from __future__ import annotations
@@ -153,7 +154,15 @@ def compare(args: argparse.Namespace) -> None:
     print(f"worst ratio ours/igraph: {worst:.2f}x (goal: 1.5x or less on every measure)")
 
 
-def registry(cases: int) -> None:
+def _rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def registry(cases: int, *, resolve: bool = True) -> None:
     from nervecentre.graph.analytics import annotate
     from nervecentre.graph.build import build_graph
     from nervecentre.graph.truth import score
@@ -177,17 +186,19 @@ def registry(cases: int) -> None:
         t, _ = timed(lambda: import_register(db, paths_.register))
         print(f"imported in {t:.0f} s")
         admin = users.create_user(db, "bench", "correct horse battery", "admin", actor="bench")
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before = _rss_mib()
         t, graph = timed(lambda: build_graph(db, admin))
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(
             f"build_graph: {len(graph.nodes):,} nodes, {len(graph.edges):,} edges in {t:.1f} s; "
-            f"peak memory {after / 1024:.0f} MiB (+{(after - before) / 1024:.0f} MiB)"
+            f"resident memory {before:.0f} -> {_rss_mib():.0f} MiB, process peak "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
         )
         t, _ = timed(lambda: annotate(graph))
         print(f"annotate (Leiden + every centrality): {t:.1f} s")
         truth = list(read_truth(paths_.truth))
         print("against the hidden networks (source records):", score(db, graph, truth).to_json())
+        if not resolve:
+            return
         from nervecentre.resolve.registry import resolve_registry
         from nervecentre.security.fields import cipher_for
 
@@ -207,12 +218,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--skip-registry", action="store_true")
     parser.add_argument("--skip-compare", action="store_true")
+    parser.add_argument("--skip-resolve", action="store_true")
     parser.add_argument("--networkx", action="store_true", help="time networkx too (slow)")
     args = parser.parse_args()
     if not args.skip_compare:
         compare(args)
     if not args.skip_registry:
-        registry(args.cases)
+        registry(args.cases, resolve=not args.skip_resolve)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def adjusted_rand(truth: npt.ArrayLike, found: npt.ArrayLike) -> float:
     rows, cols = pairs(table.sum(1)), pairs(table.sum(0))
     expected = rows * cols / (n * (n - 1) / 2)
     best = (rows + cols) / 2
-    return 1.0 if best == expected else (index - expected) / (best - expected)
+    return 1.0 if best == expected else float((index - expected) / (best - expected))
 
 
 def normalised_mutual_information(truth: npt.ArrayLike, found: npt.ArrayLike) -> float:

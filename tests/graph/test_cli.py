@@ -88,6 +88,10 @@ def test_clear_errors(gworld: World, tmp_path: Path) -> None:
     assert code != 0 and "after" in err
     code, _, err = _run(gworld, "stats", "--since", "yesterday")
     assert code == 2
+    code, _, err = _run(gworld, "path", "x'); DROP TABLE cases; --", "<script>")
+    assert code != 0 and "nothing in your graph" in err and "Traceback" not in err
+    code, out, _ = _run(gworld, "stats", "--json")
+    assert code == 0 and json.loads(out)["stats"]["rows"]  # the registry is intact
 
 
 def test_help_teaches_with_examples() -> None:
