@@ -20,9 +20,11 @@ from nervecentre.graph import centrality, communities
 from nervecentre.graph.index import GraphIndex
 from nervecentre.graph.model import LinkGraph
 
-#: Beyond this many nodes, betweenness and closeness are estimated from samples.
-EXACT_UP_TO = 20_000
-SAMPLES = 1_000
+#: Beyond these many nodes, betweenness (closeness) is estimated from SAMPLES sources (nodes):
+#: exact costs grow with the square of the nodes.
+BETWEENNESS_EXACT_UP_TO = 1_000
+CLOSENESS_EXACT_UP_TO = 20_000
+SAMPLES = 200
 CENTRALITIES = ("degree", "betweenness", "closeness", "eigenvector", "pagerank")
 
 
@@ -74,15 +76,15 @@ def annotate(graph: LinkGraph, *, seed: int = 1) -> GraphIndex:
     """Compute components, Leiden communities and every centrality; store them on ``graph``
     (``communities``, ``centrality``, ``modularity``) and return the index used."""
     index = GraphIndex.of(graph)
-    sampled = index.n > EXACT_UP_TO
     labels = communities.leiden(index, seed=seed)
     graph.communities = dict(zip(index.ids, labels.tolist(), strict=True))
     graph.modularity = communities.modularity(index, labels)
-    samples = SAMPLES if sampled else None
+    between = SAMPLES if index.n > BETWEENNESS_EXACT_UP_TO else None
+    close = SAMPLES if index.n > CLOSENESS_EXACT_UP_TO else None
     scores = {
         "degree": centrality.degree(index),
-        "betweenness": centrality.betweenness(index, samples=samples, seed=seed),
-        "closeness": centrality.closeness_all(index, samples=samples, seed=seed),
+        "betweenness": centrality.betweenness(index, samples=between, seed=seed),
+        "closeness": centrality.closeness_all(index, samples=close, seed=seed),
         "eigenvector": centrality.eigenvector(index),
         "pagerank": centrality.pagerank(index),
     }
@@ -134,7 +136,8 @@ def stats_table(graph: LinkGraph) -> Table:
         {
             "since": _iso(graph.since),
             "until": _iso(graph.until),
-            "sampled": len(graph.nodes) > EXACT_UP_TO,
+            "betweenness_sampled": len(graph.nodes) > BETWEENNESS_EXACT_UP_TO,
+            "closeness_sampled": len(graph.nodes) > CLOSENESS_EXACT_UP_TO,
         },
     )
 
