@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo setup test-setup bench-setup browser test lint typecheck pytest bench clean help
+.PHONY: demo setup assets test-setup bench-setup browser test lint typecheck pytest bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ -/'
@@ -16,11 +16,13 @@ demo: setup  ## set up, load the synthetic demo data, then serve the web app on 
 	$(BIN)/nervecentre demo-users
 	$(BIN)/nervecentre serve
 
-setup: $(VENV)/.installed  ## create the virtual environment and install nervecentre (no extras)
+setup: $(VENV)/.installed assets  ## create the virtual environment, install nervecentre (no extras) and the chart's scripts
 
 test-setup: $(VENV)/.installed-test  ## setup, plus what the tests need (pytest, ruff, mypy, …)
 
 bench-setup: $(VENV)/.installed-bench  ## setup, plus what the benchmarks compare with
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix benchmarks/js --no-audit --no-fund --loglevel=error; \
+	else echo "npm missing: bench_chart.py will run without its cytoscape.js anchor"; fi
 
 # One stamp per install, so that the demo gets the package alone and a changed pyproject.toml
 # reinstalls each extra that was installed.
@@ -33,6 +35,19 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-%: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[$*]'
 	touch $@
+
+# The link chart's browser libraries (sigma.js, graphology) come from the npm registry, pinned by
+# the assets' package-lock.json, bundled into a git-ignored static/vendor/ that the app serves
+# itself (never a CDN). Without npm the app still runs; the chart page says what is missing.
+ASSETS := nervecentre/web/assets
+CHART_LIBS := nervecentre/web/static/vendor/chart-libs.js
+assets: $(CHART_LIBS)  ## install and bundle the link chart's npm libraries (npm ci), if changed
+
+$(CHART_LIBS): $(ASSETS)/package-lock.json $(ASSETS)/entry.mjs $(ASSETS)/build.mjs
+	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(ASSETS) --no-audit --no-fund --loglevel=error && npm run --prefix $(ASSETS) --silent build; \
+	else echo "npm missing: run 'sudo apt-get install npm', then 'make assets' (the link chart needs it)"; fi
 
 # The browser tests drive Debian's Chromium (never a downloaded browser) and check every page
 # with axe-core, a test-only npm package pinned by tests/js/package-lock.json (never served).
@@ -72,6 +87,8 @@ bench: bench-setup  ## run every benchmark (slow, an hour or more; not part of t
 	$(BIN)/python benchmarks/bench_scam.py
 	$(BIN)/python benchmarks/bench_web.py --keep benchmarks/out/web
 	$(BIN)/python benchmarks/bench_library.py
+	$(BIN)/python benchmarks/bench_chart.py
+	$(BIN)/python benchmarks/bench_graph.py
 
 clean:  ## remove the virtual environment and demo data
 	rm -rf $(VENV) nervecentre-data

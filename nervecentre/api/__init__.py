@@ -7,6 +7,7 @@ from nervecentre.api import (
     cases,
     crawler,
     entities,
+    graph,
     library,
     people,
     reports,
@@ -15,5 +16,5 @@ from nervecentre.api import (
 )
 
 router = APIRouter(prefix="/api")
-for module in (cases, people, entities, crawler, scams, reports, library, admin, schema):
+for module in (cases, people, entities, graph, crawler, scams, reports, library, admin, schema):
     router.include_router(module.router)

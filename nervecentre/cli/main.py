@@ -7,6 +7,7 @@ import typer
 from nervecentre import errors
 from nervecentre.cli import (
     crawl,
+    graph,
     hashing,
     keys,
     library,
@@ -56,6 +57,7 @@ keys.register(app)
 resolve.register(app)
 report.register(app)
 scam.register(app)
+graph.register(app)
 web.register(app)
 library.register(app)
 

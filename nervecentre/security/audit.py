@@ -55,6 +55,7 @@ ACTIONS = frozenset(
         "report.generate", "report.drilldown",
         "library.add", "library.search", "library.view",
         "scam.import", "scam.view", "scam.export",
+        "graph.view", "chart.save", "chart.open",
     }
 )  # fmt: skip
 # Written by the chain itself, never through record().

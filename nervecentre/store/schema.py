@@ -5,6 +5,7 @@ from nervecentre.cases import people as _people  # noqa: F401
 from nervecentre.crawler import lead_models as _crawler_leads  # noqa: F401
 from nervecentre.crawler import models as _crawler  # noqa: F401
 from nervecentre.evidence import models as _evidence  # noqa: F401
+from nervecentre.graph import charts as _charts  # noqa: F401
 from nervecentre.hashing import models as _hashing  # noqa: F401
 from nervecentre.library import models as _library  # noqa: F401
 from nervecentre.resolve import models as _resolve  # noqa: F401

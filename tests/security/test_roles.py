@@ -39,6 +39,7 @@ EXPECTED = {
     "library.add":    "ASIN",
     "scam.view":      "ASINV",
     "scam.import":    "ASIN",
+    "chart.save":     "ASIN",
 }  # fmt: skip
 LETTER = {
     "admin": "A", "supervisor": "S", "investigator": "I", "analyst": "N", "viewer": "V",

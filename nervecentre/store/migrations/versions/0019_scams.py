@@ -1,7 +1,7 @@
 """scams: the sextortion tracker's messages, complaints, indicators, campaigns and payments
 
 Revision ID: 0019_scams
-Revises: 0017_resolve_incremental
+Revises: 0018_saved_charts
 Create Date: 2026-12-07 16:30:00
 
 A scam message is stored once (unique by Message-ID and by its normalised text's hash); each
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_scams"
-down_revision = "0017_resolve_incremental"
+down_revision = "0018_saved_charts"
 branch_labels = None
 depends_on = None
 
