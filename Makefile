@@ -18,9 +18,9 @@ demo: setup  ## set up, load the synthetic demo data, then serve the web app on 
 
 setup: $(VENV)/.installed assets  ## create the virtual environment, install nervecentre (no extras) and the chart's scripts
 
-test-setup: $(VENV)/.installed-test  ## setup, plus what the tests need (pytest, ruff, mypy, …)
+test-setup: $(VENV)/.installed-test assets  ## setup, plus what the tests need (pytest, ruff, mypy, …)
 
-bench-setup: $(VENV)/.installed-bench  ## setup, plus what the benchmarks compare with
+bench-setup: $(VENV)/.installed-bench assets  ## setup, plus what the benchmarks compare with
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix benchmarks/js --no-audit --no-fund --loglevel=error; \
 	else echo "npm missing: bench_chart.py will run without its cytoscape.js anchor"; fi
 
