@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 
 from nervecentre.cases.models import Case
 from nervecentre.cases.writer import write_cases
-from nervecentre.reports.report import build_report, render
+from nervecentre.reports.render import render
+from nervecentre.reports.report import build_report
 from nervecentre.security import users
 from nervecentre.security.fields import cipher_for
 from nervecentre.settings import load_settings

@@ -59,7 +59,8 @@ def _run(
 ) -> None:
     from nervecentre.cli._access_audit import operator
     from nervecentre.errors import InvalidValue
-    from nervecentre.reports.report import FORMATS, build_report, record, write
+    from nervecentre.reports.render import write
+    from nervecentre.reports.report import FORMATS, build_report, record
     from nervecentre.security.users import get_user
 
     if output.suffix.lower() not in FORMATS:

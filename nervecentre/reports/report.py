@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -215,30 +214,3 @@ def record(
         },
         ip=ip,
     )
-
-
-def write(report: Report, path: Path) -> str:
-    """Write the report to ``path`` in the format its suffix names; returns the format."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InvalidValue(
-            f"cannot tell the format from {path.name!r}: name the file .pdf or .xlsx",
-            kind="output",
-            value=str(path),
-        )
-    data = render(report, suffix[1:])
-    path.write_bytes(data)
-    return suffix[1:]
-
-
-def render(report: Report, fmt: str) -> bytes:
-    """The report as PDF or XLSX bytes."""
-    if fmt == "pdf":
-        from nervecentre.reports.pdf import pdf_bytes
-
-        return pdf_bytes(report)
-    if fmt == "xlsx":
-        from nervecentre.reports.xlsx import xlsx_bytes
-
-        return xlsx_bytes(report)
-    raise InvalidValue(f"unknown format {fmt!r}; pdf or xlsx", kind="format", value=fmt)

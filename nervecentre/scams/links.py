@@ -20,6 +20,7 @@ from nervecentre.cases.models import Case
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person
 from nervecentre.scams.indicators import find_indicators
 from nervecentre.scams.models import ScamIndicator, ScamMessage, ScamMessageIndicator
+from nervecentre.scams.visibility import visible_messages
 from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.models import User
 from nervecentre.security.roles import can
@@ -142,8 +143,6 @@ def registry_links(
 ) -> list[CampaignLink]:
     """The identifiers of a (visible) case or person that complaints also give: the other
     side of a lead, for the case and person pages. Empty without ``scam.view``."""
-    from nervecentre.scams.views import visible_messages
-
     if not can(user, "scam.view"):
         return []
     query = (

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nervecentre.cases.models import Case
@@ -29,27 +29,11 @@ from nervecentre.scams.models import (
     ScamMessageIndicator,
 )
 from nervecentre.scams.payments import CHAINS, Totals, totals
-from nervecentre.security.access import visible_cases_filter
+from nervecentre.scams.visibility import visible_complaints, visible_messages
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
 
 PAYMENT_KINDS = ("btc", "eth", "xmr", "ltc", "trx", "upi", "phone", "onion")
-
-
-def visible_complaints(user: User | None) -> Any:
-    """WHERE clause on ScamComplaint: attached to no case, or to a case the user may see
-    (None: the installation's own authority, every complaint)."""
-    if user is None:
-        return true()
-    return or_(
-        ScamComplaint.case_id.is_(None),
-        ScamComplaint.case_id.in_(select(Case.id).where(visible_cases_filter(user))),
-    )
-
-
-def visible_messages(user: User | None) -> Select[Any]:
-    """The ids of the messages the user may see."""
-    return select(ScamComplaint.message_id).where(visible_complaints(user))
 
 
 @dataclass

@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from nervecentre.cli.main import app
-from nervecentre.reports.report import build_report, render, write
+from nervecentre.reports.render import render, write
+from nervecentre.reports.report import build_report
 from tests.reports.conftest import Hand
 
 

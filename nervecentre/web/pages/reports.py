@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from nervecentre.errors import InvalidValue
 from nervecentre.reports import charts as chart_svg
 from nervecentre.reports.definitions import definitions
+from nervecentre.reports.render import render as render_file
 from nervecentre.reports.report import build_report, record
-from nervecentre.reports.report import render as render_file
 from nervecentre.reports.view import analyse, drill
 from nervecentre.security.roles import require
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
