@@ -247,6 +247,21 @@ def similar(
     target = ("case", case_id) if case_id is not None else ("document", document_id)
     detail = {"found": len(results), **({"case_id": case_id} if case_id else {})}
     audit.record(db, user, "library.view", target[0], target[1], {"similar": True, **detail}, ip=ip)
+    # The cases listed show their FIR, crime heads and status: a read of each, audited as such
+    # and tied to them (the source case too), as every page that shows a case is.
+    shown = [r.id for r in results if r.kind == "case"]
+    seen = ([case_id] if case_id is not None else []) + shown
+    if seen:
+        audit.record(
+            db,
+            user,
+            "case.view",
+            "case",
+            seen[0],
+            {"similar_to": f"{target[0]} {target[1]}", "cases_shown": shown},
+            ip=ip,
+            cases=seen,
+        )
     return results
 
 

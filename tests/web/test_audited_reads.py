@@ -76,8 +76,8 @@ def test_every_route_showing_a_case_or_person_is_audited(
     routes = _content_routes()
     # The routes known today: a new one must be added here, audited.
     assert routes == [
-        "/api/cases/{case_id}", "/api/cases/{case_id}/charts", "/api/people/{person_id}",
-        "/api/people/{person_id}/entity",
+        "/api/cases/{case_id}", "/api/cases/{case_id}/charts", "/api/cases/{case_id}/similar",
+        "/api/people/{person_id}", "/api/people/{person_id}/entity",
         "/cases/{case_id}", "/cases/{case_id}/edit", "/people/{person_id}",
     ]  # fmt: skip
     client, _ = signed_in("inv")
