@@ -95,6 +95,12 @@ def name_level(a: ParsedName, b: ParsedName) -> int:
     key = (a.uid, b.uid) if a.uid <= b.uid else (b.uid, a.uid)
     level = _LEVELS.get(key)
     if level is None:
+        # The cache holds one level per unordered pair, so the pair is compared in one order
+        # fixed by the names themselves: uids follow the order names were first met in this
+        # process, and a level computed in either order would make a run depend on what the
+        # process had resolved before (found by a screenshot that differed after other tests).
+        if (b.tokens, b.initials) < (a.tokens, a.initials):
+            a, b = b, a
         level = _name_level(a, b)
         if len(_LEVELS) >= _MAX_CACHED:
             _LEVELS.clear()

@@ -73,3 +73,21 @@ def test_titles_are_dropped_and_scripts_transliterated() -> None:
 )
 def test_aliases_are_split_out(written: str, names: list[str]) -> None:
     assert split_aliases(written) == names
+
+
+def test_a_name_pair_gets_one_level_whatever_order_it_is_met_in() -> None:
+    # The level cache holds one value per unordered pair: which name came first in this
+    # process must not decide it (a run would then depend on what was resolved before).
+    from nervecentre.resolve import compare
+    from nervecentre.resolve.names import parse_name
+
+    written = ["Raju A. Kumar", "Raju Kumar", "S. A. Kumar", "A. Kumar", "R. S. A. Kumar",
+               "S. Kumar Kumar", "R. K. Sharma", "Rajesh K. Sharma"]  # fmt: skip
+    names = [parse_name(w) for w in written]
+    for a in names:
+        for b in names:
+            compare._LEVELS.clear()
+            forward = compare.name_level(a, b)
+            compare._LEVELS.clear()
+            backward = compare.name_level(b, a)
+            assert forward == backward, (a.tokens, a.initials, b.tokens, b.initials)
