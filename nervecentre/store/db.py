@@ -138,6 +138,7 @@ class Database:
         """Check the secret key is this database's, then bring the schema to the latest
         migration, load the reference data and record the key of a new database."""
         from nervecentre.security.keys import bind_key, verify_key
+        from nervecentre.store import schema  # noqa: F401 - every table, before the ORM is used
         from nervecentre.store.migrate import upgrade
 
         self.check()
