@@ -227,6 +227,16 @@ class Settings:
         "the crawler sends nothing secret, and material on a misconfigured server is still "
         "material; the certificate's SHA-256 is kept in the evidence either way.",
     )
+    crawl_lease_seconds: int = _setting(
+        60,
+        "Seconds a crawl worker's hold on the URLs it is fetching lasts unless renewed: when a "
+        "worker dies, other workers sharing its job take its URLs after this long.",
+    )
+    crawl_worker_in_serve: int = _setting(
+        0,
+        "1: `nervecentre serve` also runs the Crawler's worker (scheduled crawls, re-checks, "
+        "shared crawl jobs) in each server process. 0: run `nervecentre worker` separately.",
+    )
 
     def __post_init__(self) -> None:
         # A relative folder would be a different one in every working directory: a database

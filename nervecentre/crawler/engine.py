@@ -42,14 +42,15 @@ from nervecentre.hashing.digest import FileHashes, hash_bytes
 from nervecentre.hashing.match import Matcher
 
 Emit = Callable[[dict[str, Any]], None]
-_TAKE = 500  # URLs read from the frontier at a time
-_LOW_WATER = 200  # read more when fewer than this are waiting or in flight
+_TAKE = 200  # URLs leased from the frontier at a time (other workers share the rest)
+_LOW_WATER = 100  # read more when fewer than this are waiting or in flight
 _FLUSH_SECONDS = 0.25
 _FLUSH_SIZE = 400
 _STARVING_SECONDS = 0.05  # how soon new links are written when the loop has little to do
 _PAGES_KEPT = 256  # recent pages kept in memory for the evidence of their images
 _SEEN_KEPT = 200_000  # recent URL keys remembered to spare the database repeated links
 _HASHED_KEPT = 20_000  # hashes of recent images, by SHA-256, to skip decoding a copy
+_SHARED_POLL_SECONDS = 0.5  # how often a worker with nothing to do looks at a shared frontier
 
 
 @dataclass(slots=True)
@@ -81,7 +82,6 @@ class Crawl:
         self.settings_sha256 = config.digest()
         self.hosts: dict[str, _Host] = collections.defaultdict(_Host)
         self.batch = Batch()
-        self.cursor = 0
         self.waiting = 0  # URLs taken from the frontier and not yet finished
         self.attempts: collections.Counter[int] = collections.Counter()
         self.calendars: collections.Counter[str] = collections.Counter()
@@ -99,23 +99,32 @@ class Crawl:
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        """Crawl to the end (or until cancelled: what was learnt so far is written first)."""
+        """Crawl to the end (or until cancelled: what was learnt so far is written first).
+
+        Other workers may crawl the same job at the same time: each leases the URLs it
+        fetches (:mod:`nervecentre.crawler.frontier`), and the last to find the frontier
+        empty marks the job finished.
+        """
         loop = asyncio.get_running_loop()
-        last_flush = time.monotonic()
+        frontier = self.store.frontier
+        await loop.run_in_executor(self.db_pool, frontier.release_dead_here)
+        last_flush = last_renew = time.monotonic()
+        renew_every = frontier.lease.total_seconds() / 3
         dry = False  # the last read of the frontier found all it had (new links wait in batch)
         try:
             async with self.fetcher:
                 while True:
                     if self.waiting < _LOW_WATER and not dry:
-                        items = await loop.run_in_executor(
-                            self.db_pool, self.store.take, self.cursor, _TAKE
-                        )
+                        items = await loop.run_in_executor(self.db_pool, self.store.take, _TAKE)
                         for item in items:
-                            self.cursor = max(self.cursor, item.id)
                             self.waiting += 1
                             self._dispatch(item)
                         dry = len(items) < _TAKE
-                    elapsed = time.monotonic() - last_flush
+                    now = time.monotonic()
+                    if self.waiting and now - last_renew > renew_every:
+                        await loop.run_in_executor(self.db_pool, frontier.renew)
+                        last_renew = now
+                    elapsed = now - last_flush
                     starving = dry and self.waiting < _LOW_WATER
                     if len(self.batch) and (
                         len(self.batch) >= _FLUSH_SIZE
@@ -126,17 +135,24 @@ class Crawl:
                         last_flush, dry = time.monotonic(), False
                         continue
                     if dry and not self.waiting and not len(self.batch):
-                        break
+                        if await loop.run_in_executor(self.db_pool, self.store.finish):
+                            break
+                        # Other workers hold the rest: wait for what they queue, or for the
+                        # leases of one that died to expire.
+                        await asyncio.sleep(_SHARED_POLL_SECONDS)
+                        dry = False
+                        continue
                     self.wakeup.clear()
                     pause = _STARVING_SECONDS if starving else _FLUSH_SECONDS
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self.wakeup.wait(), pause)
-            await loop.run_in_executor(self.db_pool, self.store.finish)
         finally:
             for task in self.tasks:
                 task.cancel()
             if len(self.batch):  # keep what was learnt: a resume then redoes less
                 self.store.write(self.batch, self.config.max_pages)
+            with contextlib.suppress(Exception):  # the database may be what failed
+                frontier.release()
             self.hash_pool.shutdown(wait=True, cancel_futures=True)
             self.db_pool.shutdown(wait=True)
 

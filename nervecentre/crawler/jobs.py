@@ -26,7 +26,7 @@ def _run(
     db: Database, job_id: int, config: CrawlConfig, matcher: Matcher, emit: Emit, actor: str
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    store = JobStore(db, job_id, actor)
+    store = JobStore(db, job_id, actor, lease_seconds=max(1, db.settings.crawl_lease_seconds))
     crawl = Crawl(store, config, matcher, emit)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(crawl.run())

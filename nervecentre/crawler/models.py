@@ -13,7 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -46,6 +48,7 @@ class CrawlJob(Base):
     runs: Mapped[int] = mapped_column(Integer, default=1)  # 1 + the number of resumes
     # Page URLs queued so far (the budget spent), kept here so that no write counts rows.
     pages_queued: Mapped[int] = mapped_column(Integer, default=0)
+    schedule_id: Mapped[int | None] = mapped_column(Integer)  # the schedule that started it
 
 
 class CrawlUrl(Base):
@@ -72,6 +75,30 @@ class CrawlUrl(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A queued URL a worker has taken (crawler/store.py): no other worker takes it before
+    # ``lease_until``, which the worker keeps pushing back while it runs.
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CrawlSchedule(Base):
+    """A crawl run again every ``every_hours`` by whichever worker finds it due first."""
+
+    __tablename__ = "crawl_schedules"
+    __table_args__ = (
+        UniqueConstraint("name"),
+        Index("ix_crawl_schedules_enabled_next_run_at", "enabled", "next_run_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    settings: Mapped[str] = mapped_column(Text)  # JSON: the CrawlConfig each run starts with
+    every_hours: Mapped[float] = mapped_column(Float)
+    next_run_at: Mapped[datetime] = mapped_column(DateTime)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_job_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class CrawlHost(Base):

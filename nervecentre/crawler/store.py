@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from nervecentre.crawler.config import CrawlConfig, canonical_json
+from nervecentre.crawler.frontier import DEFAULT_LEASE_SECONDS, Frontier
 from nervecentre.crawler.models import (
     CrawlFinding,
     CrawlHost,
@@ -145,10 +146,18 @@ def _insert_ignore(
 class JobStore:
     """One job's rows: reads the frontier, writes batches."""
 
-    def __init__(self, db: Database, job_id: int, actor: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        job_id: int,
+        actor: str,
+        *,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
         self.db = db
         self.job_id = job_id
         self.actor = actor
+        self.frontier = Frontier(db, job_id, lease_seconds=lease_seconds)
 
     def resume(self) -> None:
         """Mark a job running again (one more run) and audit it."""
@@ -161,19 +170,10 @@ class JobStore:
                 session, self.actor, "crawl.run", "crawl_job", self.job_id, {"resumed": True}
             )
 
-    def take(self, after_id: int, limit: int) -> list[Item]:
-        """Queued URLs with ids above ``after_id``, oldest first (breadth first)."""
-        u = _URLS.c
-        query = (
-            select(u.id, u.url, u.kind, u.depth, u.referrer)
-            .where(u.job_id == self.job_id, u.state == "queued", u.id > after_id)
-            .order_by(u.id)
-            .limit(limit)
-        )
-        with self.db.engine.connect() as conn:
-            return [
-                Item(int(i), url, kind, int(d), ref) for i, url, kind, d, ref in conn.execute(query)
-            ]
+    def take(self, limit: int) -> list[Item]:
+        """Lease up to ``limit`` queued URLs no other worker holds, oldest first (breadth
+        first)."""
+        return [Item(*row) for row in self.frontier.claim(limit)]
 
     def page_sha256(self, url: str) -> str | None:
         """The SHA-256 recorded for a page this job read (for findings made after its text
@@ -192,6 +192,11 @@ class JobStore:
         hits, and the number of page URLs queued (never more than ``max_pages`` in all)."""
         written = Written()
         with self.db.session() as session:
+            # The job's row first: several workers' writes then take their turns (the page
+            # budget below is read and spent under this lock; on SQLite, the write lock).
+            session.execute(
+                update(CrawlJob).where(CrawlJob.id == self.job_id).values(updated_at=utcnow())
+            )
             pages = [row for row in batch.new_urls if row["kind"] == "page"]
             _insert_ignore(
                 session,
@@ -235,14 +240,11 @@ class JobStore:
                     session, hits, [hit], ["job_id", "page_key", "keyword"], [hits.c.id]
                 ):
                     written.keywords.append(hit)
-            session.execute(
-                update(CrawlJob).where(CrawlJob.id == self.job_id).values(updated_at=utcnow())
-            )
         return written
 
     def _queue_pages(self, session: Session, rows: list[dict[str, Any]], budget: int) -> int:
         # The budget counts pages actually queued: a link found twice is one page. The count
-        # lives on the job row, which this write also updates (one writer per job).
+        # lives on the job row, which this write has locked (one writer per job at a time).
         if not rows:
             return 0
         spent = session.scalar(select(CrawlJob.pages_queued).where(CrawlJob.id == self.job_id))
@@ -264,14 +266,22 @@ class JobStore:
             )
         return queued
 
-    def finish(self) -> None:
-        """Mark the job finished (its frontier is empty)."""
+    def finish(self) -> bool:
+        """Mark the job finished if its frontier is empty; False while any URL is queued
+        (another worker still holds some, or has just queued more)."""
+        queued = (
+            select(_URLS.c.id)
+            .where(_URLS.c.job_id == self.job_id, _URLS.c.state == "queued")
+            .exists()
+        )
         with self.db.session() as session:
-            session.execute(
+            result = session.execute(
                 update(CrawlJob)
-                .where(CrawlJob.id == self.job_id)
+                .where(CrawlJob.id == self.job_id, ~queued)
                 .values(state="finished", finished_at=utcnow(), updated_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def summary(self) -> dict[str, int]:
         """The job's totals: pages read, media hashed, findings, URLs that failed."""
