@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from nervecentre.cli import crawl_leads
+from nervecentre.cli import crawl_leads, crawl_schedule
 from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
 
 CRAWL_HELP = (
@@ -194,6 +194,7 @@ def register(app: typer.Typer) -> None:
         _summary(summary, as_json)
 
     crawl_leads.register(crawl_app, app)
+    crawl_schedule.register(crawl_app)
 
     @app.command("synthweb")
     @friendly_errors

@@ -192,16 +192,27 @@ def register(crawl_app: typer.Typer, app: typer.Typer) -> None:
         ] = False,
         db: DatabaseOption = None,
     ) -> None:
-        """Run the Crawler's scheduled work until stopped: re-checks of findings.
+        """Run the Crawler's background work until stopped: scheduled crawls (and those a
+        stopped worker left running), and re-checks of findings.
 
         Everything it needs is in the database, so a worker stopped (or a machine restarted)
-        picks up where it was: findings due are those whose last check is older than --every.
+        picks up where it was; several workers, here or on other machines, share the work.
 
         Example: [bold]nervecentre worker --every 24[/] (in a service manager)
         """
+        from nervecentre.cli._access_audit import operator
+        from nervecentre.crawler.worker import run_round
+
         db_ = database(db)
         while True:
-            _recheck(db_, every, as_json=False)
+            done = run_round(db_, operator(), every=timedelta(hours=every))
+            counts = done.rechecks
+            console.print(
+                f"{counts.get('checked', 0):,} findings checked "
+                f"({counts.get('removed', 0):,} removed); "
+                f"scheduled crawls run: {len(done.started):,}, carried on: "
+                f"{len(done.carried_on):,}."
+            )
             if once:
                 return
             time.sleep(poll)

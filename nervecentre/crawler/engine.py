@@ -138,8 +138,9 @@ class Crawl:
                         if await loop.run_in_executor(self.db_pool, self.store.finish):
                             break
                         # Other workers hold the rest: wait for what they queue, or for the
-                        # leases of one that died to expire.
+                        # leases of one that died to expire (at once if it died here).
                         await asyncio.sleep(_SHARED_POLL_SECONDS)
+                        await loop.run_in_executor(self.db_pool, frontier.release_dead_here)
                         dry = False
                         continue
                     self.wakeup.clear()

@@ -17,6 +17,7 @@ import os
 import secrets
 import socket
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 from sqlalchemy import Table, and_, func, or_, select, update
@@ -29,15 +30,25 @@ _URLS = cast(Table, CrawlUrl.__table__)
 DEFAULT_LEASE_SECONDS = 60.0
 
 
+def _here() -> str:
+    """This machine and process-id namespace: where a process id means one process (two
+    containers may share a host name, never a namespace)."""
+    try:
+        namespace = Path("/proc/self/ns/pid").stat().st_ino
+    except OSError:
+        namespace = 0
+    return f"{socket.gethostname()[:80]}/{namespace}"
+
+
 def worker_name() -> str:
-    """This process as a lease owner: host, process id and a random part."""
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+    """This process as a lease owner: machine, process id and a random part."""
+    return f"{_here()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def _alive_here(owner: str) -> bool:
-    """False only for an owner on this host whose process no longer exists."""
+    """False only for an owner here (same machine and namespace) whose process is gone."""
     parts = owner.rsplit(":", 2)
-    if len(parts) != 3 or parts[0] != socket.gethostname()[:80] or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != _here() or not parts[1].isdigit():
         return True  # another machine's worker: only its lease's expiry says it is gone
     try:
         os.kill(int(parts[1]), 0)

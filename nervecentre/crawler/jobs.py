@@ -55,6 +55,13 @@ def start_crawl(
     return _run(db, job_id, config, matcher, emit, actor)
 
 
+def run_job(db: Database, job_id: int, emit: Emit, actor: str) -> dict[str, Any]:
+    """Crawl a job just recorded (a schedule's run) to the end; returns the summary."""
+    config, _state = load_job(db, job_id)
+    matcher = Matcher.from_db(db, list(config.hashsets), threshold=config.pdq_threshold)
+    return _run(db, job_id, config, matcher, emit, actor)
+
+
 def resume_crawl(
     db: Database,
     job_id: int,

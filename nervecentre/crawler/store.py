@@ -80,32 +80,41 @@ class Written:
 
 def create_job(db: Database, config: CrawlConfig, actor: str) -> int:
     """Record a new job with its seeds queued; returns its id."""
+    with db.session() as session:
+        return add_job(session, config, actor)
+
+
+def add_job(
+    session: Session, config: CrawlConfig, actor: str, *, schedule_id: int | None = None
+) -> int:
+    """:func:`create_job` inside the caller's transaction (a schedule claims its run and
+    records the job in one)."""
     from nervecentre.crawler.urls import url_key
 
-    with db.session() as session:
-        job = CrawlJob(
-            state="running",
-            seeds=json.dumps(list(config.seeds)),
-            settings=canonical_json(config.to_dict()),
-            actor=actor[:120],
-        )
-        session.add(job)
-        session.flush()
-        rows = [
-            {"job_id": job.id, "key": url_key(s), "url": s, "kind": "page", "depth": 0}
-            for s in config.seeds
-        ]
-        _insert_ignore(session, _URLS, rows, ["job_id", "key"])
-        job.pages_queued = len({row["key"] for row in rows})
-        audit.record(
-            session,
-            actor,
-            "crawl.run",
-            "crawl_job",
-            job.id,
-            {"seeds": list(config.seeds), "hashsets": list(config.hashsets), "resumed": False},
-        )
-        return int(job.id)
+    job = CrawlJob(
+        state="running",
+        seeds=json.dumps(list(config.seeds)),
+        settings=canonical_json(config.to_dict()),
+        actor=actor[:120],
+        schedule_id=schedule_id,
+    )
+    session.add(job)
+    session.flush()
+    rows = [
+        {"job_id": job.id, "key": url_key(s), "url": s, "kind": "page", "depth": 0}
+        for s in config.seeds
+    ]
+    _insert_ignore(session, _URLS, rows, ["job_id", "key"])
+    job.pages_queued = len({row["key"] for row in rows})
+    detail: dict[str, Any] = {
+        "seeds": list(config.seeds),
+        "hashsets": list(config.hashsets),
+        "resumed": False,
+    }
+    if schedule_id is not None:
+        detail["schedule"] = schedule_id
+    audit.record(session, actor, "crawl.run", "crawl_job", job.id, detail)
+    return int(job.id)
 
 
 def load_job(db: Database, job_id: int) -> tuple[CrawlConfig, str]:

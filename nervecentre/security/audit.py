@@ -51,7 +51,7 @@ ACTIONS = frozenset(
         "audit.view", "audit.checkpoint", "audit.skip",
         "resolve.run", "resolve.decide", "resolve.undo",
         "crawl.run", "crawl.match", "crawl.networks", "crawl.recheck", "crawl.removed",
-        "crawl.notice", "crawl.notice_sent",
+        "crawl.notice", "crawl.notice_sent", "crawl.schedule", "crawl.report",
         "report.generate", "report.drilldown",
         "library.add", "library.search", "library.view",
         "scam.import", "scam.view", "scam.export",

@@ -46,7 +46,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         # for a large registry), so that the first searches do not wait for it.
         await run_in_threadpool(case_index.warm, db)
         await run_in_threadpool(uploads.expire_uploads, db)  # registers left waiting too long
-        yield
+        if not settings.crawl_worker_in_serve:
+            yield
+            return
+        from nervecentre.crawler.worker import background
+
+        with background(db, "serve"):  # scheduled crawls and re-checks (docs/crawler.md)
+            yield
 
     app = FastAPI(
         lifespan=lifespan,

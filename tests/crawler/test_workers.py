@@ -6,17 +6,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from nervecentre.crawler.config import build_config
-from nervecentre.crawler.frontier import Frontier
+from nervecentre.crawler.frontier import Frontier, _here
 from nervecentre.crawler.models import CrawlFinding, CrawlJob, CrawlUrl
 from nervecentre.crawler.store import create_job
 from nervecentre.crawler.synthweb import SynthServer, SynthWeb, running
@@ -24,6 +25,16 @@ from nervecentre.store.db import Database
 from tests.crawler.conftest import deadline, load_hashset, planted
 
 WORKERS = 3
+# Each worker is a new Python process: on a loaded 2-core machine starting one takes
+# seconds, several at once much longer than the crawl itself.
+SLOW_START_DEADLINE_S = 240
+
+
+@pytest.fixture(autouse=True)
+def test_deadline() -> Iterator[None]:
+    """This module's tests start processes: a longer deadline than conftest's."""
+    with deadline(SLOW_START_DEADLINE_S):
+        yield
 
 
 def _env(db: Database, **extra: str) -> dict[str, str]:
@@ -44,7 +55,9 @@ def _job(db: Database, server: SynthServer) -> int:
     return create_job(db, config, "test")
 
 
-def _workers(db: Database, job: int, **env: str) -> list[subprocess.Popen[str]]:
+def _workers(
+    db: Database, job: int, count: int = WORKERS, **env: str
+) -> list[subprocess.Popen[str]]:
     argv = [sys.executable, "-m", "nervecentre", "crawl", "resume", str(job), "--json"]
     return [
         subprocess.Popen(
@@ -54,7 +67,7 @@ def _workers(db: Database, job: int, **env: str) -> list[subprocess.Popen[str]]:
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        for _ in range(WORKERS)
+        for _ in range(count)
     ]
 
 
@@ -74,8 +87,7 @@ def test_workers_share_one_frontier(db: Database, tmp_path: Path) -> None:
     with running(web) as server:
         load_hashset(db, server, tmp_path)
         job = _job(db, server)
-        with deadline(80):
-            outputs = [p.communicate()[0] for p in _workers(db, job)]
+        outputs = [p.communicate()[0] for p in _workers(db, job)]
         expected = planted(server)
         fetched = dict(server.requests)
     events = [_lines(out) for out in outputs]
@@ -100,28 +112,27 @@ def test_a_killed_worker_costs_nothing_but_its_leases(db: Database, tmp_path: Pa
     with running(web) as server:
         load_hashset(db, server, tmp_path)
         job = _job(db, server)
-        with deadline(80):
-            workers = _workers(db, job, NERVECENTRE_CRAWL_LEASE_SECONDS="2")
-            victim = workers[0]
-            assert victim.stdout is not None
-            seen: list[dict[str, Any]] = []
-            for line in victim.stdout:
-                seen.append(json.loads(line))
-                if sum(x["type"] == "page" for x in seen) >= 3:
-                    break
-            # It holds leases now (it is fetching): killed without a chance to give them back.
-            with db.session() as s:
-                held = s.scalar(
-                    select(func.count()).where(
-                        CrawlUrl.job_id == job,
-                        CrawlUrl.state == "queued",
-                        CrawlUrl.lease_owner.like(f"%:{victim.pid}:%"),
-                    )
+        (victim,) = _workers(db, job, 1)
+        assert victim.stdout is not None
+        seen: list[dict[str, Any]] = []
+        for line in victim.stdout:
+            seen.append(json.loads(line))
+            if sum(x["type"] == "page" for x in seen) >= 3:
+                break
+        others = _workers(db, job, WORKERS - 1, NERVECENTRE_CRAWL_LEASE_SECONDS="2")
+        # It holds leases now (it is fetching): killed without a chance to give them back.
+        with db.session() as s:
+            held = s.scalar(
+                select(func.count()).where(
+                    CrawlUrl.job_id == job,
+                    CrawlUrl.state == "queued",
+                    CrawlUrl.lease_owner.like(f"%:{victim.pid}:%"),
                 )
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
-            seen.extend(_lines(victim.stdout.read()))
-            outputs = [p.communicate()[0] for p in workers[1:]]
+            )
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        seen.extend(_lines(victim.stdout.read()))
+        outputs = [p.communicate()[0] for p in others]
         expected = planted(server)
     assert seen[-1]["type"] != "summary", "the worker ended before it could be killed"
     events = [seen, *(_lines(out) for out in outputs)]
@@ -155,13 +166,13 @@ def test_leases_are_exclusive_and_expire(db: Database) -> None:
 def test_leases_of_a_dead_local_process_are_freed_at_once(db: Database) -> None:
     config = build_config(db.settings, ["http://127.0.0.1:9/"], ["x"])
     job = create_job(db, config, "test")
-    gone = subprocess.run(
+    gone = subprocess.run(  # a process that has ended: its id names no process now
         [sys.executable, "-c", "import os; print(os.getpid())"],
         text=True,
         capture_output=True,
         check=True,
     )
-    dead = Frontier(db, job, owner=f"{socket.gethostname()}:{gone.stdout.strip()}:dead")
+    dead = Frontier(db, job, owner=f"{_here()}:{gone.stdout.strip()}:dead")
     assert len(dead.claim(5)) == 1
     alive = Frontier(db, job)
     assert alive.claim(5) == []
