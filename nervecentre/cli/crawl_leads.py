@@ -159,8 +159,10 @@ def register(crawl_app: typer.Typer, app: typer.Typer) -> None:
         of each finding, never the material; it is kept with its hash. Marking it sent
         starts the clock of the time to removal.
 
-        Example: [bold]nervecentre crawl notice "Example Hosting" -o notice.txt[/], then
-        [bold]nervecentre crawl notice "Example Hosting" --sent 1[/]
+        An output file named *.pdf gets the notice as PDF (its text and the text's SHA-256).
+
+        Example: [bold]nervecentre crawl notice "Example Hosting" -o notice.txt[/] (or
+        notice.pdf), then [bold]nervecentre crawl notice "Example Hosting" --sent 1[/]
         """
         from nervecentre.cli._access_audit import operator
         from nervecentre.crawler.notices import make_notice, mark_sent
@@ -173,12 +175,54 @@ def register(crawl_app: typer.Typer, app: typer.Typer) -> None:
         notice = make_notice(db_, provider, actor=operator(), unit=unit)
         if output is None:
             sys.stdout.write(notice.text)
+        elif output.suffix.lower() == ".pdf":
+            from nervecentre.crawler.evidence_report import notice_export
+
+            output.write_bytes(notice_export(db_, notice.id).content)
+            err_console.print(f"Notice {notice.id} written to {escape(str(output))} (PDF).")
         else:
             output.write_text(notice.text, encoding="utf-8")
             err_console.print(f"Notice {notice.id} written to {escape(str(output))}.")
         err_console.print(
             f"notice {notice.id}, SHA-256 {notice.sha256}; record it sent with --sent {notice.id}"
         )
+
+    @crawl_app.command("report")
+    @friendly_errors
+    def report_command(
+        output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+        finding: Annotated[
+            int | None, typer.Option("--finding", help="The report of this finding.")
+        ] = None,
+        host: Annotated[
+            str | None, typer.Option("--host", help="The report of every finding on this host.")
+        ] = None,
+        notice: Annotated[
+            int | None, typer.Option("--notice", help="Notice N (as made) as PDF instead.")
+        ] = None,
+        fmt: Annotated[str, typer.Option("--format", help="pdf or json.")] = "pdf",
+        db: DatabaseOption = None,
+    ) -> None:
+        """Export an evidence report (per finding or per host) as PDF or JSON, or a notice
+        as PDF; prints the file's SHA-256. Reports are audited with it.
+
+        Example: [bold]nervecentre crawl report --host 127.0.0.1:8300 -o host.pdf[/]
+        """
+        from nervecentre.cli._access_audit import operator
+        from nervecentre.crawler.evidence_report import evidence_report, notice_export
+        from nervecentre.errors import InvalidValue
+
+        if [finding, host, notice].count(None) != 2:
+            raise InvalidValue("give one of --finding, --host or --notice")
+        if fmt not in ("pdf", "json"):
+            raise InvalidValue("--format is pdf or json", kind="format", value=fmt)
+        db_ = database(db)
+        if notice is not None:
+            made = notice_export(db_, notice)
+        else:
+            made = evidence_report(db_, actor=operator(), fmt=fmt, finding_id=finding, host=host)
+        output.write_bytes(made.content)
+        err_console.print(f"{escape(str(output))}: SHA-256 {made.sha256}")
 
     @app.command("worker")
     @friendly_errors

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from nervecentre.crawler import leads, notices
+from nervecentre.crawler.evidence_report import Export, evidence_report, notice_export
 from nervecentre.crawler.lead_models import CrawlCheck, CrawlNotice
 from nervecentre.crawler.models import CrawlFinding, CrawlJob, CrawlUrl
 from nervecentre.crawler.recheck import history
@@ -138,3 +139,22 @@ def mark_sent(db: Database, user: User, notice_id: int) -> dict[str, Any]:
     """Record a notice as sent (audited)."""
     require(user, "crawl.notice")
     return _notice(notices.mark_sent(db, notice_id, actor=user))
+
+
+def evidence_export(
+    db: Database,
+    user: User,
+    fmt: str,
+    *,
+    finding_id: int | None = None,
+    host: str | None = None,
+) -> Export:
+    """An evidence report of a finding or a host as PDF or JSON (audited)."""
+    require(user, "crawl.view")
+    return evidence_report(db, actor=user, fmt=fmt, finding_id=finding_id, host=host)
+
+
+def notice_file(db: Database, user: User, notice_id: int) -> Export:
+    """A notice as PDF."""
+    require(user, "crawl.view")
+    return notice_export(db, notice_id)

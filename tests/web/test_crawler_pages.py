@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from nervecentre.crawler.lead_models import CrawlNotice
 from nervecentre.crawler.models import CrawlFinding, CrawlJob
@@ -127,3 +130,49 @@ def test_the_api(world: World, client: TestClient, token_for: Token, tmp_path: P
     denied = client.post("/api/crawl/notices", json={"provider": provider}, headers=ro)
     assert denied.status_code == 403
     assert client.get("/api/crawl/jobs", headers=token_for("view")).status_code == 403
+
+
+def _pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_evidence_reports_and_notices_as_pdf(
+    world: World, client: TestClient, token_for: Token, signed_in: SignIn, tmp_path: Path
+) -> None:
+    _findings(world, tmp_path)
+    headers = token_for("inv")
+    one = client.get("/api/crawl/findings/1/report", headers=headers)
+    assert one.status_code == 200 and one.headers["content-type"] == "application/pdf"
+    assert one.headers["x-content-sha256"] == hashlib.sha256(one.content).hexdigest()
+    text = _pdf_text(one.content)
+    assert f"{1:064x}" in text and "0" * 40 in text  # SHA-256 and SHA-1 of the finding
+    assert "K0" in text and "192.0.2.7" in text and "Example Hosting" in text
+    data = client.get("/api/crawl/findings/1/report?format=json", headers=headers).json()
+    assert data["content_sha256"] in text  # the PDF names the JSON's content hash
+    body = {k: v for k, v in data.items() if k != "content_sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256(canonical.encode()).hexdigest() == data["content_sha256"]
+    host = client.get("/api/crawl/hosts/example.invalid/report", headers=headers)
+    host_text = _pdf_text(host.content)
+    assert all(f"{n:064x}" in host_text for n in (1, 2, 3))
+    assert XSS in host_text  # hostile text is printed as text in a PDF, never run
+    assert client.get("/api/crawl/hosts/nowhere.invalid/report", headers=headers).status_code == 404
+    assert client.get("/api/crawl/findings/1/report?format=doc", headers=headers).status_code == 422
+    reports = audit.find(world.db, action="crawl.report")
+    assert sorted(json.loads(e.detail)["findings"] for e in reports) == [[1], [1], [1, 2, 3]]
+    provider = f"Example Hosting {XSS}"
+    made = client.post("/api/crawl/notices", json={"provider": provider}, headers=headers).json()
+    notice = client.get(f"/api/crawl/notices/{made['id']}/pdf", headers=headers)
+    notice_text = _pdf_text(notice.content)
+    assert "NC-NOTICE-000001" in notice_text and made["sha256"] in notice_text
+    assert all(f"{n:064x}" in notice_text for n in (1, 2, 3))
+    assert client.get("/api/crawl/notices/99/pdf", headers=headers).status_code == 404
+    assert client.get("/api/crawl/notices/1/pdf", headers=token_for("view")).status_code == 403
+    # The same from the pages, which link to them.
+    analyst, _ = signed_in("ana")
+    assert 'href="/crawl/findings/1/report?format=pdf"' in analyst.get("/crawl/findings/1").text
+    assert 'href="/crawl/notices/1/pdf"' in analyst.get("/crawl/notices").text
+    page_pdf = analyst.get("/crawl/hosts/example.invalid/report")
+    assert page_pdf.status_code == 200 and f"{3:064x}" in _pdf_text(page_pdf.content)
+    assert analyst.get("/crawl/notices/1/pdf").content.startswith(b"%PDF")

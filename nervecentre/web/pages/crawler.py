@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nervecentre.crawler import views
+from nervecentre.crawler.evidence_report import Export
 from nervecentre.crawler.leads import GROUPINGS
 from nervecentre.errors import InvalidValue
 from nervecentre.security.roles import can
@@ -85,3 +86,47 @@ async def notice_sent(request: Request, who: Who, notice_id: RecordId) -> Respon
     await read_form(request, who)
     await run_in_threadpool(views.mark_sent, database(request), who.user, notice_id)
     return RedirectResponse(f"/crawl/notices#notice-{notice_id}", status_code=303)
+
+
+def _download(made: Export) -> Response:
+    return Response(
+        made.content,
+        media_type=made.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{made.filename}"',
+            "X-Content-SHA256": made.sha256,
+        },
+    )
+
+
+def _format(fmt: str) -> str:
+    if fmt not in ("pdf", "json"):
+        raise InvalidValue("a report is pdf or json", kind="format", value=fmt)
+    return fmt
+
+
+@router.get("/findings/{finding_id}/report")
+async def finding_report(
+    request: Request, who: Who, finding_id: RecordId, format: str = "pdf"
+) -> Response:
+    """A finding's evidence report to download (PDF or JSON; audited)."""
+    made = await run_in_threadpool(
+        views.evidence_export, database(request), who.user, _format(format), finding_id=finding_id
+    )
+    return _download(made)
+
+
+@router.get("/hosts/{host}/report")
+async def host_report(request: Request, who: Who, host: str, format: str = "pdf") -> Response:
+    """The evidence report of every finding on a host, to download (PDF or JSON; audited)."""
+    made = await run_in_threadpool(
+        views.evidence_export, database(request), who.user, _format(format), host=host[:300]
+    )
+    return _download(made)
+
+
+@router.get("/notices/{notice_id}/pdf")
+async def notice_pdf(request: Request, who: Who, notice_id: RecordId) -> Response:
+    """A takedown notice as PDF."""
+    made = await run_in_threadpool(views.notice_file, database(request), who.user, notice_id)
+    return _download(made)
