@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
@@ -209,3 +211,50 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_reports_and_notices_as_pdf_from_the_cli(
+    db: Database, found: list[int], tmp_path: Path
+) -> None:
+    env = {"NERVECENTRE_DATABASE_URL": db.url, "NERVECENTRE_DATA_DIR": str(db.settings.data_dir)}
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["crawl", "networks", str(_networks(tmp_path))], env=env).exit_code == 0
+    )
+    with db.session() as s:
+        rows = s.execute(
+            select(CrawlFinding.id, CrawlFinding.host, CrawlFinding.md5, CrawlFinding.sha256,
+                   CrawlFinding.pdq, CrawlFinding.page_sha256)
+        ).all()  # fmt: skip
+    host = rows[0].host
+    out = tmp_path / "host.pdf"
+    made = runner.invoke(app, ["crawl", "report", "--host", host, "-o", str(out)], env=env)
+    assert made.exit_code == 0, made.output
+    assert hashlib.sha256(out.read_bytes()).hexdigest() in made.output
+    text = "\n".join(p.extract_text() for p in PdfReader(out).pages)
+    for row in rows:  # every finding on the host, with its evidence hashes
+        assert row.sha256 in text and row.md5 in text and row.page_sha256 in text
+        assert row.pdq is None or row.pdq in text
+    assert "Narrow Subnet Ltd" in text and "Evidence record" in text
+    one = tmp_path / "one.json"
+    made = runner.invoke(
+        app,
+        ["crawl", "report", "--finding", str(rows[0].id), "--format", "json", "-o", str(one)],
+        env=env,
+    )
+    assert made.exit_code == 0 and json.loads(one.read_text())["findings"][0]["md5"] == rows[0].md5
+    notice = tmp_path / "notice.pdf"
+    made = runner.invoke(app, ["crawl", "notice", "Narrow Subnet Ltd", "-o", str(notice)], env=env)
+    assert made.exit_code == 0, made.output
+    notice_text = "\n".join(p.extract_text() for p in PdfReader(notice).pages)
+    assert "TAKEDOWN NOTICE" in notice_text and all(r.sha256 in notice_text for r in rows)
+    again = tmp_path / "again.pdf"
+    exported = runner.invoke(app, ["crawl", "report", "--notice", "1", "-o", str(again)], env=env)
+    assert exported.exit_code == 0 and again.read_bytes() == notice.read_bytes()  # invariant
+    for argv, message in (
+        (["crawl", "report", "-o", str(out)], "give one of"),
+        (["crawl", "report", "--finding", "999", "-o", str(out)], "no crawl finding 999"),
+        (["crawl", "report", "--host", host, "--format", "doc", "-o", str(out)], "pdf or json"),
+    ):
+        bad = runner.invoke(app, argv, env=env)
+        assert bad.exit_code != 0 and message in bad.output and "Traceback" not in bad.output
