@@ -227,6 +227,11 @@ class Settings:
         "the crawler sends nothing secret, and material on a misconfigured server is still "
         "material; the certificate's SHA-256 is kept in the evidence either way.",
     )
+    crawl_http2: int = _setting(
+        1,
+        "1: HTTPS requests without a proxy offer HTTP/2 (httpx with h2; HTTP/1.1 if the server "
+        "declines). 0: every request is HTTP/1.1 (aiohttp).",
+    )
     crawl_lease_seconds: int = _setting(
         60,
         "Seconds a crawl worker's hold on the URLs it is fetching lasts unless renewed: when a "

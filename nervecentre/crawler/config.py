@@ -124,6 +124,7 @@ def build_config(
         proxy=settings.crawl_proxy or None,
         onion_proxy=settings.crawl_onion_proxy or None,
         verify_tls=bool(settings.crawl_verify_tls),
+        http2=bool(settings.crawl_http2),
     )
     fetch = dataclasses.replace(fetch, **overrides.pop("fetch", {}))
     defaults: dict[str, Any] = {

@@ -7,7 +7,9 @@ deadline for the whole response (a 1-byte-per-second server beats any per-read t
 size cap enforced while the body streams (decoded bytes count, so a gzip bomb stops at the
 cap too; a declared Content-Length over the cap is refused before reading), and the server's
 address and headers kept as evidence. aiohttp was chosen over httpx by measurement: about ten
-times the requests per second on this machine (docs/crawler.md).
+times the requests per second on this machine (docs/crawler.md); aiohttp has no HTTP/2, so
+HTTPS requests without a proxy go through httpx with h2, offering HTTP/2 by ALPN (a server
+that declines it gets HTTP/1.1), under the same caps, deadlines and redirect rules.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class FetchOptions:
     proxy: str | None = None  # every request (socks5://, socks4://, http://)
     onion_proxy: str | None = None  # .onion hosts only (Tor's SOCKS port)
     verify_tls: bool = False
+    http2: bool = True  # HTTPS without a proxy offers HTTP/2 (ALPN), else HTTP/1.1
 
 
 @dataclass(slots=True)
@@ -85,6 +88,7 @@ class Fetched:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     proxy: str | None = None  # the proxy it went through (without credentials), if any
     tls_sha256: str | None = None  # SHA-256 of the server's certificate (DER), over HTTPS
+    http_version: str = "HTTP/1.1"  # of the last response
 
     def header(self, name: str) -> str | None:
         """The first value of a response header (any case), or None."""
@@ -122,6 +126,7 @@ class Fetcher:
     def __init__(self, options: FetchOptions) -> None:
         self.options = options
         self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._h2: Any = None  # httpx.AsyncClient, made at the first HTTPS request
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -130,6 +135,9 @@ class Fetcher:
         for session in self._sessions.values():
             await session.close()
         self._sessions.clear()
+        if self._h2 is not None:
+            await self._h2.aclose()
+            self._h2 = None
 
     def route(self, url: str) -> str | None:
         """The proxy a URL goes through (None: direct); ValueError when it cannot go at all."""
@@ -204,6 +212,10 @@ class Fetcher:
             result.error = f"bad response: {exc.message}"
         except (aiohttp.ClientError, OSError, ValueError, *_PROXY_ERRORS) as exc:
             result.error = _describe(exc)
+        except Exception as exc:  # httpx's errors (HTTP/2): imported only when used
+            if not _is_httpx_error(exc):
+                raise
+            result.error = _describe_httpx(exc)
         return result
 
     async def _follow(
@@ -214,48 +226,116 @@ class Fetcher:
         while True:
             proxy = self.route(current)
             result.proxy = _redacted(proxy)
-            session = self._session(proxy)
-            async with session.get(current, allow_redirects=False) as response:
-                result.final_url = current
-                result.status = response.status
-                result.headers = [(k, v) for k, v in response.headers.items()]
-                # Through a proxy the peer is the proxy: the server's address is unknown.
-                result.server_ip = None if proxy else _peer(response)
-                result.tls_sha256 = _certificate(response)
-                if response.status in REDIRECTS and "Location" in response.headers:
-                    target = canonical(response.headers["Location"], current)
-                    if target is None:
-                        result.error = "redirect to a URL that cannot be crawled"
-                        return
-                    result.chain.append(Hop(current, response.status, target))
-                    if target in seen:
-                        result.error = f"redirect loop after {len(result.chain)} hops"
-                        return
-                    if len(result.chain) > self.options.max_redirects:
-                        result.error = f"more than {self.options.max_redirects} redirects"
-                        return
-                    refused = allow_hop(target) if allow_hop else None
-                    if refused:
-                        result.error = f"redirect refused: {refused}"
-                        return
-                    seen.add(target)
-                    current = target
-                    continue
-                if response.status in RETRY_STATUSES:
-                    result.retry_after = retry_after(response.headers.get("Retry-After"))
-                if response.status >= 400:
-                    result.error = f"HTTP {response.status}"
-                    return
-                declared = response.content_length
-                if declared is not None and declared > max_bytes and not _encoded(response):
-                    raise TooLarge
-                body = bytearray()
-                async for chunk in response.content.iter_chunked(_CHUNK):
-                    body += chunk
-                    if len(body) > max_bytes:
-                        raise TooLarge
-                result.body = bytes(body)
+            result.final_url = current
+            if self.options.http2 and proxy is None and current.startswith("https:"):
+                location = await self._request_h2(current, max_bytes, result)
+            else:
+                location = await self._request(current, proxy, max_bytes, result)
+            if location is None:
                 return
+            target = canonical(location, current)
+            if target is None:
+                result.error = "redirect to a URL that cannot be crawled"
+                return
+            assert result.status is not None
+            result.chain.append(Hop(current, result.status, target))
+            if target in seen:
+                result.error = f"redirect loop after {len(result.chain)} hops"
+                return
+            if len(result.chain) > self.options.max_redirects:
+                result.error = f"more than {self.options.max_redirects} redirects"
+                return
+            refused = allow_hop(target) if allow_hop else None
+            if refused:
+                result.error = f"redirect refused: {refused}"
+                return
+            seen.add(target)
+            current = target
+
+    def _answered(self, result: Fetched, status: int, headers: list[tuple[str, str]]) -> bool:
+        """Record a response's head; True when its body is to be read."""
+        result.status, result.headers = status, headers
+        if status in RETRY_STATUSES:
+            result.retry_after = retry_after(result.header("Retry-After"))
+        if status >= 400:
+            result.error = f"HTTP {status}"
+            return False
+        return True
+
+    async def _request(
+        self, url: str, proxy: str | None, max_bytes: int, result: Fetched
+    ) -> str | None:
+        """One HTTP/1.1 request (aiohttp); the Location of a redirect, else None."""
+        session = self._session(proxy)
+        async with session.get(url, allow_redirects=False) as response:
+            if response.version is not None:
+                result.http_version = f"HTTP/{response.version.major}.{response.version.minor}"
+            # Through a proxy the peer is the proxy: the server's address is unknown.
+            result.server_ip = None if proxy else _peer(response)
+            result.tls_sha256 = _certificate(response)
+            headers = [(k, v) for k, v in response.headers.items()]
+            if response.status in REDIRECTS and "Location" in response.headers:
+                result.status, result.headers = response.status, headers
+                return response.headers["Location"]
+            if not self._answered(result, response.status, headers):
+                return None
+            declared = response.content_length
+            if declared is not None and declared > max_bytes and not _encoded(response.headers):
+                raise TooLarge
+            body = bytearray()
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise TooLarge
+            result.body = bytes(body)
+            return None
+
+    def _h2_client(self) -> Any:
+        if self._h2 is None:
+            import httpx  # only for HTTPS: HTTP/2 is negotiated by ALPN
+
+            o = self.options
+            self._h2 = httpx.AsyncClient(
+                http2=True,
+                verify=o.verify_tls,
+                follow_redirects=False,
+                timeout=httpx.Timeout(o.timeout),
+                limits=httpx.Limits(max_connections=o.concurrency),
+                headers={
+                    "User-Agent": o.user_agent,
+                    "Accept-Encoding": "gzip, deflate, br",
+                    "Accept": "text/html,application/xhtml+xml,image/*,*/*;q=0.8",
+                },
+            )
+        return self._h2
+
+    async def _request_h2(self, url: str, max_bytes: int, result: Fetched) -> str | None:
+        """One HTTPS request offering HTTP/2 (httpx); the Location of a redirect, else None."""
+        async with self._h2_client().stream("GET", url) as response:
+            result.http_version = response.http_version
+            stream = response.extensions.get("network_stream")
+            address = stream.get_extra_info("server_addr") if stream is not None else None
+            result.server_ip = str(address[0]) if address else None
+            ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+            der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+            result.tls_sha256 = hashlib.sha256(der).hexdigest() if der else None
+            headers = list(response.headers.multi_items())
+            location = response.headers.get("Location")
+            if response.status_code in REDIRECTS and location is not None:
+                result.status, result.headers = response.status_code, headers
+                return str(location)
+            if not self._answered(result, response.status_code, headers):
+                return None
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes and not _encoded(response.headers):
+                raise TooLarge
+            body = bytearray()
+            async for chunk in response.aiter_bytes(_CHUNK):  # decoded: a bomb stops at the cap
+                body += chunk
+                if len(body) > max_bytes:
+                    raise TooLarge
+            result.body = bytes(body)
+            return None
 
 
 def _redacted(proxy: str | None) -> str | None:
@@ -288,9 +368,9 @@ def _certificate(response: aiohttp.ClientResponse) -> str | None:
     return None
 
 
-def _encoded(response: aiohttp.ClientResponse) -> bool:
+def _encoded(headers: Any) -> bool:
     # A compressed body's Content-Length is the compressed size: the cap applies as it streams.
-    return bool(response.headers.get("Content-Encoding"))
+    return bool(headers.get("Content-Encoding"))
 
 
 def _peer(response: aiohttp.ClientResponse) -> str | None:
@@ -299,6 +379,26 @@ def _peer(response: aiohttp.ClientResponse) -> str | None:
         if peer:
             return str(peer[0])
     return None
+
+
+def _is_httpx_error(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.HTTPError | httpx.InvalidURL)
+
+
+def _describe_httpx(exc: BaseException) -> str:
+    import httpx
+
+    if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.PoolTimeout):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {' '.join(str(exc).split())[:160]}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "server broke the protocol or disconnected"
+    if isinstance(exc, httpx.DecodingError):
+        return "body cut short or badly encoded"
+    return (" ".join(str(exc).split()) or type(exc).__name__)[:200]
 
 
 def _describe(exc: BaseException) -> str:

@@ -110,6 +110,7 @@ def evidence(
         "server_ip": fetched.server_ip,
         "proxy": fetched.proxy,
         "tls_certificate_sha256": fetched.tls_sha256,
+        "http_version": fetched.http_version,
         "status": fetched.status,
         "response_headers": [[name, value] for name, value in fetched.headers],
         "fetched_at_utc": at.isoformat().replace("+00:00", "Z"),
