@@ -251,7 +251,9 @@ def main() -> None:
         max_pages = args.sites * (args.pages + 1) + 10
         print(
             f"synthetic web: {args.sites} sites x {args.pages} pages, "
-            f"{len(planted)} planted known images; {os.cpu_count()} CPUs"
+            f"{len(planted)} planted known images; {os.cpu_count()} CPUs; "
+            f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
+            f"load average {os.getloadavg()}"
         )
         header = (
             f"{'crawler':<12} {'pages':>6} {'images':>7} {'seconds':>8} {'pages/s':>8} "
@@ -274,6 +276,7 @@ def main() -> None:
             pages = (a["pages"] / a["seconds"]) / (b["pages"] / b["seconds"])
             images = (a["images"] / a["seconds"]) / (b["images"] / b["seconds"])
             print(f"ratio (ours / Scrapy): pages/s x{pages:.2f}, images/s x{images:.2f}")
+        print(f"load average at the end {os.getloadavg()}")
         if args.frontier:
             print("frontier size  peak RSS MiB  URLs written/s")
             for size, peak_mib, rate in frontier(args.frontier, folder):
