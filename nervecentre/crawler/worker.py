@@ -24,6 +24,7 @@ from nervecentre.crawler.jobs import resume_crawl, run_job
 from nervecentre.crawler.models import CrawlJob
 from nervecentre.crawler.recheck import recheck
 from nervecentre.crawler.schedule import claim_due
+from nervecentre.crawler.store import JobStore
 from nervecentre.errors import NervecentreError
 from nervecentre.store.db import Database
 
@@ -78,6 +79,8 @@ def run_round(
         if frontier.claimable():
             resume_crawl(db, job, sink, actor)
             done.carried_on.append(job)
+        else:  # stopped after its last URL, before marking it finished
+            JobStore(db, job, actor).finish()
     done.rechecks = recheck(db, actor=actor, interval=every, now=now)
     for job in claim_due(db, actor, now=now):
         run_job(db, job, sink, actor)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from nervecentre.cli.main import app
 from nervecentre.crawler.config import CrawlConfig, build_config
-from nervecentre.crawler.models import CrawlFinding, CrawlJob, CrawlSchedule
+from nervecentre.crawler.models import CrawlFinding, CrawlJob, CrawlSchedule, CrawlUrl
 from nervecentre.crawler.schedule import add_schedule, claim_due, list_schedules
 from nervecentre.crawler.synthweb import SynthServer, SynthWeb, running
 from nervecentre.crawler.worker import run_round
 from nervecentre.errors import InvalidValue
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
+from nervecentre.web.app import create_app
 from tests.crawler.conftest import FAST, load_hashset, planted
 
 
@@ -114,3 +118,30 @@ def test_schedule_cli_and_worker_once(db: Database, tmp_path: Path) -> None:
         assert "scheduled crawls run: 1" in worker.output
     (row,) = list_schedules(db)
     assert row.last_job_id is not None and _state(db, row.last_job_id)[0] == "finished"
+
+
+def test_serve_runs_the_worker_when_asked(db: Database, tmp_path: Path) -> None:
+    with running(SynthWeb(seed=35, sites=1, pages=3, traps=False)) as server:
+        load_hashset(db, server, tmp_path)
+        add_schedule(db, "in serve", _config(db, server), 24, "test")
+        served = Database(dataclasses.replace(db.settings, crawl_worker_in_serve=1))
+        try:
+            with TestClient(create_app(db=served)):
+                for _ in range(300):  # the worker's first round starts with the server
+                    (row,) = list_schedules(db)
+                    if row.last_job_id and _state(db, row.last_job_id)[0] == "finished":
+                        break
+                    time.sleep(0.2)
+        finally:
+            served.dispose()
+    assert row.last_job_id is not None and _state(db, row.last_job_id)[0] == "finished"
+
+
+def test_a_run_stopped_after_its_last_url_is_marked_finished(db: Database) -> None:
+    config = build_config(db.settings, ["http://127.0.0.1:9/"], ["x"])
+    add_schedule(db, "ended", config, 24, "test")
+    (job,) = claim_due(db, "worker")
+    with db.session() as s:  # every URL done, the job not yet marked finished
+        s.execute(update(CrawlUrl).where(CrawlUrl.job_id == job).values(state="done"))
+    run_round(db, "test", now=utcnow() + timedelta(minutes=1))
+    assert _state(db, job)[0] == "finished"
