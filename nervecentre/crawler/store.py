@@ -286,11 +286,14 @@ class JobStore:
         with self.db.session() as session:
             result = session.execute(
                 update(CrawlJob)
-                .where(CrawlJob.id == self.job_id, ~queued)
+                .where(CrawlJob.id == self.job_id, CrawlJob.state != "finished", ~queued)
                 .values(state="finished", finished_at=utcnow(), updated_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            if result.rowcount:  # type: ignore[attr-defined]
+                return True
+            # Finished by another worker already (its time kept), or URLs still queued.
+            return not session.scalar(select(queued))
 
     def summary(self) -> dict[str, int]:
         """The job's totals: pages read, media hashed, findings, URLs that failed."""

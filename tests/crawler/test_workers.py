@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from nervecentre.crawler.config import build_config
 from nervecentre.crawler.frontier import Frontier, _here
 from nervecentre.crawler.models import CrawlFinding, CrawlJob, CrawlUrl
-from nervecentre.crawler.store import create_job
+from nervecentre.crawler.store import JobStore, create_job
 from nervecentre.crawler.synthweb import SynthServer, SynthWeb, running
 from nervecentre.store.db import Database
 from tests.crawler.conftest import deadline, load_hashset, planted
@@ -178,3 +178,18 @@ def test_leases_of_a_dead_local_process_are_freed_at_once(db: Database) -> None:
     assert alive.claim(5) == []
     assert alive.release_dead_here() == 1
     assert len(alive.claim(5)) == 1
+
+
+def test_the_job_is_finished_once_and_only_when_nothing_is_queued(db: Database) -> None:
+    config = build_config(db.settings, ["http://127.0.0.1:9/"], ["x"])
+    job = create_job(db, config, "test")
+    store = JobStore(db, job, "test")
+    assert store.finish() is False  # its seed is still queued
+    with db.session() as s:
+        s.execute(update(CrawlUrl).where(CrawlUrl.job_id == job).values(state="done"))
+    assert store.finish() is True
+    with db.session() as s:
+        first = s.get(CrawlJob, job).finished_at
+    assert JobStore(db, job, "another worker").finish() is True
+    with db.session() as s:
+        assert s.get(CrawlJob, job).finished_at == first  # the first worker's time is kept
