@@ -31,7 +31,7 @@ from aiohttp_socks import ProxyConnector
 
 from nervecentre.crawler.urls import canonical
 
-_CHUNK = 1 << 16
+CHUNK = 1 << 16
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 503})
 # What a proxy that is down, refuses or times out raises (neither is an aiohttp error).
@@ -126,7 +126,7 @@ class Fetcher:
     def __init__(self, options: FetchOptions) -> None:
         self.options = options
         self._sessions: dict[str, aiohttp.ClientSession] = {}
-        self._h2: Any = None  # httpx.AsyncClient, made at the first HTTPS request
+        self._h2: Any = None  # httpx.AsyncClient (crawler/_http2.py), at the first HTTPS request
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -213,9 +213,11 @@ class Fetcher:
         except (aiohttp.ClientError, OSError, ValueError, *_PROXY_ERRORS) as exc:
             result.error = _describe(exc)
         except Exception as exc:  # httpx's errors (HTTP/2): imported only when used
-            if not _is_httpx_error(exc):
+            from nervecentre.crawler import _http2
+
+            if not _http2.is_error(exc):
                 raise
-            result.error = _describe_httpx(exc)
+            result.error = _http2.describe(exc)
         return result
 
     async def _follow(
@@ -280,62 +282,23 @@ class Fetcher:
             if not self._answered(result, response.status, headers):
                 return None
             declared = response.content_length
-            if declared is not None and declared > max_bytes and not _encoded(response.headers):
+            if declared is not None and declared > max_bytes and not encoded(response.headers):
                 raise TooLarge
             body = bytearray()
-            async for chunk in response.content.iter_chunked(_CHUNK):
+            async for chunk in response.content.iter_chunked(CHUNK):
                 body += chunk
                 if len(body) > max_bytes:
                     raise TooLarge
             result.body = bytes(body)
             return None
-
-    def _h2_client(self) -> Any:
-        if self._h2 is None:
-            import httpx  # only for HTTPS: HTTP/2 is negotiated by ALPN
-
-            o = self.options
-            self._h2 = httpx.AsyncClient(
-                http2=True,
-                verify=o.verify_tls,
-                follow_redirects=False,
-                timeout=httpx.Timeout(o.timeout),
-                limits=httpx.Limits(max_connections=o.concurrency),
-                headers={
-                    "User-Agent": o.user_agent,
-                    "Accept-Encoding": "gzip, deflate, br",
-                    "Accept": "text/html,application/xhtml+xml,image/*,*/*;q=0.8",
-                },
-            )
-        return self._h2
 
     async def _request_h2(self, url: str, max_bytes: int, result: Fetched) -> str | None:
-        """One HTTPS request offering HTTP/2 (httpx); the Location of a redirect, else None."""
-        async with self._h2_client().stream("GET", url) as response:
-            result.http_version = response.http_version
-            stream = response.extensions.get("network_stream")
-            address = stream.get_extra_info("server_addr") if stream is not None else None
-            result.server_ip = str(address[0]) if address else None
-            ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-            der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-            result.tls_sha256 = hashlib.sha256(der).hexdigest() if der else None
-            headers = list(response.headers.multi_items())
-            location = response.headers.get("Location")
-            if response.status_code in REDIRECTS and location is not None:
-                result.status, result.headers = response.status_code, headers
-                return str(location)
-            if not self._answered(result, response.status_code, headers):
-                return None
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes and not _encoded(response.headers):
-                raise TooLarge
-            body = bytearray()
-            async for chunk in response.aiter_bytes(_CHUNK):  # decoded: a bomb stops at the cap
-                body += chunk
-                if len(body) > max_bytes:
-                    raise TooLarge
-            result.body = bytes(body)
-            return None
+        """One HTTPS request offering HTTP/2; the Location of a redirect, else None."""
+        from nervecentre.crawler import _http2
+
+        if self._h2 is None:
+            self._h2 = _http2.client(self.options)
+        return await _http2.request(self._h2, url, max_bytes, result, self._answered)
 
 
 def _redacted(proxy: str | None) -> str | None:
@@ -368,7 +331,7 @@ def _certificate(response: aiohttp.ClientResponse) -> str | None:
     return None
 
 
-def _encoded(headers: Any) -> bool:
+def encoded(headers: Any) -> bool:
     # A compressed body's Content-Length is the compressed size: the cap applies as it streams.
     return bool(headers.get("Content-Encoding"))
 
@@ -379,26 +342,6 @@ def _peer(response: aiohttp.ClientResponse) -> str | None:
         if peer:
             return str(peer[0])
     return None
-
-
-def _is_httpx_error(exc: BaseException) -> bool:
-    import httpx
-
-    return isinstance(exc, httpx.HTTPError | httpx.InvalidURL)
-
-
-def _describe_httpx(exc: BaseException) -> str:
-    import httpx
-
-    if isinstance(exc, httpx.ConnectTimeout | httpx.ReadTimeout | httpx.PoolTimeout):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect: {' '.join(str(exc).split())[:160]}"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "server broke the protocol or disconnected"
-    if isinstance(exc, httpx.DecodingError):
-        return "body cut short or badly encoded"
-    return (" ".join(str(exc).split()) or type(exc).__name__)[:200]
 
 
 def _describe(exc: BaseException) -> str:
