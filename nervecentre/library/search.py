@@ -5,9 +5,10 @@ written; a word ending in ``*`` is a prefix. Words are letters, digits and marks
 Devanagari words ('मानव तस्करी') are whole. SQLite ranks with FTS5's BM25 (a title word
 counts four times); PostgreSQL with ``ts_rank`` over the same words ('simple' parser).
 
-On SQLite the ranked ids of a query are kept while the ``library`` generation stays, and
-a hit is checked against the user's kept visibility mask (:mod:`nervecentre.library.access`),
-so a repeated or paged search costs array lookups and the snippets of one page.
+On SQLite the user's kept visibility mask (:mod:`nervecentre.library.access`) is checked
+inside the ranking statement, so BM25 is computed for visible documents only; the ranked ids
+are kept per query and mask while the ``library`` generation stays, so a repeated or paged
+search costs array lookups and the snippets of one page.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 from markupsafe import Markup
 from sqlalchemy import Connection, Float, bindparam, cast, func, literal_column, select
 from sqlalchemy.orm import Session
@@ -134,16 +134,17 @@ def _sqlite_search(
         if gens is None:
             return None
         mask = kept_mask(db, user, gens)
+        marks = (START, STOP, _SNIPPET_WORDS)
+        match = terms.fts5()
         if mask is None:
             # None kept (a new user, or the library, cases or access changed): this search
             # checks its ranked ids in SQL while the mask is read in the background.
             read_mask_later(db, user, gens)
-            visible, share = visible_in_sql(conn, user), 0.5
+            visible = visible_in_sql(conn, user)
+            found = _fts5.page_checked(conn, match, visible, offset, limit, marks)
         else:
-            visible = _fts5.by_mask(mask)
-            share = float(np.count_nonzero(mask)) / max(len(mask), 1)
-        marks = (START, STOP, _SNIPPET_WORDS)
-        found = _fts5.page(conn, terms.fts5(), gens[0], visible, share, offset, limit, marks)
+            scope = 0 if bool(mask[1:].all()) else (user.id or -1)
+            found = _fts5.page(conn, match, gens[0], mask, scope, offset, limit, marks)
         return _hits(conn, found, gens[0])
 
 
