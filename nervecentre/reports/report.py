@@ -136,7 +136,7 @@ def build_report(
         datetime.now(UTC),
         shared,
         threshold,
-        len(facts),
+        sum(1 for f in facts if "registered" in f.when),
         tables,
         drawn,
     )
