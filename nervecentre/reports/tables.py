@@ -229,12 +229,15 @@ def _labeller(dim: str, names: Names, defs: Definitions) -> Callable[[str], str]
     return lambda k: table.get(k, k)
 
 
-def share(table: Table, threshold: int) -> Table:
-    """The table as it may leave the centre: small cells and their complements hidden, and
-    rates hidden wherever one of the counts they come from is under the threshold."""
-    rows, cols = len(table.grid), len(table.columns)
-    lines = grid_lines(rows, cols, total_col=table.total_col, total_row=table.total_row)
-    table.suppression = suppress(table.grid, lines, threshold)
+def share(table: Table, threshold: int, suppression: Suppression | None = None) -> Table:
+    """The table as it may leave the centre: small cells and their complements hidden
+    (``suppression``, chosen with the report's other tables; else for this table alone),
+    and rates hidden wherever one of the counts they come from is under the threshold."""
+    if suppression is None:
+        rows, cols = len(table.grid), len(table.columns)
+        lines = grid_lines(rows, cols, total_col=table.total_col, total_row=table.total_row)
+        suppression = suppress(table.grid, lines, threshold)
+    table.suppression = suppression
     hidden_rows = {r for r, _ in table.suppression.hidden}
     for r, values in enumerate(table.rate_values):
         # A rate's inputs may be outside the grid: keep rates only for rows with no hidden cell
