@@ -1,5 +1,6 @@
 """The library in a real browser: search with highlights, a document, similar cases, the
-upload form; axe-core finds no accessibility problem; screenshots for the docs (docs/screenshots/library*.png).
+upload form; axe-core finds no accessibility problem; screenshots for the docs
+(docs/screenshots/library*.png).
 
 The screenshots are compared with the committed ones like the main pages' (same tolerance);
 refresh them with NERVECENTRE_TEST_UPDATE_SCREENSHOTS=1 after an intended change.
