@@ -232,7 +232,9 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     print(f"Library search: {args.docs:,} synthetic documents, {len(QUERIES)} queries x "
-          f"{args.rounds} rounds, top {PER_PAGE} with snippets, one client")  # fmt: skip
+          f"{args.rounds} rounds, top {PER_PAGE} with snippets, one client; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
     folder = Path(tempfile.mkdtemp(prefix="bench_library_"))
     path = folder / "nervecentre.db"
     db = Database(load_settings(database_url=f"sqlite:///{path}", data_dir=str(folder)))
@@ -283,9 +285,11 @@ def main() -> None:
     pg_anchor, pg_ours = pg_figures.values()
     for phase in ("cold", "warm"):
         ratio = pg_ours[phase][0] / pg_anchor[phase][0]
-        print(f"  ratio ours/anchor ({phase}): {ratio:.2f}x queries/s")
+        print(f"  ratio ours/anchor ({phase}): {ratio:.2f}x queries/s, "
+              f"p95 {pg_ours[phase][2]:.2f} vs {pg_anchor[phase][2]:.2f} ms")  # fmt: skip
     ratio = ours["warm"][0] / pg_anchor["warm"][0]
     print(f"  ratio ours on SQLite / PostgreSQL anchor (warm): {ratio:.2f}x")
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
     for opened in _OPEN:
         opened.close()
     with create_engine(args.postgres).begin() as conn:

@@ -50,11 +50,20 @@ class Dashboard:
     total_cases: int = 0
     open_cases: int = 0
     by_month: list[tuple[str, int]] = field(default_factory=list)
+    #: (month, cases registered, people rescued) over the same months as ``by_month``.
+    month_pairs: list[tuple[str, int, int]] = field(default_factory=list)
+    #: (age since the FIR, pending investigation, pending trial) of the open cases today.
+    ageing: list[tuple[str, int, int]] = field(default_factory=list)
     by_district: list[tuple[str, int]] = field(default_factory=list)
     by_crime_head: list[tuple[str, int]] = field(default_factory=list)
     by_status: list[tuple[str, int]] = field(default_factory=list)
     recent_arrests: list[EventRow] = field(default_factory=list)
     recent_rescues: list[EventRow] = field(default_factory=list)
+
+    @property
+    def ageing_most(self) -> int:
+        """The largest row of the ageing chart (its bars' full length); at least 1."""
+        return max((a + b for _, a, b in self.ageing), default=0) or 1
 
 
 def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -90,6 +99,46 @@ def _by_month(
         ).all()
     )
     return [(key, counts.get(key, 0)) for key in (f"{y:04d}-{m:02d}" for y, m in window)]
+
+
+def _rescued_by_month(
+    session: Session, visible: list[ColumnElement[bool]], months: list[str]
+) -> dict[str, int]:
+    """People rescued per month (the rescue's own date) in visible cases."""
+    if not months:
+        return {}
+    first = datetime.strptime(months[0], "%Y-%m")
+    query = (
+        select(Event.id, Event.occurred_at, func.count(EventParticipant.person_id.distinct()))
+        .join(Case, Case.id == Event.case_id)
+        .join(EventParticipant, EventParticipant.event_id == Event.id)
+        .where(*visible, Event.kind == "rescue", Event.occurred_at >= first)
+        .group_by(Event.id, Event.occurred_at)
+    )
+    out: dict[str, int] = {}
+    for _, at, n in session.execute(query):
+        out[f"{at:%Y-%m}"] = out.get(f"{at:%Y-%m}", 0) + n
+    return out
+
+
+#: Pendency ageing: (days below which, label); open statuses by stage.
+AGE_BUCKETS = ((91, "< 3 months"), (183, "3–6 months"), (365, "6–12 months"),
+               (730, "1–2 years"), (1095, "2–3 years"), (10**6, "3 years +"))  # fmt: skip
+_STAGES = {"registered": 0, "under_investigation": 0, "charge_sheeted": 1, "trial": 1}
+
+
+def _ageing(
+    session: Session, visible: list[ColumnElement[bool]], now: datetime
+) -> list[tuple[str, int, int]]:
+    """Open cases by time since the FIR: pending investigation and pending trial."""
+    counts = {label: [0, 0] for _, label in AGE_BUCKETS}
+    query = select(Case.status, Case.fir_at).where(*visible, Case.status.in_(list(_STAGES)))
+    for status, fir_at in session.execute(query):
+        days = (now - fir_at).days
+        label = next(lab for limit, lab in AGE_BUCKETS if days < limit)
+        counts[label][_STAGES[status]] += 1
+    rows = [(label, a, b) for label, (a, b) in counts.items()]
+    return rows if any(a or b for _, a, b in rows) else []
 
 
 def _head_name(code: str) -> str:
@@ -129,7 +178,9 @@ def _recent(session: Session, user: User, kind: str, limit: int, walk: bool) -> 
     return [EventRow(*row, people=counts.get(row[0], 0)) for row in found]
 
 
-def dashboard(db: Database, user: User, *, months: int = 24, recent: int = 10) -> Dashboard:
+def dashboard(
+    db: Database, user: User, *, months: int = 24, recent: int = 10, now: datetime | None = None
+) -> Dashboard:
     """The dashboard of ``user``: counts by month, district, crime head and status, and the
     ``recent`` newest arrests and rescues, all over the cases the user may see."""
     require(user, "report.view")
@@ -162,6 +213,9 @@ def dashboard(db: Database, user: User, *, months: int = 24, recent: int = 10) -
                 heads[name] = heads.get(name, 0) + n
         out.by_crime_head = _ranked(heads)
         out.by_month = _by_month(session, visible, months)
+        rescued = _rescued_by_month(session, visible, [m for m, _ in out.by_month])
+        out.month_pairs = [(m, n, rescued.get(m, 0)) for m, n in out.by_month]
+        out.ageing = _ageing(session, visible, now or datetime.now())
         if recent and out.total_cases:
             # Walk the newest events when visible cases are dense enough to fill the list
             # soon: about recent * all / visible events read, against all visible ones.

@@ -5,9 +5,10 @@ written; a word ending in ``*`` is a prefix. Words are letters, digits and marks
 Devanagari words ('मानव तस्करी') are whole. SQLite ranks with FTS5's BM25 (a title word
 counts four times); PostgreSQL with ``ts_rank`` over the same words ('simple' parser).
 
-On SQLite the ranked ids of a query are kept while the ``library`` generation stays, and
-a hit is checked against the user's kept visibility mask (:mod:`nervecentre.library.access`),
-so a repeated or paged search costs array lookups and the snippets of one page.
+On SQLite the user's kept visibility mask (:mod:`nervecentre.library.access`) is checked
+inside the ranking statement, so BM25 is computed for visible documents only; the ranked ids
+are kept per query and mask while the ``library`` generation stays, so a repeated or paged
+search costs array lookups and the snippets of one page.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 from markupsafe import Markup
 from sqlalchemy import Connection, Float, bindparam, cast, func, literal_column, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from nervecentre.library import _fts5
@@ -49,6 +50,7 @@ _TERM = re.compile(r'"([^"]*)"|(\S+)')
 _SNIPPET_WORDS = 24
 # PostgreSQL: the stored tsvector of migration 0020_library (title and text, GIN-indexed).
 _PG_DOCUMENT = "library_documents.search_vector"
+_NO_JIT = sql_text("SET LOCAL jit = off")
 
 
 @dataclass(frozen=True)
@@ -134,16 +136,17 @@ def _sqlite_search(
         if gens is None:
             return None
         mask = kept_mask(db, user, gens)
+        marks = (START, STOP, _SNIPPET_WORDS)
+        match = terms.fts5()
         if mask is None:
             # None kept (a new user, or the library, cases or access changed): this search
             # checks its ranked ids in SQL while the mask is read in the background.
             read_mask_later(db, user, gens)
-            visible, share = visible_in_sql(conn, user), 0.5
+            visible = visible_in_sql(conn, user)
+            found = _fts5.page_checked(conn, match, visible, offset, limit, marks)
         else:
-            visible = _fts5.by_mask(mask)
-            share = float(np.count_nonzero(mask)) / max(len(mask), 1)
-        marks = (START, STOP, _SNIPPET_WORDS)
-        found = _fts5.page(conn, terms.fts5(), gens[0], visible, share, offset, limit, marks)
+            scope = 0 if bool(mask[1:].all()) else (user.id or -1)
+            found = _fts5.page(conn, match, gens[0], mask, scope, offset, limit, marks)
         return _hits(conn, found, gens[0])
 
 
@@ -188,31 +191,24 @@ def _pg_tsquery(terms: Terms) -> Any:
 def _pg_search(
     session: Session, user: User, terms: Terms, limit: int, offset: int
 ) -> list[tuple[int, float, str]]:
-    """The best matches first, as the bare full-text query ranks them (ts_rank over every
-    match is the cost), then need-to-know on those ids only: more are fetched while too few
-    are visible. Headlines are made for the page's rows alone."""
+    """The best visible matches first, in one statement: need-to-know is a condition of the
+    ranking query (hashed semi-joins on the links), so ``ts_rank`` runs on visible matches
+    only. Headlines are made for the page's rows alone."""
     tsq = _pg_tsquery(terms)
     vector: Any = literal_column(_PG_DOCUMENT)
     score = cast(func.ts_rank(vector, tsq), Float)
     visible = visible_documents_filter(user, seen=visibility(session, user))
-    want = offset + limit
-    fetch: int | None = max(3 * want, 60)
-    while True:
-        query = (
-            select(D.id, score)
-            .where(vector.op("@@")(tsq))
-            .order_by(score.desc(), D.id)
-            .limit(fetch)
-        )
-        ranked = session.execute(query).all()
-        ids = [r[0] for r in ranked]
-        seen = set(session.scalars(select(D.id).where(D.id.in_(ids), visible))) if ids else set()
-        shown = [(r[0], float(r[1])) for r in ranked if r[0] in seen]
-        if fetch is None or len(shown) >= want or len(ranked) < fetch:
-            break
-        fetch = fetch * 8 if fetch < 20_000 else None
-    chosen = shown[offset:want]
-    if not chosen:
+    # A search is short: compiling its plan (PostgreSQL's JIT, on by default above a cost
+    # that ts_rank over many rows passes) takes longer than running it.
+    session.execute(_NO_JIT)
+    ranked = session.execute(
+        select(D.id, score)
+        .where(vector.op("@@")(tsq), visible)
+        .order_by(score.desc(), D.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    if not ranked:
         return []
     options = (
         f"StartSel={START}, StopSel={STOP}, MaxWords={_SNIPPET_WORDS}, MinWords=8, "
@@ -221,9 +217,9 @@ def _pg_search(
     headline = func.ts_headline(
         literal_column("'simple'::regconfig"), func.left(D.text, 200_000), tsq, options
     )
-    page = select(D.id, headline).where(D.id.in_([c[0] for c in chosen]))
+    page = select(D.id, headline).where(D.id.in_([r[0] for r in ranked]))
     lines: dict[int, str] = {int(r[0]): str(r[1] or "") for r in session.execute(page)}
-    return [(doc, score_, lines.get(doc) or "") for doc, score_ in chosen]
+    return [(int(doc), float(score_), lines.get(doc) or "") for doc, score_ in ranked]
 
 
 D = LibraryDocument

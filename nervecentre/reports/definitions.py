@@ -20,6 +20,11 @@ COUNTS = ("cases", "accused", "arrested", "victims")
 SEXES = ("female", "male", "transgender", "unknown_or_age_unknown")
 AGES = ("minor", "adult", "unknown")
 CODES = ("IPC", "BNS", "SLL")
+#: What puts a case in a period's count (facts.py dates each): registered in it; charge-
+#: sheeted, closed by a final report, decided by a court, arrested or rescued during it; or
+#: still pending investigation or trial at its end. Each count has its default.
+WHENS = ("registered", "charge_sheeted", "final_report", "decided", "arrested", "rescued",
+         "pending_investigation", "pending_trial")  # fmt: skip
 _FILE = "tables.yaml"
 
 
@@ -35,6 +40,7 @@ class Measure:
     age: str | None = None
     rescued: bool | None = None
     code: str | None = None
+    when: str = "registered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +116,30 @@ def _statuses(where: str, value: object, named: dict[str, list[str]]) -> frozens
     return frozenset(str(c) for c in codes)
 
 
+def _default_when(raw: dict[str, Any]) -> str:
+    if raw["count"] == "arrested":
+        return "arrested"
+    return "rescued" if raw.get("rescued") else "registered"
+
+
 def _measure(key: str, item: object, named: dict[str, list[str]]) -> Measure:
     where = f"measure {key}"
-    raw = _keys(where, item, {"label", "count"}, {"status", "sex", "age", "rescued", "code"})
-    checks = (("count", COUNTS), ("sex", SEXES), ("age", AGES), ("code", CODES))
+    raw = _keys(
+        where, item, {"label", "count"}, {"status", "sex", "age", "rescued", "code", "when"}
+    )
+    checks = (
+        ("count", COUNTS), ("sex", SEXES), ("age", AGES), ("code", CODES), ("when", WHENS)
+    )  # fmt: skip
     for name, allowed in checks:
         if raw.get(name) is not None and raw[name] not in allowed:
             raise _fail(where, f"{name} must be one of {', '.join(allowed)}")
     if raw["count"] != "victims" and any(k in raw for k in ("sex", "age", "rescued")):
         raise _fail(where, "sex, age and rescued apply to victims only")
+    when = str(raw.get("when") or _default_when(raw))
+    if (raw["count"] == "arrested") != (when == "arrested") or (
+        bool(raw.get("rescued")) != (when == "rescued")
+    ):
+        raise _fail(where, "arrests count when: arrested, rescued victims when: rescued")
     return Measure(
         key,
         str(raw["label"]),
@@ -128,6 +149,7 @@ def _measure(key: str, item: object, named: dict[str, list[str]]) -> Measure:
         raw.get("age"),
         raw.get("rescued"),
         raw.get("code"),
+        when,
     )
 
 

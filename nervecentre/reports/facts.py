@@ -1,19 +1,21 @@
 """One row of facts per case in a report's scope, read in a few statements.
 
 Every table is a sum over these rows, so each figure drills down to the cases behind it.
-The scope is the cases registered in a period (by FIR date), of one owning unit if asked,
-that the reader may see: tables for a user are computed over what they may see.
+The scope is the cases registered before a period's end, of one owning unit if asked, that
+the reader may see, and that fall in the period one way or another (``CaseFact.when``):
+registered, charge-sheeted, closed, decided, arrested or rescued in it, or pending at its
+end, as NCRB counts (``when:`` in ``data/tables.yaml``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from nervecentre import law
@@ -53,17 +55,20 @@ class CaseFact:
     purpose: str = "other"
     sections: frozenset[str] = frozenset()
     accused: int = 0
-    arrested: int = 0
-    victims: Counter[VictimKey] = field(default_factory=Counter)
+    arrested: int = 0  # distinct people arrested in the period
+    victims: Counter[VictimKey] = field(default_factory=Counter)  # rescued: in the period
+    #: How the case falls in the period (a WHENS name) -> the date that puts it there.
+    when: dict[str, datetime] = field(default_factory=dict)
 
 
 def scope_conditions(session: Session, user: User | None, scope: Scope) -> list[Any]:
-    """WHERE clauses on Case: the scope, and need-to-know when a user reads.
+    """WHERE clauses on Case: registered before the scope's end, of its unit, and
+    need-to-know when a user reads (which of these fall in the period, :func:`load_facts`).
 
     ``user`` None is the installation's own authority (the CLI without ``--as``).
     """
     seen: ColumnElement[bool] = true() if user is None else visibility(session, user).condition()
-    out: list[Any] = [seen, Case.fir_at >= scope.start, Case.fir_at < scope.end]
+    out: list[Any] = [seen, Case.fir_at < scope.end]
     if scope.unit:
         out.append(Case.unit_code == scope.unit)
     return out
@@ -176,25 +181,48 @@ def load_facts(
     )
     for case_id, n in session.execute(accused.group_by(CaseRole.case_id)):
         facts[case_id].accused = n
-    arrested = (
-        select(Event.case_id, func.count(distinct(EventParticipant.person_id)))
+    _arrests(session, where, facts, scope)
+    _victims(session, where, facts, scope)
+    _date(session, where, facts, scope)
+    return sorted((f for f in facts.values() if f.when), key=lambda f: (f.fir_at, f.id))
+
+
+def _arrests(session: Session, where: list[Any], facts: dict[int, CaseFact], scope: Scope) -> None:
+    arrests = (
+        select(Event.case_id, EventParticipant.person_id, Event.occurred_at)
         .join(EventParticipant, EventParticipant.event_id == Event.id)
-        .where(Event.kind == "arrest", _in_scope(Event.case_id, where))
-        .group_by(Event.case_id)
+        .where(
+            Event.kind == "arrest",
+            Event.occurred_at >= scope.start,
+            Event.occurred_at < scope.end,
+            _in_scope(Event.case_id, where),
+        )
     )
-    for case_id, n in session.execute(arrested):
-        facts[case_id].arrested = n
-    _victims(session, where, facts)
-    return sorted(facts.values(), key=lambda f: (f.fir_at, f.id))
+    people: dict[int, set[int]] = {}
+    for case_id, person_id, at in session.execute(arrests):
+        people.setdefault(case_id, set()).add(person_id)
+        fact = facts[case_id]
+        fact.when["arrested"] = min(at, fact.when.get("arrested", at))
+    for case_id, arrested in people.items():
+        facts[case_id].arrested = len(arrested)
 
 
-def _victims(session: Session, where: list[Any], facts: dict[int, CaseFact]) -> None:
+def _victims(session: Session, where: list[Any], facts: dict[int, CaseFact], scope: Scope) -> None:
     rescued = (
-        select(Event.case_id, EventParticipant.person_id)
+        select(Event.case_id, EventParticipant.person_id, Event.occurred_at)
         .join(EventParticipant, EventParticipant.event_id == Event.id)
-        .where(Event.kind == "rescue", _in_scope(Event.case_id, where))
+        .where(
+            Event.kind == "rescue",
+            Event.occurred_at >= scope.start,
+            Event.occurred_at < scope.end,
+            _in_scope(Event.case_id, where),
+        )
     )
-    saved = {(c, p) for c, p in session.execute(rescued)}
+    saved: set[tuple[int, int]] = set()
+    for case_id, person_id, at in session.execute(rescued):
+        saved.add((case_id, person_id))
+        fact = facts[case_id]
+        fact.when["rescued"] = min(at, fact.when.get("rescued", at))
     victims = (
         select(CaseRole.case_id, CaseRole.person_id, Person.gender, Person.age_band, Person.age)
         .join(Person, Person.id == CaseRole.person_id)
@@ -204,6 +232,59 @@ def _victims(session: Session, where: list[Any], facts: dict[int, CaseFact]) -> 
         sex = gender if gender in ("female", "male", "transgender") else "unknown"
         key = (sex, age_group(band, age), (case_id, person_id) in saved)
         facts[case_id].victims[key] += 1
+
+
+def _date(session: Session, where: list[Any], facts: dict[int, CaseFact], scope: Scope) -> None:
+    """Date each case's registration and disposals, and say which fall in the period.
+
+    A charge sheet is dated by its first ``charge_sheet`` event, a court's decision by the
+    first ``verdict`` event; a disposal the status records with no event (and a final
+    report, which has no event kind) is dated at the FIR, as the cohort count did."""
+    first: dict[tuple[int, str], datetime] = {}
+    dated = (
+        select(Event.case_id, Event.kind, func.min(Event.occurred_at))
+        .where(Event.kind.in_(("charge_sheet", "verdict")), _in_scope(Event.case_id, where))
+        .group_by(Event.case_id, Event.kind)
+    )
+    for case_id, kind, at in session.execute(dated):
+        first[(case_id, kind)] = at
+    sheeted, decided = _STATUS_GROUPS
+
+    def inside(at: datetime | None) -> bool:
+        return at is not None and scope.start <= at < scope.end
+
+    def before_end(at: datetime | None) -> bool:
+        return at is not None and at < scope.end
+
+    last = scope.end - timedelta(microseconds=1)
+    for fact in facts.values():
+        cs = first.get((fact.id, "charge_sheet"))
+        if cs is None and fact.status in sheeted:
+            cs = fact.fir_at
+        verdict = first.get((fact.id, "verdict")) if fact.status in decided else None
+        if verdict is None and fact.status in decided:
+            verdict = max(cs or fact.fir_at, fact.fir_at)
+        closed = fact.fir_at if fact.status == "final_report" else None
+        dates: tuple[tuple[str, datetime | None], ...] = (
+            ("registered", fact.fir_at),
+            ("charge_sheeted", cs),
+            ("final_report", closed),
+            ("decided", verdict),
+        )
+        for name, on in dates:
+            if inside(on) and on is not None:
+                fact.when[name] = on
+        if not before_end(cs) and not before_end(closed):
+            fact.when["pending_investigation"] = last
+        elif before_end(cs) and not before_end(verdict):
+            fact.when["pending_trial"] = last
+
+
+#: Statuses that say a case was charge-sheeted, and that a court decided it.
+_STATUS_GROUPS = (
+    frozenset({"charge_sheeted", "trial", "convicted", "acquitted", "discharged"}),
+    frozenset({"convicted", "acquitted", "discharged"}),
+)
 
 
 def year_scope(year: int, unit: str | None = None) -> Scope:

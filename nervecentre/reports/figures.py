@@ -14,8 +14,6 @@ from nervecentre.reports.charts import Chart
 from nervecentre.reports.facts import CaseFact, Scope, scope_conditions, section_label
 from nervecentre.security.models import User
 
-PENDING = {"registered": "investigation", "under_investigation": "investigation",
-           "charge_sheeted": "trial", "trial": "trial"}  # fmt: skip
 AGE_BUCKETS = ((91, "< 3 months"), (183, "3–6 months"), (365, "6–12 months"),
                (730, "1–2 years"), (1095, "2–3 years"), (10**6, "3 years +"))  # fmt: skip
 TOP = 10
@@ -33,7 +31,7 @@ def _months(scope: Scope) -> list[str]:
 def monthly(session: Session, user: User | None, scope: Scope, facts: Sequence[CaseFact]) -> Chart:
     """Cases registered and people rescued per month (rescues by the rescue's own date)."""
     where = scope_conditions(session, user, scope)
-    cases = Counter(f"{f.fir_at:%Y-%m}" for f in facts)
+    cases = Counter(f"{f.fir_at:%Y-%m}" for f in facts if "registered" in f.when)
     seen = [w for w in where[:1]] + ([Case.unit_code == scope.unit] if scope.unit else [])
     query = (
         select(Event.occurred_at, func.count(distinct(EventParticipant.person_id)))
@@ -69,7 +67,7 @@ def _place(place: str, state: str) -> str:
 
 def routes(session: Session, user: User | None, scope: Scope) -> Chart:
     """Source → destination flows of the cases in scope (first source, last destination)."""
-    where = scope_conditions(session, user, scope)
+    where = [*scope_conditions(session, user, scope), Case.fir_at >= scope.start]
     query = (
         select(RouteStop.case_id, RouteStop.seq, RouteStop.stage, RouteStop.place, RouteStop.state)
         .where(
@@ -109,8 +107,11 @@ def ageing(facts: Sequence[CaseFact], scope: Scope, now: datetime | None = None)
     as_of = min(scope.end, now or datetime.now())
     counts: dict[str, Counter[str]] = {label: Counter() for _, label in AGE_BUCKETS}
     for fact in facts:
-        stage = PENDING.get(fact.status)
-        if stage is None:
+        if "pending_investigation" in fact.when:
+            stage = "investigation"
+        elif "pending_trial" in fact.when:
+            stage = "trial"
+        else:
             continue
         days = (as_of - fact.fir_at).days
         label = next(lab for limit, lab in AGE_BUCKETS if days < limit)
@@ -123,7 +124,7 @@ def ageing(facts: Sequence[CaseFact], scope: Scope, now: datetime | None = None)
     return Chart(
         "ageing",
         "Pendency ageing",
-        f"Pending cases registered in {scope.label}, by "
+        f"Cases pending at the end of {scope.label}, by "
         f"time since the FIR on {as_of:%d %b %Y}: pending investigation and pending "
         "trial, stacked.",
         "stacked",
@@ -134,7 +135,7 @@ def ageing(facts: Sequence[CaseFact], scope: Scope, now: datetime | None = None)
 
 def top_sections(facts: Sequence[CaseFact]) -> Chart:
     """The sections most cases are charged under (IPC and BNS equivalents together)."""
-    counts: Counter[str] = Counter(s for f in facts for s in f.sections)
+    counts: Counter[str] = Counter(s for f in facts if "registered" in f.when for s in f.sections)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]  # ties by name
     rows: list[list[str | int]] = [[section_label(s), n] for s, n in ranked]
     return Chart(

@@ -69,8 +69,9 @@ def _cover(report: Report) -> list[Any]:
         table,
         Spacer(1, cm),
         Paragraph(
-            "Figures count the cases registered (FIR date) in the period as they stand on the "
-            "day the report was made. No person is named in this report.",
+            "Figures count what happened in the period, as NCRB does: cases registered "
+            "(FIR date), charge-sheeted, closed or decided, people arrested and rescued in "
+            "it; pending cases at its end. No person is named in this report.",
             _STYLES["BodyText"],
         ),
         PageBreak(),

@@ -18,8 +18,9 @@ from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.reports import figures
 from nervecentre.reports.charts import Chart
 from nervecentre.reports.facts import Scope, load_facts, month_scope, year_scope
+from nervecentre.reports.joint import share_all
 from nervecentre.reports.suppress import DEFAULT_THRESHOLD
-from nervecentre.reports.tables import Names, Table, compute, share
+from nervecentre.reports.tables import Names, Table, compute
 from nervecentre.security import audit
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
@@ -126,7 +127,8 @@ def build_report(
     plan = ANNUAL if kind == "annual" else MONTHLY
     tables = [compute(facts, table, by, names=labels) for table, by in plan]
     if shared:
-        tables = [share(t, threshold) for t in tables]
+        stations = {"police_station": {f.station: f.district for f in facts}}
+        tables = share_all(tables, threshold, stations)
         drawn = shared_charts(tables, scope) if charts else []
     report = Report(
         kind,
@@ -136,7 +138,7 @@ def build_report(
         datetime.now(UTC),
         shared,
         threshold,
-        len(facts),
+        sum(1 for f in facts if "registered" in f.when),
         tables,
         drawn,
     )

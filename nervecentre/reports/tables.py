@@ -20,7 +20,9 @@ Names = dict[str, dict[str, str]]
 
 
 def measure_value(fact: CaseFact, m: Measure) -> int:
-    """What one case adds to a measure."""
+    """What one case adds to a measure in the period its facts were read for."""
+    if m.when not in fact.when:
+        return 0
     if m.status is not None and fact.status not in m.status:
         return 0
     if m.code is not None and fact.code != m.code:
@@ -46,13 +48,16 @@ def measure_value(fact: CaseFact, m: Measure) -> int:
     return total
 
 
+#: Breakdowns by time: a figure sits in the month (year) of what it counts.
+TIME = {"month": "%Y-%m", "year": "%Y"}
+
+
 def row_keys(fact: CaseFact, by: str) -> Iterable[str]:
-    """The rows a case counts in when a table is broken down ``by`` a dimension."""
+    """The rows a case counts in when a table is broken down ``by`` a dimension other
+    than time (see :data:`TIME`)."""
     if by == "section":
         return sorted(fact.sections) or ["(no section)"]
     value = {
-        "year": f"{fact.fir_at.year}",
-        "month": f"{fact.fir_at:%Y-%m}",
         "district": fact.district,
         "unit": fact.unit,
         "police_station": fact.station,
@@ -135,13 +140,23 @@ def compute(
     everything = [*measures, *extra]
     for fact in facts:
         values = [measure_value(fact, m) for m in everything]
-        for key in row_keys(fact, dim):
-            acc = sums.setdefault(key, [0] * len(everything))
-            for i, v in enumerate(values):
-                if v:
-                    acc[i] += v
-                    if keep_cases:
-                        behind.setdefault((key, i), []).append(fact.id)
+        if dim in TIME:  # each figure in the month (year) of the date that counts it
+            placed = [
+                (i, f"{at:{TIME[dim]}}")
+                for i, m in enumerate(everything)
+                if (at := fact.when.get(m.when)) is not None
+            ]
+        else:
+            keys = list(row_keys(fact, dim))
+            placed = [(i, key) for key in keys for i in range(len(everything))]
+            for key in keys:  # a row for each place a case of the period is in, zeros too
+                sums.setdefault(key, [0] * len(everything))
+        for i, key in placed:
+            if values[i]:
+                acc = sums.setdefault(key, [0] * len(everything))
+                acc[i] += values[i]
+                if keep_cases:
+                    behind.setdefault((key, i), []).append(fact.id)
     if dim == "purpose":  # every purpose is a row, even when none of its cases is in scope
         for purpose in defs.purposes:
             sums.setdefault(purpose.code, [0] * len(everything))
@@ -214,12 +229,15 @@ def _labeller(dim: str, names: Names, defs: Definitions) -> Callable[[str], str]
     return lambda k: table.get(k, k)
 
 
-def share(table: Table, threshold: int) -> Table:
-    """The table as it may leave the centre: small cells and their complements hidden, and
-    rates hidden wherever one of the counts they come from is under the threshold."""
-    rows, cols = len(table.grid), len(table.columns)
-    lines = grid_lines(rows, cols, total_col=table.total_col, total_row=table.total_row)
-    table.suppression = suppress(table.grid, lines, threshold)
+def share(table: Table, threshold: int, suppression: Suppression | None = None) -> Table:
+    """The table as it may leave the centre: small cells and their complements hidden
+    (``suppression``, chosen with the report's other tables; else for this table alone),
+    and rates hidden wherever one of the counts they come from is under the threshold."""
+    if suppression is None:
+        rows, cols = len(table.grid), len(table.columns)
+        lines = grid_lines(rows, cols, total_col=table.total_col, total_row=table.total_row)
+        suppression = suppress(table.grid, lines, threshold)
+    table.suppression = suppression
     hidden_rows = {r for r, _ in table.suppression.hidden}
     for r, values in enumerate(table.rate_values):
         # A rate's inputs may be outside the grid: keep rates only for rows with no hidden cell

@@ -53,8 +53,9 @@ def xlsx_bytes(report: Report) -> bytes:
         ),
         (
             "Note",
-            "Cases registered (FIR date) in the period, as they stand on the day made. "
-            "No person is named.",
+            "Figures count what happened in the period, as NCRB does: cases registered "
+            "(FIR date), charge-sheeted, closed or decided, people arrested and rescued in "
+            "it; pending cases at its end. No person is named.",
         ),
     ]
     for i, (key, value) in enumerate(rows, start=3):

@@ -44,7 +44,8 @@ class Matrix:
 def matrix() -> Matrix:
     """The permission matrix shipped with nervecentre, validated once."""
     text = resources.files("nervecentre.security").joinpath("data/permissions.yaml").read_text()
-    data = yaml.safe_load(text)
+    # libyaml's loader where built (every process reads this file once, the CLI included).
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     permissions = {str(k): str(v) for k, v in data["permissions"].items()}
     roles: dict[str, Role] = {}
     for name, spec in data["roles"].items():

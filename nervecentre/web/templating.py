@@ -81,6 +81,24 @@ def _columns(items: list[tuple[str, int]], height: int = 120) -> list[dict[str, 
     return out
 
 
+def _pairs(items: list[tuple[str, int, int]], height: int = 120) -> list[dict[str, Any]]:
+    """Paired columns of an SVG bar chart (cases and rescues by month), on one scale."""
+    top = max((max(a, b) for _, a, b in items), default=0) or 1
+    step = 600 / max(len(items), 1)
+    out = []
+    for i, (label, a, b) in enumerate(items):
+        ha, hb = round(height * a / top, 1), round(height * b / top, 1)
+        x, w = i * step + 1, (step - 2) / 2
+        out.append(
+            {
+                "label": label, "a": a, "b": b, "w": round(w, 1),
+                "xa": round(x, 1), "ya": round(height - ha, 1), "ha": ha,
+                "xb": round(x + w, 1), "yb": round(height - hb, 1), "hb": hb,
+            }
+        )  # fmt: skip
+    return out
+
+
 def _options(name: str) -> list[tuple[str, str]]:
     """(code, label) pairs of a vocabulary, for a select box."""
     return [(code, term.label) for code, term in vocab.vocabulary(name).items()]
@@ -103,6 +121,7 @@ def environment() -> Environment:
         filesize=_bytes,
         bars=_bars,
         columns=_columns,
+        pairs=_pairs,
     )
     env.globals.update(label=vocab.label, options=_options, urlencode=urlencode)
     return env

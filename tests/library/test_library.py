@@ -203,3 +203,40 @@ def test_sql_check_and_kept_mask_agree(world: World) -> None:
         by_mask = _fts5.by_mask(visible_mask(world.db, user, gens))(ids)
         assert in_sql.tolist() == by_mask.tolist(), name
         assert in_sql.sum() == {"inv": 4, "inv-b": 4, "admin": 6, "view": 4}[name]
+
+
+def test_ranking_with_need_to_know_in_sql_is_the_bare_ranking_filtered(world: World) -> None:
+    """The mask checked inside the ranking statement (SQLite) gives, page after page, what
+    FTS5's own ranking gives once the invisible hits are dropped; so does the SQL check."""
+    if world.db.dialect != "sqlite":
+        pytest.skip("masks are SQLite's")
+    from sqlalchemy import text
+
+    from nervecentre.library import _fts5
+    from nervecentre.library.access import generations, visible_in_sql, visible_mask
+
+    a, b = case_key(world, world.case_a), case_key(world, world.case_b)
+    for i in range(45):
+        case = [a, b, None][i % 3]
+        body = f"{JUDGMENT}\n" + "massage " * (i % 7) + f"doc {i}"
+        add_bytes(world.db, body.encode(), f"{i}.txt", actor="t", case=case)
+    bare = "SELECT rowid FROM search_library WHERE search_library MATCH 'massage' ORDER BY rank"
+    with world.db.engine.connect() as conn:
+        ranked = [int(r[0]) for r in conn.execute(text(bare))]
+        gens = generations(conn)
+    assert gens is not None
+    marks = ("[", "]", 8)
+    for name in ("inv", "inv-b", "admin", "view"):
+        user = world.user(name)
+        mask = visible_mask(world.db, user, gens)
+        expected = [d for d in ranked if mask[d]]
+        paged = [
+            h.document
+            for offset in range(0, 50, 7)
+            for h in search(world.db, user, "massage", limit=7, offset=offset)
+        ]
+        assert paged == expected, name
+        with world.db.engine.connect() as conn:
+            checked = _fts5.page_checked(conn, '"massage"', visible_in_sql(conn, user), 3, 9, marks)
+        assert [c[0] for c in checked] == expected[3:12], name
+        assert all("[massage]" in c[2] for c in checked)

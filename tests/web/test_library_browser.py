@@ -1,5 +1,6 @@
-"""The library in a real browser: search with highlights, a document, similar cases; axe-core
-finds no accessibility problem; screenshots for the docs (docs/screenshots/library*.png).
+"""The library in a real browser: search with highlights, a document, similar cases, the
+upload form; axe-core finds no accessibility problem; screenshots for the docs
+(docs/screenshots/library*.png).
 
 The screenshots are compared with the committed ones like the main pages' (same tolerance);
 refresh them with NERVECENTRE_TEST_UPDATE_SCREENSHOTS=1 after an intended change.
@@ -60,6 +61,19 @@ def test_library_search_document_and_similar(
     page.locator("table.similar-documents tbody tr a").first.click()
     expect(page.locator("#similar")).to_be_visible()
     shots.append(shoot(page, "library-document"))
+    visit(page, "/library")
+    page.get_by_role("link", name="Add a document").click()
+    expect(page.locator("h1")).to_have_text("Add a document to the library")
+    checker.check(page, "upload form")
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "sop.txt", "mimeType": "text/plain", "buffer": b"SOP for rescue raids"}],
+    )
+    page.fill("input[name=title]", "SOP: rescue raids")
+    page.get_by_role("button", name="Add to the library").click()
+    expect(page.get_by_role("status")).to_contain_text("SOP: rescue raids")
+    shots.append(shoot(page, "library-add"))
+    checker.check(page, "document added")
     checker.assert_clean()
     if UPDATE:
         for shot in shots:

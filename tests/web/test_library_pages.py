@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+import pytest
 from fastapi.testclient import TestClient
 
 from nervecentre.library.ingest import add_bytes
@@ -134,3 +136,70 @@ def test_api_upload_and_hostile_files(
         "/api/library/documents", headers=token_for("view"), files={"file": ("k.txt", b"text")}
     )
     assert viewer.status_code == 403
+
+
+def _documents(world: World) -> int:
+    from sqlalchemy import func, select
+
+    from nervecentre.library.models import LibraryDocument
+
+    with world.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(LibraryDocument)) or 0)
+
+
+def test_upload_page_adds_links_and_escapes(world: World, signed_in: Signed) -> None:
+    client, csrf = signed_in("inv")
+    form = client.get("/library/add")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    assert 'href="/library/add"' in client.get("/library").text
+    done = client.post(
+        "/library/add",
+        data={"csrf_token": csrf, "case": case_key(world, world.case_a), "title": XSS},
+        files={"file": (f"{XSS}.txt", JUDGMENT.encode(), "text/plain")},
+    )
+    assert done.status_code == 200, done.text
+    assert "<script>alert" not in done.text and "&lt;script&gt;alert" in done.text
+    assert "Added" in done.text and _documents(world) == 1
+    again = client.post(
+        "/library/add", data={"csrf_token": csrf}, files={"file": ("again.txt", JUDGMENT.encode())}
+    )
+    assert "Already in the library" in again.text and _documents(world) == 1
+    hits = client.get("/library", params={"q": "decoy customer"}).text
+    assert "&lt;script&gt;alert" in hits  # the title, searchable and escaped
+
+
+def test_upload_page_refuses_hostile_input_and_keeps_nothing(
+    world: World, signed_in: Signed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, csrf = signed_in("inv")
+    forged = client.post("/library/add", files={"file": ("j.txt", JUDGMENT.encode())})
+    assert forged.status_code == 403 and _documents(world) == 0  # no CSRF token
+    wrong = client.post(
+        "/library/add", data={"csrf_token": "x" * 40}, files={"file": ("j.txt", b"text")}
+    )
+    assert wrong.status_code == 403
+    empty = client.post("/library/add", data={"csrf_token": csrf})
+    assert empty.status_code == 422 and "choose a PDF, DOCX or TXT file" in empty.text
+    corrupt = client.post(
+        "/library/add", data={"csrf_token": csrf, "title": "kept title"},
+        files={"file": ("x.pdf", b"%PDF-1.4 junk")},
+    )  # fmt: skip
+    assert corrupt.status_code == 422 and "corrupt PDF" in corrupt.text
+    assert 'value="kept title"' in corrupt.text  # what was typed is kept
+    other = client.post(
+        "/library/add", data={"csrf_token": csrf, "case": case_key(world, world.case_b)},
+        files={"file": ("b.txt", JUDGMENT.encode())},
+    )  # fmt: skip
+    assert other.status_code == 422  # case B is not inv's: as if it did not exist
+    monkeypatch.setattr(world.db, "settings", replace(world.db.settings, max_upload_bytes=100))
+    big = client.post(
+        "/library/add", data={"csrf_token": csrf}, files={"file": ("big.txt", b"x" * 500)}
+    )
+    assert big.status_code == 422 and "100-byte limit" in big.text
+    assert _documents(world) == 0
+    viewer, viewer_csrf = signed_in("view")
+    assert viewer.get("/library/add").status_code == 403
+    refused = viewer.post(
+        "/library/add", data={"csrf_token": viewer_csrf}, files={"file": ("v.txt", b"text")}
+    )
+    assert refused.status_code == 403 and _documents(world) == 0

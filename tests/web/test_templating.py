@@ -46,7 +46,8 @@ def test_a_single_case_is_one_case_on_the_dashboard_and_the_case_list(
     assert dashboard.status_code == 200
     assert _ONE_PLURAL.findall(dashboard.text) == []
     assert "the 1 case you may see" in dashboard.text
-    assert re.search(r"<title>\d{4}-\d{2}: 1 case</title>", dashboard.text)
+    one = r"<title>\d{4}-\d{2}: 1 case registered, \d+ (?:person|people) rescued</title>"
+    assert re.search(one, dashboard.text)
     listing = client.get("/cases")
     assert listing.status_code == 200 and ">1 case<" not in listing.text
     assert _ONE_PLURAL.findall(listing.text) == []

@@ -7,10 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from nervecentre.library import search, similar, views
+from nervecentre.errors import InputFileError, InvalidValue, NotFound
+from nervecentre.library import ingest, search, similar, views
 from nervecentre.security.access import require_case
-from nervecentre.web.auth import Caller, client_ip, database, page_caller
+from nervecentre.security.roles import require
+from nervecentre.web.auth import Caller, check_csrf, client_ip, database, page_caller
 from nervecentre.web.params import MAX_ID, RecordId
 from nervecentre.web.templating import render
 
@@ -56,6 +59,40 @@ async def similar_page(
         source = await run_in_threadpool(lambda: require_case(db, who.user, case).case_key)
     context = {"found": found, "case_id": case, "document_id": document, "source": source}
     return render(request, "library_similar.html", context)
+
+
+@router.get("/library/add")
+async def add_form(request: Request, who: Who) -> Response:
+    """The form that adds a document to the library (needs library.add)."""
+    require(who.user, "library.add")
+    return render(request, "library_add.html", {"added": None, "error": "", "values": {}})
+
+
+@router.post("/library/add")
+async def add_upload(request: Request, who: Who) -> Response:
+    """Add the uploaded document, linked to a case if one is named; audited as the CLI's."""
+    require(who.user, "library.add")
+    form = await request.form()
+    token = form.get("csrf_token")
+    check_csrf(who, token if isinstance(token, str) else "")
+    db = database(request)
+    values = {k: str(form.get(k) or "").strip()[:300] for k in ("case", "title")}
+    file = form.get("file")
+    try:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise InvalidValue("choose a PDF, DOCX or TXT file to add", kind="file")
+        limit = db.settings.max_upload_bytes
+        data = await file.read(limit + 1)
+        if len(data) > limit:
+            raise InputFileError(f"{file.filename}: larger than the {limit:,}-byte limit")
+        added = await run_in_threadpool(
+            ingest.add_bytes, db, data, file.filename, actor=who.user,
+            case=values["case"] or None, title=values["title"] or None, ip=client_ip(request),
+        )  # fmt: skip
+    except (InvalidValue, InputFileError, NotFound) as exc:
+        context = {"added": None, "error": str(exc), "values": values}
+        return render(request, "library_add.html", context, status=422)
+    return render(request, "library_add.html", {"added": added, "error": "", "values": {}})
 
 
 @router.get("/library/{document_id}")
