@@ -41,6 +41,8 @@ class _Entities:
 # Cross pairs of two entities scored on demand when a link would join them (beyond, only
 # the pairs blocking scored are looked at).
 MAX_CROSS = 400
+# Beyond MAX_CROSS, this many records of each entity (evenly spread) are scored across.
+SIDE = 20
 Scorer = Callable[[int, int], float]
 
 
@@ -61,7 +63,8 @@ def cluster(
     Pairs at or above ``threshold`` link, strongest first, unless the two entities would
     then hold a pair scored below ``apart_below`` or decided ``different``, or their pairs
     across score ``mean_above`` or less on average (``scorer`` scores the pairs blocking did
-    not); ``same`` pairs link first, always.
+    not; between two large entities, an even sample of each); ``same`` pairs link first,
+    always.
     """
     scored: dict[int, dict[int, float]] = defaultdict(dict)
     for (i, j), p in zip(pairs.tolist(), probabilities.tolist(), strict=True):
@@ -79,7 +82,11 @@ def cluster(
                 for y, p in scored[x].items():
                     if p < apart_below and entities.find(y) == other:
                         return True
-            return False
+            if scorer is None:
+                return False
+            # Two large entities: their cohesion is judged on an even sample of each, so
+            # that a chain of strong links cannot grow an entity without limit.
+            left, right = _spread(left, SIDE), _spread(right, SIDE)
         total = 0.0
         for x in left:
             known = scored[x]
@@ -109,6 +116,15 @@ def cluster(
         for x in members:
             label[x] = first
     return label
+
+
+def _spread(members: list[int], count: int) -> list[int]:
+    """Up to ``count`` of ``members``, evenly spread (deterministic)."""
+    if len(members) <= count:
+        return members
+    ordered = sorted(members)
+    step = len(ordered) / count
+    return [ordered[int(k * step)] for k in range(count)]
 
 
 def best_scores(n: int, pairs: Pairs, probabilities: Floats, labels: Sequence[int]) -> Floats:
