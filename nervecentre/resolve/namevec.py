@@ -188,8 +188,9 @@ def levels(t: NameTable, a: Ints, b: Ints) -> Ints:
     settle((t.sorted_words[a] == t.sorted_words[b]) & same_initials, np.where(lone, 2, NAME_EXACT))
     settle((t.sorted_keys[a] == t.sorted_keys[b]) & same_initials, np.where(lone, 2, NAME_VARIANT))
     wa, wb = t.words[a], t.words[b]
+    common = _any_word(t, a, b)  # no word in common: neither name fits in the other
     for short, long, order in ((a, b, wa <= wb), (b, a, wb <= wa)):
-        rest = np.flatnonzero(order & (level < 0))
+        rest = np.flatnonzero(order & common & (level < 0))
         fit = np.zeros(len(a), dtype=bool)
         fit[rest] = _fits(t, short[rest], long[rest])
         fit_level = np.where(
@@ -200,9 +201,6 @@ def levels(t: NameTable, a: Ints, b: Ints) -> Ints:
     similar = np.zeros(len(a), dtype=bool)
     similar[rest] = _similar(t, a[rest], b[rest])
     settle(similar, 3)
-    rest = np.flatnonzero(level < 0)
-    common = np.zeros(len(a), dtype=bool)
-    common[rest] = _any_word(t, a[rest], b[rest])
     settle(common, np.where(single, 2, 1).astype(np.int64))
     settle(np.ones(len(a), dtype=bool), 0)
     out[todo] = level

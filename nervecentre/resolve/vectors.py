@@ -26,6 +26,10 @@ from nervecentre.resolve.records import PersonRecord
 Ints = npt.NDArray[np.int64]
 _GENDERS = {"": -1, "M": 0, "F": 1, "T": 2}
 _CHUNK = 200_000
+# Phones (e-mails) and address words a record's row holds; a record with more is compared
+# one pair at a time.
+SET_WIDTH = 4
+ADDRESS_WIDTH = 12
 
 
 @dataclass
@@ -41,6 +45,11 @@ class Codes:
     name: Ints  # the row of the record's only name in ``table``; -2: several names
     father: Ints
     address: npt.NDArray[np.bool_]
+    phones: Ints  # (n, SET_WIDTH): each record's phone codes (-1: none there)
+    emails: Ints
+    words: Ints  # (n, ADDRESS_WIDTH): each record's address word codes
+    word_count: Ints
+    wide: npt.NDArray[np.bool_]  # more phones, e-mails or address words than the rows hold
     table: NameTable
     # Every record's names, as rows of ``table``: record i's are rows[start[i]:start[i+1]].
     start: Ints
@@ -59,6 +68,15 @@ def _one(table: dict[str, int], values: frozenset[str]) -> int:
     if len(values) > 1:
         return -2
     return _code(table, next(iter(values)))
+
+
+def _row(table: dict[str, int], values: frozenset[str], out: Ints) -> bool:
+    """``values`` coded into ``out`` (sorted, for a stable layout); False if they overflow."""
+    if len(values) > len(out):
+        return False
+    for k, value in enumerate(sorted(values)):
+        out[k] = _code(table, value)
+    return True
 
 
 def encode(records: Sequence[PersonRecord]) -> Codes:
@@ -82,7 +100,18 @@ def encode(records: Sequence[PersonRecord]) -> Codes:
     address = np.zeros(n, dtype=bool)
     start = np.zeros(n + 1, dtype=np.int64)
     rows: list[int] = []
+    phone_rows, email_rows = (np.full((n, SET_WIDTH), -1, np.int64) for _ in range(2))
+    words = np.full((n, ADDRESS_WIDTH), -1, np.int64)
+    word_count = np.zeros(n, dtype=np.int64)
+    wide = np.zeros(n, dtype=bool)
+    vocabulary: dict[str, int] = {}
     for i, r in enumerate(records):
+        wide[i] = not (
+            _row(phones, r.phones, phone_rows[i])
+            & _row(emails, r.emails, email_rows[i])
+            & _row(vocabulary, r.address, words[i])
+        )
+        word_count[i] = len(r.address)
         gender[i] = _GENDERS.get(r.gender, -1)
         birth[i] = r.birth_year if r.birth_year is not None else -1
         district[i] = _code(places, r.district)
@@ -97,6 +126,7 @@ def encode(records: Sequence[PersonRecord]) -> Codes:
         address[i] = bool(r.address)
     return Codes(
         gender, birth, district, state, phone, email, name, father, address,
+        phone_rows, email_rows, words, word_count, wide,
         name_table(names), start, np.array(rows, dtype=np.int64),
     )  # fmt: skip
 
@@ -122,11 +152,24 @@ def _place(codes: Codes, a: Ints, b: Ints) -> Ints:
     return np.where(both_d, with_d, without_d)
 
 
-def _single(values: Ints, a: Ints, b: Ints, records: Sequence[PersonRecord], field: str) -> Ints:
-    """Phones or e-mails: codes where each side has at most one, Python where several."""
+def _common(rows: Ints, a: Ints, b: Ints) -> Ints:
+    """How many codes the rows of each pair share (codes within a row are distinct)."""
+    ra, rb = rows[a], rows[b]
+    same = (ra[:, :, None] == rb[:, None, :]) & (ra[:, :, None] >= 0)
+    count: Ints = same.sum(axis=(1, 2))
+    return count
+
+
+def _single(
+    codes: Codes, values: Ints, rows: Ints, a: Ints, b: Ints,
+    records: Sequence[PersonRecord], field: str,
+) -> Ints:  # fmt: skip
+    """Phones or e-mails: NULL where a side has none, else whether they share one."""
     va, vb = values[a], values[b]
     out = np.where((va == -1) | (vb == -1), NULL, (va == vb).astype(np.int64))
-    for k in np.flatnonzero(((va == -2) | (vb == -2)) & (va != -1) & (vb != -1)).tolist():
+    several = np.flatnonzero(((va == -2) | (vb == -2)) & (va != -1) & (vb != -1))
+    out[several] = (_common(rows, a[several], b[several]) > 0).astype(np.int64)
+    for k in several[codes.wide[a[several]] | codes.wide[b[several]]].tolist():
         out[k] = _shared(getattr(records[a[k]], field), getattr(records[b[k]], field))
     return out
 
@@ -165,7 +208,12 @@ def _fathers(codes: Codes, a: Ints, b: Ints) -> Ints:
 
 def _addresses(codes: Codes, a: Ints, b: Ints, records: Sequence[PersonRecord]) -> Ints:
     out = np.full(len(a), NULL, dtype=np.int64)
-    for k in np.flatnonzero(codes.address[a] & codes.address[b]).tolist():
+    both = np.flatnonzero(codes.address[a] & codes.address[b])
+    xa, xb = a[both], b[both]
+    shared = _common(codes.words, xa, xb)
+    overlap = shared / (codes.word_count[xa] + codes.word_count[xb] - shared)
+    out[both] = np.where(overlap >= 0.6, 2, np.where(overlap >= 0.25, 1, 0))
+    for k in both[codes.wide[xa] | codes.wide[xb]].tolist():
         out[k] = _address_level(records[a[k]].address, records[b[k]].address)
     return out
 
@@ -178,8 +226,8 @@ def compare_many(
     columns = (
         _names(codes, a, b),
         _fathers(codes, a, b),
-        _single(codes.phone, a, b, records, "phones"),
-        _single(codes.email, a, b, records, "emails"),
+        _single(codes, codes.phone, codes.phones, a, b, records, "phones"),
+        _single(codes, codes.email, codes.emails, a, b, records, "emails"),
         _birth(codes, a, b),
         _gender(codes, a, b),
         _place(codes, a, b),
