@@ -256,6 +256,7 @@ def scale(records_wanted: int, seed: int, data: Path | None, limit: float) -> No
     after ``limit`` seconds is stopped and reported as slower than that.
     """
     start = time.perf_counter()
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
     if data is not None:
         records, truth = _read_cached(data)
     else:
@@ -321,6 +322,7 @@ def main() -> None:
     if args.records or args.data:
         scale(args.records, args.seeds[0], args.data, args.limit)
         return
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
     print(
         f"{'set':>10} {'records':>8} | {'ours F1':>8} {'P':>6} {'R':>6} {'B3':>6} {'s':>6} | "
         f"{'Splink F1':>9} {'P':>6} {'R':>6} {'B3':>6} {'s':>6} | {'ΔF1':>6} {'time ×':>6}"
@@ -342,6 +344,7 @@ def main() -> None:
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (this process, both engines): {peak:,.0f} MiB")
+    print(f"load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
