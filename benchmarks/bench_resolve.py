@@ -191,16 +191,23 @@ Engine = Callable[[Sequence[PersonRecord], Sequence[str]], tuple[float, dict[str
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of every thread of this process and of its finished worker processes."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def _child(engine: Engine, records: Sequence[PersonRecord], truth: Sequence[str], out: Any) -> None:
     before = _cpu()
     seconds, scores = engine(records, truth)
     scores["cpu"] = _cpu() - before
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out.put((seconds, scores, peak))
+    # the engine's process, or its largest worker process, whichever was larger
+    peak = max(
+        resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    out.put((seconds, scores, peak / 1024))
 
 
 def _isolated(
