@@ -13,6 +13,8 @@ does not get: ours runs at its default). Scores are pairwise and B-cubed F1 agai
 
     python benchmarks/bench_resolve.py [--people 3000] [--seeds 1 2 3]
     python benchmarks/bench_resolve.py --records 1000000     # one large list, scale
+    python benchmarks/bench_resolve.py --records 1000000 --write big.csv  # write it once
+    python benchmarks/bench_resolve.py --data big.csv --limit 900    # then measure on it
 
 ``--records N`` writes one list of about N records (people × 1.7) and runs each engine in
 a process of its own (forked after the list is read), printing each one's seconds, peak
@@ -22,7 +24,11 @@ resident memory and F1 — Splink at its best threshold, ours at its default.
 from __future__ import annotations
 
 import argparse
+import csv
 import multiprocessing
+import os
+import pickle
+import queue as queue_module
 import resource
 import tempfile
 import time
@@ -82,6 +88,19 @@ def splink_frame(records: Sequence[PersonRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# DuckDB's own default is 80 % of the machine's memory; this machine is shared.
+DUCKDB_MEMORY = "8GB"
+
+
+def _duckdb() -> Any:
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    connection.execute(f"SET temp_directory = '{tempfile.gettempdir()}/bench-resolve-duckdb'")
+    return connection
+
+
 def run_splink(
     records: Sequence[PersonRecord], truth: Sequence[str]
 ) -> tuple[float, dict[str, float]]:
@@ -126,7 +145,7 @@ def run_splink(
         ],
         retain_intermediate_calculation_columns=False,
     )
-    db_api = DuckDBAPI()
+    db_api = DuckDBAPI(connection=_duckdb())
     linker = Linker(db_api.register(frame), settings, log_level="WARNING")
     linker.training.estimate_probability_two_random_records_match(
         [block_on("full_name", "phone"), block_on("full_name", "dob")], recall=0.6
@@ -172,51 +191,104 @@ Engine = Callable[[Sequence[PersonRecord], Sequence[str]], tuple[float, dict[str
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of every thread of this process and of its finished worker processes."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def _child(engine: Engine, records: Sequence[PersonRecord], truth: Sequence[str], out: Any) -> None:
     before = _cpu()
     seconds, scores = engine(records, truth)
     scores["cpu"] = _cpu() - before
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out.put((seconds, scores, peak))
+    # the engine's process, or its largest worker process, whichever was larger
+    peak = max(
+        resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    out.put((seconds, scores, peak / 1024))
 
 
 def _isolated(
-    engine: Engine, records: Sequence[PersonRecord], truth: Sequence[str]
-) -> tuple[float, dict[str, float], float]:
-    """Run one engine in a forked process: its seconds, scores and peak memory (MiB)."""
+    engine: Engine, records: Sequence[PersonRecord], truth: Sequence[str], limit: float
+) -> tuple[float, dict[str, float], float] | None:
+    """Run one engine in a forked process: its seconds, scores and peak memory (MiB).
+
+    None when it has not finished within ``limit`` seconds (it is then stopped).
+    """
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     process = context.Process(target=_child, args=(engine, records, truth, queue))
     process.start()
-    result: tuple[float, dict[str, float], float] = queue.get()
+    try:
+        result: tuple[float, dict[str, float], float] = queue.get(timeout=limit)
+    except queue_module.Empty:
+        process.kill()
+        process.join()
+        return None
     process.join()
     return result
 
 
-def scale(records_wanted: int, seed: int) -> None:
-    """One large list: each engine's time, peak memory and F1, side by side."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "people.csv"
-        start = time.perf_counter()
-        truth_of = write_person_list(path, int(records_wanted / RECORDS_PER_PERSON), seed=seed)
-        records = read_records(path)
-        truth = [truth_of[r.record_id] for r in records]
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            f"{len(records):,} records written and read in {time.perf_counter() - start:.0f} s "
-            f"(the reading process: {base:,.0f} MiB, shared by both engines' processes)"
-        )
+def _read(path: Path, truth_path: Path) -> tuple[list[PersonRecord], list[str]]:
+    with truth_path.open(encoding="utf-8", newline="") as handle:
+        truth_of = dict(csv.reader(handle))
+    records = read_records(path)
+    return records, [truth_of[r.record_id] for r in records]
+
+
+def _read_cached(path: Path) -> tuple[list[PersonRecord], list[str]]:
+    """A written list's records, read once and kept beside it (``.records.pickle``).
+
+    Reading and normalising a million records takes minutes that belong to neither engine
+    (both get the same records); the cache is the bench's own file, made from the CSV.
+    """
+    cache = Path(f"{path}.records.pickle")
+    if cache.exists() and cache.stat().st_mtime >= path.stat().st_mtime:
+        with cache.open("rb") as handle:
+            loaded: tuple[list[PersonRecord], list[str]] = pickle.load(handle)
+        return loaded
+    records, truth = _read(path, Path(f"{path}.truth"))
+    with cache.open("wb") as handle:
+        pickle.dump((records, truth), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return records, truth
+
+
+def scale(records_wanted: int, seed: int, data: Path | None, limit: float) -> None:
+    """One large list: each engine's time, peak memory and F1, side by side.
+
+    ``data``: a list written before (``--write``) with its truth file beside it, read
+    instead of written (writing a million records takes minutes). An engine still running
+    after ``limit`` seconds is stopped and reported as slower than that.
+    """
+    start = time.perf_counter()
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
+    if data is not None:
+        records, truth = _read_cached(data)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "people.csv"
+            write_list(path, records_wanted, seed)
+            records, truth = _read(path, Path(f"{path}.truth"))
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{len(records):,} records read in {time.perf_counter() - start:.0f} s "
+        f"(the reading process: {base:,.0f} MiB, shared by both engines' processes); "
+        f"load average {os.getloadavg()}"
+    )
     print(
         f"{'engine':>8} | {'seconds':>8} {'CPU s':>8} {'peak MiB':>9} | "
         f"{'F1':>6} {'P':>6} {'R':>6} {'B3':>6}"
     )
     rows, cpu = {}, {}
     for name, engine in (("ours", run_ours), ("Splink", run_splink)):
-        seconds, scores, peak = _isolated(engine, records, truth)
+        outcome = _isolated(engine, records, truth, limit)
+        if outcome is None:
+            print(f"{name:>8} | not finished in {limit:.0f} s (stopped)", flush=True)
+            rows[name] = cpu[name] = float("nan")
+            continue
+        seconds, scores, peak = outcome
         rows[name], cpu[name] = seconds, scores["cpu"]
         print(
             f"{name:>8} | {seconds:8.1f} {scores['cpu']:8.1f} {peak:9,.0f} | {scores['f1']:6.3f} "
@@ -225,8 +297,16 @@ def scale(records_wanted: int, seed: int) -> None:
         )
     print(
         f"ours / Splink: wall time {rows['ours'] / rows['Splink']:.2f}, "
-        f"CPU time {cpu['ours'] / cpu['Splink']:.2f} (Splink's DuckDB uses both cores; ours one)"
+        f"CPU time {cpu['ours'] / cpu['Splink']:.2f} (Splink's DuckDB uses both cores; ours one); "
+        f"load average {os.getloadavg()}"
     )
+
+
+def write_list(path: Path, records: int, seed: int) -> None:
+    """A list of about ``records`` records at ``path``, its truth at ``path``.truth."""
+    truth_of = write_person_list(path, int(records / RECORDS_PER_PERSON), seed=seed)
+    with Path(f"{path}.truth").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(truth_of.items())
 
 
 def main() -> None:
@@ -236,10 +316,20 @@ def main() -> None:
     parser.add_argument(
         "--records", type=int, default=0, help="one list of about this many records (scale)"
     )
+    parser.add_argument("--data", type=Path, help="a list written by --write (and .truth)")
+    parser.add_argument("--write", type=Path, help="only write a list of --records to this")
+    parser.add_argument(
+        "--limit", type=float, default=3600.0, help="seconds an engine may run (scale)"
+    )
     args = parser.parse_args()
-    if args.records:
-        scale(args.records, args.seeds[0])
+    if args.write:
+        write_list(args.write, args.records, args.seeds[0])
+        _read_cached(args.write)
         return
+    if args.records or args.data:
+        scale(args.records, args.seeds[0], args.data, args.limit)
+        return
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
     print(
         f"{'set':>10} {'records':>8} | {'ours F1':>8} {'P':>6} {'R':>6} {'B3':>6} {'s':>6} | "
         f"{'Splink F1':>9} {'P':>6} {'R':>6} {'B3':>6} {'s':>6} | {'ΔF1':>6} {'time ×':>6}"
@@ -261,6 +351,7 @@ def main() -> None:
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (this process, both engines): {peak:,.0f} MiB")
+    print(f"load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ MAX_BLOCK = 80
 WINDOW = 30
 
 Pairs = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.int64]
 
 
 @dataclass
@@ -119,19 +120,54 @@ def _unique_pairs(chunks: list[Pairs], n: int) -> Pairs:
     return np.stack([codes // n, codes % n], axis=1)
 
 
+def _ordinal(values: list[str]) -> Ints:
+    """Each value's rank among the distinct values (so that codes sort as the strings)."""
+    _, inverse = np.unique(np.array(values, dtype=object).astype(str), return_inverse=True)
+    ranks: Ints = inverse.reshape(-1).astype(np.int64)
+    return ranks
+
+
 def candidate_pairs(records: Sequence[PersonRecord]) -> tuple[Pairs, BlockStats]:
-    """Unique candidate pairs (i < j) as an array of shape (n, 2), and what blocking did."""
+    """Unique candidate pairs (i < j) as an array of shape (n, 2), and what blocking did.
+
+    The pairs :func:`_block_pairs` makes of every block, formed by arrays: the (key,
+    record) entries sorted by key and, within a key, as a sorted neighbourhood sorts them;
+    then the entries ``d`` apart in one key are pairs, for every ``d`` up to the block's
+    size (a block up to MAX_BLOCK) or WINDOW (a larger one).
+    """
     stats = BlockStats()
     n = len(records)
+    ids: dict[str, int] = {}
+    key_of: list[int] = []
+    record_of: list[int] = []
+    for index, record in enumerate(records):
+        for key in record_keys(record):
+            key_of.append(ids.setdefault(key, len(ids)))
+            record_of.append(index)
+    if not key_of:
+        return np.zeros((0, 2), np.int64), stats
+    keys = np.array(key_of, dtype=np.int64)
+    owner = np.array(record_of, dtype=np.int64)
+    sizes = np.bincount(keys)
+    stats.split = int((sizes > MAX_BLOCK).sum())
+    sort = [_sort_key(r) for r in records]
+    district = _ordinal([k[0] for k in sort])
+    born = np.array([k[1] for k in sort], dtype=np.int64)
+    father = _ordinal([k[2] for k in sort])
+    order = np.lexsort((owner, father[owner], born[owner], district[owner], keys))
+    keys, owner = keys[order], owner[order]
+    large = sizes[keys] > MAX_BLOCK
     chunks: list[Pairs] = []
-    buffer: list[int] = []
-    for members in build_blocks(records).values():
-        for i, j in _block_pairs(members, records, stats):
-            buffer.append(i * n + j if i < j else j * n + i)
-        if len(buffer) > 2_000_000:
-            chunks.append(np.unique(np.array(buffer, dtype=np.int64)))
-            buffer = []
-    chunks.append(np.array(buffer, dtype=np.int64))
+    for d in range(1, MAX_BLOCK):
+        if d >= len(keys):
+            break
+        together = keys[d:] == keys[:-d]
+        if d > WINDOW:
+            together &= ~large[d:]
+        if not together.any():
+            break  # no block holds more than d records
+        x, y = owner[:-d][together], owner[d:][together]
+        chunks.append(np.unique(np.minimum(x, y) * n + np.maximum(x, y)))
     pairs = _unique_pairs(chunks, n)
     stats.pairs = len(pairs)
     return pairs, stats

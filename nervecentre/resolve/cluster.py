@@ -12,17 +12,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from nervecentre.resolve.blocking import Pairs
 from nervecentre.resolve.model import Floats
 
+Flags = npt.NDArray[np.bool_]
+
 
 class _Entities:
-    """Union-find that keeps each entity's members, for the cannot-link check."""
+    """Union-find that keeps each entity's members, for the cannot-link check (a record
+    alone is not listed: most records of a large list stay alone)."""
 
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
+        self.members: dict[int, list[int]] = {}
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -31,16 +35,66 @@ class _Entities:
             x = parent[x]
         return x
 
+    def of(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
     def union(self, a: int, b: int) -> None:
-        if len(self.members[a]) < len(self.members[b]):
+        if len(self.of(a)) < len(self.of(b)):
             a, b = b, a
         self.parent[b] = a
-        self.members[a].extend(self.members.pop(b))
+        kept = self.members.get(a)
+        if kept is None:
+            kept = self.members[a] = [a]
+        kept.extend(self.members.pop(b, [b]))
+
+
+class _Scored:
+    """The scored pairs clustering may consult, as sorted arrays (not a dict per record).
+
+    Only pairs between records that can end up in an entity with another record (those with
+    a pair at or above the threshold, or an analyst's "same person") are kept: the checks
+    look only at pairs between members of the two entities a link would join.
+    """
+
+    def __init__(self, n: int, pairs: Pairs, probabilities: Floats, keep: Flags) -> None:
+        wanted = keep[pairs[:, 0]] & keep[pairs[:, 1]]
+        i = np.concatenate([pairs[wanted, 0], pairs[wanted, 1]]).astype(np.int64)
+        j = np.concatenate([pairs[wanted, 1], pairs[wanted, 0]]).astype(np.int64)
+        order = np.argsort(i * n + j, kind="stable")
+        self.neighbour = j[order].astype(np.int32)
+        self.probability = np.concatenate([probabilities[wanted], probabilities[wanted]])[order]
+        self.start = np.zeros(n + 1, dtype=np.int64)
+        self.start[1:] = np.cumsum(np.bincount(i, minlength=n))
+        self.extra: dict[tuple[int, int], float] = {}
+        self.extra_low: dict[int, list[int]] = defaultdict(list)
+
+    def put(self, x: int, y: int, p: float, low: bool) -> None:
+        self.extra[(x, y)] = self.extra[(y, x)] = p
+        if low:
+            self.extra_low[x].append(y)
+            self.extra_low[y].append(x)
+
+    def get(self, x: int, y: int) -> float | None:
+        found = self.extra.get((x, y))
+        if found is not None:
+            return found
+        a, b = self.start[x], self.start[x + 1]
+        k = a + int(np.searchsorted(self.neighbour[a:b], y))
+        if k < b and self.neighbour[k] == y:
+            return float(self.probability[k])
+        return None
+
+    def below(self, x: int, limit: float) -> list[int]:
+        a, b = self.start[x], self.start[x + 1]
+        low: list[int] = self.neighbour[a:b][self.probability[a:b] < limit].tolist()
+        return low + self.extra_low.get(x, [])
 
 
 # Cross pairs of two entities scored on demand when a link would join them (beyond, only
 # the pairs blocking scored are looked at).
 MAX_CROSS = 400
+# Beyond MAX_CROSS, this many records of each entity (evenly spread) are scored across.
+SIDE = 20
 Scorer = Callable[[int, int], float]
 
 
@@ -61,33 +115,39 @@ def cluster(
     Pairs at or above ``threshold`` link, strongest first, unless the two entities would
     then hold a pair scored below ``apart_below`` or decided ``different``, or their pairs
     across score ``mean_above`` or less on average (``scorer`` scores the pairs blocking did
-    not); ``same`` pairs link first, always.
+    not; between two large entities, an even sample of each); ``same`` pairs link first,
+    always.
     """
-    scored: dict[int, dict[int, float]] = defaultdict(dict)
-    for (i, j), p in zip(pairs.tolist(), probabilities.tolist(), strict=True):
-        scored[i][j] = p
-        scored[j][i] = p
+    same, different = list(same), list(different)
+    keep = np.zeros(n, dtype=bool)
+    keep[pairs[probabilities >= threshold].reshape(-1)] = True
+    for i, j in same:
+        keep[i] = keep[j] = True
+    scored = _Scored(n, pairs, probabilities, keep)
     for i, j in different:
-        scored[i][j] = scored[j][i] = -1.0
+        scored.put(i, j, -1.0, low=True)
     entities = _Entities(n)
 
     def conflict(a: int, b: int) -> bool:
-        left, right = entities.members[a], entities.members[b]
+        left, right = entities.of(a), entities.of(b)
         if len(left) * len(right) > MAX_CROSS or scorer is None:
             small, other = (a, b) if len(left) <= len(right) else (b, a)
-            for x in entities.members[small]:
-                for y, p in scored[x].items():
-                    if p < apart_below and entities.find(y) == other:
+            for x in entities.of(small):
+                for y in scored.below(x, apart_below):
+                    if entities.find(y) == other:
                         return True
-            return False
+            if scorer is None:
+                return False
+            # Two large entities: their cohesion is judged on an even sample of each, so
+            # that a chain of strong links cannot grow an entity without limit.
+            left, right = _spread(left, SIDE), _spread(right, SIDE)
         total = 0.0
         for x in left:
-            known = scored[x]
             for y in right:
-                found = known.get(y)
-                if found is None:
-                    found = known[y] = scored[y][x] = scorer(x, y)
-                p = found
+                p = scored.get(x, y)
+                if p is None:
+                    p = scorer(x, y)
+                    scored.put(x, y, p, low=p < apart_below)
                 if p < apart_below:
                     return True
                 total += p
@@ -103,12 +163,21 @@ def cluster(
         a, b = entities.find(i), entities.find(j)
         if a != b and not conflict(a, b):
             entities.union(a, b)
-    label = [0] * n
+    label = list(range(n))
     for members in entities.members.values():
         first = min(members)
         for x in members:
             label[x] = first
     return label
+
+
+def _spread(members: list[int], count: int) -> list[int]:
+    """Up to ``count`` of ``members``, evenly spread (deterministic)."""
+    if len(members) <= count:
+        return members
+    ordered = sorted(members)
+    step = len(ordered) / count
+    return [ordered[int(k * step)] for k in range(count)]
 
 
 def best_scores(n: int, pairs: Pairs, probabilities: Floats, labels: Sequence[int]) -> Floats:

@@ -95,12 +95,8 @@ def name_level(a: ParsedName, b: ParsedName) -> int:
     key = (a.uid, b.uid) if a.uid <= b.uid else (b.uid, a.uid)
     level = _LEVELS.get(key)
     if level is None:
-        # The cache holds one level per unordered pair, so the pair is compared in one order
-        # fixed by the names themselves: uids follow the order names were first met in this
-        # process, and a level computed in either order would make a run depend on what the
-        # process had resolved before (found by a screenshot that differed after other tests).
-        if (b.tokens, b.initials) < (a.tokens, a.initials):
-            a, b = b, a
+        # The cache holds one level per unordered pair: the level is symmetric
+        # (_name_level reads both orders), so which name came first cannot change it.
         level = _name_level(a, b)
         if len(_LEVELS) >= _MAX_CACHED:
             _LEVELS.clear()
@@ -108,26 +104,35 @@ def name_level(a: ParsedName, b: ParsedName) -> int:
     return level
 
 
+def _parts(name: ParsedName) -> int:
+    return len(name.tokens) + len(name.initials)
+
+
 def _name_level(a: ParsedName, b: ParsedName) -> int:
+    """The level of two names; symmetric: every rule reads both orders (or neither)."""
     if not a.tokens or not b.tokens:
         return 0
-    lone = len(a.tokens) + len(a.initials) < 2
     same_initials = a.sorted_initials == b.sorted_initials
     if a.sorted_tokens == b.sorted_tokens and same_initials:
-        return 2 if lone else NAME_EXACT
+        return 2 if _parts(a) < 2 else NAME_EXACT
     if a.sorted_keys == b.sorted_keys and same_initials:
-        return 2 if lone else NAME_VARIANT
-    short, long = (a, b) if len(a.tokens) <= len(b.tokens) else (b, a)
-    single = len(short.tokens) + len(short.initials) < 2
-    if _fits(short, long):
-        # A lone word ("Raju", a nickname) fits thousands of people.
-        if single:
-            return 2
-        return NAME_FITS if len(short.tokens) >= 2 else NAME_INITIALS
+        return 2 if _parts(a) < 2 else NAME_VARIANT
+    # A lone word ("Raju", a nickname) fits thousands of people.
+    single = min(_parts(a), _parts(b)) < 2
+    # One name fits in the other: the one with fewer words (either, when as many).
+    orders = [(x, y) for x, y in ((a, b), (b, a)) if len(x.tokens) <= len(y.tokens)]
+    for short, long in orders:
+        if _fits(short, long):
+            if single:
+                return 2
+            return NAME_FITS if len(short.tokens) >= 2 else NAME_INITIALS
     if len(a.tokens) == len(b.tokens) and len(a.tokens) >= 2:
-        sims = [max(JaroWinkler.similarity(x, y) for y in b.keys) for x in a.keys]
-        if min(sims) >= 0.84 and sum(sims) / len(sims) >= 0.9:
-            return 3
+        sims = [[JaroWinkler.similarity(x, y) for y in b.keys] for x in a.keys]
+        forward = [max(row) for row in sims]
+        backward = [max(column) for column in zip(*sims, strict=True)]
+        for best in (forward, backward):
+            if min(best) >= 0.84 and sum(best) / len(best) >= 0.9:
+                return 3
     if any(_token_match(a, i, b, j) for i in range(len(a.tokens)) for j in range(len(b.tokens))):
         return 2 if single else 1
     return 0

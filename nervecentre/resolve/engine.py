@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -75,16 +77,46 @@ def _levels(
     progress: Progress | None,
     codes: Codes | None = None,
 ) -> Levels:
-    """Every pair's levels, a chunk of pairs at a time (see :mod:`.vectors`)."""
+    """Every pair's levels, a chunk of pairs at a time (see :mod:`.vectors`).
+
+    Many pairs are compared by WORKERS forked processes, each a share of the chunks (the
+    records and codes are the parent's, shared by the fork; levels come back by pipe).
+    """
     codes = encode(records) if codes is None else codes
     out = np.empty((len(pairs), len(FEATURES)), dtype=np.int8)
-    for start in range(0, len(pairs), CHUNK):
+    starts = range(0, len(pairs), CHUNK)
+    if len(pairs) >= PARALLEL_FROM and WORKERS > 1:
+        global _SHARED
+        _SHARED = (records, codes, pairs)
+        try:
+            with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+                for start, levels in zip(starts, pool.imap(_compare_chunk, starts), strict=True):
+                    out[start : start + CHUNK] = levels
+                    if progress is not None:
+                        progress(min(start + CHUNK, len(pairs)), len(pairs))
+        finally:
+            _SHARED = None
+        return out
+    for start in starts:
         out[start : start + CHUNK] = compare_many(records, codes, pairs[start : start + CHUNK])
         if progress is not None:
             progress(min(start + CHUNK, len(pairs)), len(pairs))
     if progress is not None and not len(pairs):
         progress(0, 0)
     return out
+
+
+# What forked workers compare: set just before the fork, read by the children.
+_SHARED: tuple[Sequence[PersonRecord], Codes, Pairs] | None = None
+# Processes comparing pairs, and how many pairs make them worth starting.
+WORKERS = min(2, os.cpu_count() or 1)
+PARALLEL_FROM = 2_000_000
+
+
+def _compare_chunk(start: int) -> Levels:
+    assert _SHARED is not None
+    records, codes, pairs = _SHARED
+    return compare_many(records, codes, pairs[start : start + CHUNK])
 
 
 def _name_key(parsed: object) -> tuple[str, ...]:

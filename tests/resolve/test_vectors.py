@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from nervecentre.resolve.blocking import candidate_pairs, random_pairs
 from nervecentre.resolve.compare import compare
@@ -25,3 +26,21 @@ def test_array_levels_equal_pair_by_pair_levels(tmp_path: Path) -> None:
     assert not len(mismatched), [(pairs[k], got[k], expected[k]) for k in mismatched[:3]]
     # every feature takes several levels here, so the test would see a wrong one
     assert all(len(set(expected[:, f].tolist())) >= 2 for f in range(expected.shape[1]))
+
+
+def test_pairs_compared_by_forked_workers_get_the_same_levels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nervecentre.resolve import engine
+
+    write_person_list(tmp_path / "people.csv", 200, seed=4)
+    records = read_records(tmp_path / "people.csv")
+    pairs, _ = candidate_pairs(records)
+    alone = engine.compare_pairs(records, pairs)
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(engine, "WORKERS", 2)
+    monkeypatch.setattr(engine, "CHUNK", 97)
+    seen: list[int] = []
+    together = engine.compare_pairs(records, pairs, lambda done, _: seen.append(done))
+    assert np.array_equal(alone, together)
+    assert seen[-1] == len(pairs) and len(seen) == -(-len(pairs) // 97)
