@@ -185,6 +185,7 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also 1,000,000 cases, SQLite")
     parser.add_argument("--million-only", action="store_true", help="only the million")
     parser.add_argument("--million-csv", type=Path, help="a generated 1,000,000-case register")
+    parser.add_argument("--cache", type=Path, help="keep (or reuse) the generated register here")
     parser.add_argument("--revision", default="head", help="migrate our databases to this only")
     args = parser.parse_args()
     print(
@@ -204,16 +205,18 @@ def main() -> None:
 
 def _run(args: argparse.Namespace, work: Path) -> None:
     start = time.perf_counter()
-    paths = write_dataset(work / "data", SynthConfig(cases=args.rows, seed=7), fmt="csv")
-    print(
-        f"generated {args.rows:,} cases in {time.perf_counter() - start:.1f} s "
-        f"({paths.register.stat().st_size / 1e6:.0f} MB CSV)\n"
-    )
+    where = (args.cache or work) / f"register-{args.rows}-seed7"
+    register = where / "register.csv"
+    if not register.is_file():  # (a register left half-written is not reused: see below)
+        paths = write_dataset(where / "part", SynthConfig(cases=args.rows, seed=7), fmt="csv")
+        paths.register.rename(register)
+        print(f"generated {args.rows:,} cases in {time.perf_counter() - start:.1f} s")
+    print(f"register: {register} ({register.stat().st_size / 1e6:.0f} MB CSV)\n")
     if not args.no_sqlite:
         urls = {
             key: f"sqlite:///{work / f'{key}.db'}" for key in ("ours", "pandas", "floor", "flat")
         }
-        _backend("SQLite", urls, args, work, paths.register)
+        _backend("SQLite", urls, args, work, register)
     if args.no_pg:
         return
     try:
@@ -224,7 +227,7 @@ def _run(args: argparse.Namespace, work: Path) -> None:
     except Exception as exc:
         print(f"PostgreSQL skipped: {exc}")
         return
-    _backend("PostgreSQL", urls, args, work, paths.register)
+    _backend("PostgreSQL", urls, args, work, register)
 
 
 def _million(args: argparse.Namespace, work: Path) -> None:
