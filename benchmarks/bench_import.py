@@ -126,6 +126,11 @@ def _backend(
     name: str, urls: dict[str, str], args: argparse.Namespace, work: Path, register: Path
 ) -> None:
     ours, cases = _ours(urls["ours"], register, work, args.revision)
+    print(
+        f"{name}: ours (read, validate, normalise, write) {ours:.2f} s,"
+        f" {cases / ours:,.0f} cases/s, CPU {CPU['ours']:.1f} s",
+        flush=True,  # told at once: a run stopped later still has it
+    )
     tables = read_tables(urls["ours"])
     rows = db_rows(tables)
     data = frames(tables)
