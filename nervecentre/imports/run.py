@@ -43,6 +43,7 @@ from nervecentre.imports.convert import Problem
 from nervecentre.imports.dateorder import DateOrders
 from nervecentre.imports.mapping import Mapping, load_mapping
 from nervecentre.imports.readers import REJECTS_COLUMNS, Cell, Register, open_register
+from nervecentre.imports.sqlite_bulk import import_checkpoints
 from nervecentre.search.fulltext import refresh_index
 from nervecentre.security import audit
 from nervecentre.security.keys import bound_cipher
@@ -361,7 +362,7 @@ def import_register(
         detail["authority"] = "installation"
     elif actor != user.username:
         detail["operator"] = actor
-    with _gc_relaxed(), db.engine.connect() as conn:
+    with _gc_relaxed(), db.engine.connect() as conn, import_checkpoints(conn):
         with read_batch(conn) if dry_run else write_transaction(conn):
             # Before the workers start (a new database's key file is made here), and before
             # anything is written: another key than the database's stops the import.
