@@ -7,7 +7,8 @@ On one synthetic complaint corpus (nervecentre.synth.complaints, with its truth)
   cached but set-up, whose CPU time is printed apart: for ours `prepare()`, libphonenumber's
   metadata); throughput in MB/s of text per CPU second of the process (the development
   machine is shared: CPU time is steadier than wall time, and the tools are single-threaded
-  Python either way), precision and recall per kind (a kind a tool does not extract is shown as "-"), and look-alike addresses (one character changed,
+  Python either way), precision and recall per kind (a kind a tool does not extract is
+  shown as "-"), and look-alike addresses (one character changed,
   checksum broken) extracted;
 - campaigns: ours (`nervecentre.scams.campaigns.cluster`, text plus shared indicators) vs
   MinHash LSH (datasketch) over the same masked text's word shingles, connected components;
