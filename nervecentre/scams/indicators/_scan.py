@@ -208,7 +208,8 @@ def at_signs(text: str) -> Iterator[Found]:
         i = at.start()
         if backwards is None:
             backwards = text[::-1]  # the local part is read backwards from the '@'
-        start = i - _LOCAL_BACK.match(backwards, len(text) - i).end() + (len(text) - i)
+        local = _LOCAL_BACK.match(backwards, len(text) - i)
+        start = i - (local.end() - local.start()) if local else i
         while start < i and not text[start].isalnum():
             start += 1  # a local part starts with a letter or digit
         after = _AFTER.match(text, i + 1)
@@ -306,11 +307,12 @@ def onion(text: str) -> Iterator[Found]:
 def phone(text: str, region: str) -> Iterator[Found]:
     """Phone numbers valid in their country; runs of several numbers are split."""
     for run in _PHONE_RUN.finditer(text):
-        match: re.Match[str] | None = run
+        match = run
         if text[run.start()] in "+(" and text[run.start() + 1] not in "0123456789":
-            match = _PHONE.search(text, run.start() + 1, run.end())
-            if match is None:
+            again = _PHONE.search(text, run.start() + 1, run.end())
+            if again is None:
                 continue
+            match = again
         start, end = match.span()
         if end - start < 7:
             continue
