@@ -335,7 +335,9 @@ def phone(text: str, region: str) -> Iterator[Found]:
             continue
         if digits <= 15 and (value := _validate.phone(raw, region)):
             yield "phone", value, start, end
-        elif digits > 10:
+        elif digits > 15 or (digits > 10 and not raw.lstrip("(").startswith("+")):
+            # One '+' number that does not validate is not several national ones
+            # ('+44 7700 900123' is no Indian '7700900123').
             for item in _split_phones(raw, start, region):
                 if item[2] == start or not _reference(text, item[2]):
                     yield item
