@@ -98,6 +98,11 @@ class _Builder:
             self._places(visible)
             self._events(visible)
             self._links()
+            # Campaigns whose complaints give a visible identifier (issue 15), under the
+            # tracker's own need-to-know; imported here: scams reads the registry's models.
+            from nervecentre.scams.graph_links import add_complaint_links
+
+            add_complaint_links(self.session, self.user, self.graph)
         return self.graph
 
     def _scoped(self, query: Select[Any] | Any, visible: ColumnElement[bool], case_col: Any) -> Any:

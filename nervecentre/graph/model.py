@@ -16,6 +16,7 @@ phone …       ``<kind>:<normalised value>``          the value as written for 
 place         ``place:<normalised place key>``       the place as first written
 establishment ``place:<normalised place key>``       a hotel, lodge, bar or spa named in a case
 org           ``org:<kind>:<key>``                   a bank (from an IFSC) or an online platform
+campaign      ``campaign:<scam campaign id>``        a sextortion campaign (nervecentre.scams)
 ============  =====================================  =========================================
 
 Identifier node types are the registry's identifier kinds (:data:`IDENTIFIER_TYPES`, from
@@ -36,7 +37,9 @@ from nervecentre.types.registry import KINDS
 #: Identifier kinds of the registry, each a node type of its own.
 IDENTIFIER_TYPES: tuple[str, ...] = KINDS
 #: Every node type, in the order a legend lists them.
-NODE_TYPES: tuple[str, ...] = ("person", "case", *KINDS, "place", "establishment", "org")
+NODE_TYPES: tuple[str, ...] = (
+    "person", "case", *KINDS, "place", "establishment", "org", "campaign",
+)  # fmt: skip
 
 #: Edge types and what each says, in words an officer uses (the direction reads left to right).
 EDGE_TYPES: dict[str, str] = {
@@ -59,6 +62,7 @@ EDGE_TYPES: dict[str, str] = {
     "linked_case": "the registry links these cases",
     "account_at": "the bank account is held at this bank",
     "account_on": "the handle is an account on this platform",
+    "in_complaints": "the identifier is given in sextortion complaints of this campaign",
 }
 
 

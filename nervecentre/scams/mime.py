@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from nervecentre.errors import InputFileError
+from nervecentre.scams.chat import ChatSender
 
 # Attachments read as text; others are noted by name only.
 TEXT_SUFFIXES = (".txt", ".text", ".csv", ".html", ".htm", ".eml", ".log", ".md")
@@ -55,6 +56,7 @@ class Parsed:
     attachments: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     inner: Parsed | None = None  # a message attached whole (message/rfc822): a forward
+    chat: list[ChatSender] = field(default_factory=list)  # a chat export's senders
 
     @property
     def text(self) -> str:

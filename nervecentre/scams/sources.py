@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from nervecentre.errors import InputFileError
+from nervecentre.scams.chat import senders
 from nervecentre.scams.mime import Parsed, decode_bytes, parse_bytes, tidy
 from nervecentre.scams.outlook import parse_msg
 
@@ -167,16 +168,20 @@ def parse_text(data: bytes) -> tuple[Parsed, str]:
     parsed = Parsed(warnings=[warning] if warning else [])
     chat = list(_WHATSAPP.finditer(text))
     if len(chat) >= 1 and chat[0].start() == 0:
-        day, month, year, hour, minute, sender = chat[0].groups()
-        parsed.sender = sender.strip()
+        day, month, year, hour, minute, _ = chat[0].groups()
+        # Every sender with its side of the chat (who sends payment details), so that the
+        # scammer's number and the victim's own are told apart on the message.
+        parsed.chat = senders(chat, text)
+        parsed.sender = "; ".join(s.describe() for s in parsed.chat)[:500]
         try:
             full_year = int(year) + (2000 if len(year) == 2 else 0)
             parsed.sent_at = datetime(full_year, int(month), int(day), int(hour), int(minute))
         except ValueError:
             parsed.warnings.append("chat: the first date is not a date")
         parsed.body = tidy(_WHATSAPP.sub("", text))
-        # Who wrote is evidence too (a scammer's number shows when it is not a contact).
-        parsed.extra.append("\n".join(dict.fromkeys(m.group(6).strip() for m in chat)))
+        # Who wrote is evidence too (a scammer's number shows when it is not a contact): the
+        # sender labels stay in the text read for indicators, one a line, with their side.
+        parsed.extra.append("\n".join(f"{s.role}: {s.label}" for s in parsed.chat))
         return parsed, "whatsapp"
     parsed.body = tidy(text)
     return parsed, "text"

@@ -28,6 +28,7 @@ from nervecentre.scams.models import (
     ScamMessage,
     ScamMessageIndicator,
 )
+from nervecentre.scams.naming import campaign_name
 from nervecentre.scams.payments import CHAINS, Totals, totals
 from nervecentre.scams.visibility import visible_complaints, visible_messages
 from nervecentre.security.models import User
@@ -108,16 +109,27 @@ def list_campaigns(session: Session, user: User | None) -> list[CampaignRow]:
     _allowed(user)
     seen = visible_messages(user)
     rows = session.execute(
-        select(ScamMessage.campaign_id, ScamMessage.sent_at, ScamMessage.demanded).where(
-            ScamMessage.id.in_(seen), ScamMessage.campaign_id.is_not(None)
-        )
+        select(
+            ScamMessage.campaign_id, ScamMessage.sent_at, ScamMessage.demanded, ScamMessage.masked
+        ).where(ScamMessage.id.in_(seen), ScamMessage.campaign_id.is_not(None))
     ).all()
     labels: dict[int, str] = {
         key: name for key, name in session.execute(select(ScamCampaign.id, ScamCampaign.label))
     }
     grouped: dict[int, list[Any]] = {}
-    for campaign_id, sent_at, demanded in rows:
+    texts: dict[int, list[str]] = {}
+    for campaign_id, sent_at, demanded, masked in rows:
         grouped.setdefault(campaign_id or 0, []).append((sent_at, demanded))
+        texts.setdefault(campaign_id or 0, []).append(masked)
+    payments: dict[int, list[tuple[str, str, int]]] = {}
+    for campaign_id, kind, value, count in session.execute(
+        select(ScamMessage.campaign_id, ScamIndicator.kind, ScamIndicator.value, func.count())
+        .join(ScamMessageIndicator, ScamMessageIndicator.message_id == ScamMessage.id)
+        .join(ScamIndicator, ScamIndicator.id == ScamMessageIndicator.indicator_id)
+        .where(ScamMessage.id.in_(seen), ScamIndicator.kind.in_(PAYMENT_KINDS))
+        .group_by(ScamMessage.campaign_id, ScamIndicator.kind, ScamIndicator.value)
+    ):
+        payments.setdefault(campaign_id or 0, []).append((kind, value, int(count)))
     wallets = Counter(
         campaign_id
         for campaign_id, _ in session.execute(
@@ -133,7 +145,10 @@ def list_campaigns(session: Session, user: User | None) -> list[CampaignRow]:
         dates = [d for d, _ in items if d is not None]
         out.append(
             CampaignRow(
-                campaign_id, labels.get(campaign_id, ""), len(items),
+                campaign_id,
+                labels.get(campaign_id)
+                or campaign_name(texts[campaign_id], payments.get(campaign_id, [])),
+                len(items),
                 min(dates, default=None), max(dates, default=None),
                 _demanded([d for _, d in items]), wallets[campaign_id],
             )
@@ -208,6 +223,10 @@ def campaign_detail(session: Session, user: User | None, campaign_id: int) -> Ca
         )
     ]
     label = session.scalar(select(ScamCampaign.label).where(ScamCampaign.id == campaign_id))
+    if not label:  # named from what this user may see (see scams.naming)
+        masked = session.scalars(select(ScamMessage.masked).where(ScamMessage.id.in_(ids)))
+        payments = [(k, v, n) for k, values in indicators.items() for v, n in values]
+        label = campaign_name(masked, payments)
     dates = [m.sent_at for m in messages if m.sent_at is not None]
     wallets = [(k, v) for k, values in indicators.items() if k in CHAINS for v, _ in values]
     row = CampaignRow(

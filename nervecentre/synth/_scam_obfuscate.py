@@ -94,6 +94,11 @@ def phone(rng: random.Random, e164: str, language: str) -> str:
             f"tel:{e164}",
             f"Contact:-{nsn}",
             " ".join(nsn),
+            f"(+91) {nsn[:5]} {nsn[5:]}",
+            f"+91.{nsn[:5]}.{nsn[5:]}",
+            f"91-{nsn[:5]}-{nsn[5:]}",
+            f"+91 {nsn[:3]} {nsn[3:6]} {nsn[6:]}",
+            f"+91 (0) {nsn[:5]}-{nsn[5:]}",
         ),
     )
     if language != "en" and rng.random() < 0.4:

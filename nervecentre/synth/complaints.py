@@ -105,6 +105,10 @@ def _campaign(rng: random.Random, number: int) -> _Campaign:
     values["url"] = [
         f"https://t.me/{_word(rng)}{between(rng, 10, 999)}",
         f"http://{_word(rng)}-pay.in" + pick(rng, ("", f"/{_word(rng)}")),
+        # Paths in Devanagari, as Indian payment pages write them (kept as written).
+        f"https://{_word(rng)}-help.in/"
+        + pick(rng, ("भुगतान", "पेमेंट", "शुल्क"))
+        + f"/{between(rng, 100, 9999)}",
     ]
     choice = [between(rng, 0, len(line) - 1) for line in template]
     return _Campaign(f"C{number:03d}", family, template, language, choice, values)

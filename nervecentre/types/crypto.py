@@ -103,7 +103,7 @@ def eip55(hex40: str) -> str:
     lower = hex40.lower()
     digest = keccak256(lower.encode("ascii")).hex()
     return "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower)
+        c.upper() if d in "89abcdef" else c for c, d in zip(lower, digest, strict=False)
     )
 
 

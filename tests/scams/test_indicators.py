@@ -254,3 +254,11 @@ def test_hostile_text_costs_linear_time(text: str) -> None:
     find_indicators(text)
     # Quadratic behaviour on 100-350 KB takes minutes; linear takes well under a second.
     assert time.process_time() - started < 10
+
+
+def test_an_invalid_international_number_is_not_split_into_a_national_one() -> None:
+    found = [(i.kind, i.value) for i in find_indicators("call +44 7700 900123 now")]
+    assert ("phone", "+917700900123") not in found
+    assert [(i.kind, i.value) for i in find_indicators("+44 7911 123456")] == [
+        ("phone", "+447911123456")
+    ]

@@ -190,3 +190,31 @@ def test_forwards_inline_and_attached_share_the_original_key(tmp_path: Path) -> 
     parsed = [_read(p)[0][0].parsed for p in paths]
     assert scam_message_id(parsed[1]) == "<m1@mailer.example>"
     assert body_key(parsed[0]) == body_key(parsed[1]) == body_key(parsed[2])
+
+
+def test_whatsapp_senders_keep_their_numbers_and_sides(tmp_path: Path) -> None:
+    """The scammer's own number as a chat sender is an indicator; the victim's side is told
+    apart (it sent no payment details), and a foreign number is never read as an Indian one."""
+    from nervecentre.scams.chat import victim_phones
+    from nervecentre.scams.indicators import find_indicators
+
+    chat = (
+        "12/03/24, 10:15\u202fpm - +91 98765 43210: I have your video. Pay or it goes out\n"
+        "12/03/24, 10:16\u202fpm - +91 91234 56789: please don't\n"
+        "12/03/24, 10:17\u202fpm - +91 98765 43210: pay to upi ravi.pay@ybl now\n"
+        "12/03/24, 10:18\u202fpm - +44 7911 123456: who is this\n"
+    )
+    [message], _ = _read(write(tmp_path / "chat.txt", chat))
+    assert message.format == "whatsapp"
+    assert "ravi.pay@ybl" in message.parsed.body and "98765" not in message.parsed.body
+    sides = {s.phone: s.role for s in message.parsed.chat}
+    assert sides == {
+        "+919876543210": "demands payment",
+        "+919123456789": "other party",
+        "+447911123456": "other party",
+    }
+    assert message.parsed.sender.startswith("+91 98765 43210 (demands payment)")
+    found = {(i.kind, i.value) for i in find_indicators(message.parsed.text)}
+    assert {("phone", "+919876543210"), ("phone", "+919123456789")} <= found
+    assert ("phone", "+447911123456") in found and ("phone", "+917911123456") not in found
+    assert victim_phones(message.parsed.chat) == {"+919123456789", "+447911123456"}

@@ -135,3 +135,33 @@ def test_complaint_files_attached_to_a_case_become_its_documents(
         assert [c.action for c in document.custody] == ["added"]
         assert complaint.actor == "inv-b"
     assert file_store(world.db).verify(complaint.file_sha256)
+
+
+def test_campaigns_are_named_from_what_the_user_sees(world: World, tmp_path: Path) -> None:
+    from nervecentre.scams.naming import shorten
+
+    _load(world, tmp_path)
+    with world.db.session() as s:
+        names = {c.messages: c.label for c in views.list_campaigns(s, world.user("inv-b"))}
+        big = views.list_campaigns(s, world.user("inv"))[0]
+        detail = views.campaign_detail(s, world.user("inv"), big.id)
+    assert names[3].endswith(f" · BTC {shorten(BTC)}") and names[3] == detail.campaign.label
+    assert names[1].endswith(" · UPI salim9@ybl")  # one message: the UPI ID before its phone
+
+
+def test_link_graph_joins_registry_identifiers_to_campaigns(world: World, tmp_path: Path) -> None:
+    from nervecentre.graph.build import build_graph
+
+    _load(world, tmp_path)
+    with world.db.session() as s:
+        upi = next(c for c in views.list_campaigns(s, world.user("inv-b")) if c.messages == 1)
+    node = f"phone:{ACCUSED_A_PHONE}"
+    graph = build_graph(world.db, world.user("admin"))
+    [edge] = [e for e in graph.edges if e.type == "in_complaints"]
+    assert (edge.source, edge.target) == (node, f"campaign:{upi.id}")
+    assert graph.nodes[f"campaign:{upi.id}"].type == "campaign"
+    # inv sees case A (the phone) but not the complaint filed under case B; inv-b the other way.
+    for name in ("inv", "inv-b"):
+        seen = build_graph(world.db, world.user(name))
+        assert not [e for e in seen.edges if e.type == "in_complaints"]
+        assert not [n for n in seen.nodes if n.startswith("campaign:")]

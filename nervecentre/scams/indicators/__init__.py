@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from nervecentre.scams.indicators import _scan
 from nervecentre.scams.indicators._text import clean
-from nervecentre.scams.indicators._validate import check
+from nervecentre.scams.indicators._validate import check, prepare
 
 KINDS: tuple[str, ...] = (
     "btc",
@@ -29,7 +29,7 @@ KINDS: tuple[str, ...] = (
     "onion",
 )
 
-__all__ = ["KINDS", "Indicator", "check", "find_indicators"]
+__all__ = ["KINDS", "Indicator", "check", "find_indicators", "prepare"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,35 @@ _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 # with a literal or a rare character class (the regex engine then skips text quickly); the
 # family decides the lengths to try.
 _FAMILIES = (
-    ("eth", re.compile(r"0(?<![0-9A-Za-z]0)[xX][0-9a-fA-F]+(?![0-9A-Za-z])"), ("0x", "0X")),
+    (
+        "eth",
+        re.compile(r"[xX](?<=0[xX])(?<![0-9A-Za-z]0[xX])[0-9a-fA-F]+(?![0-9A-Za-z])"),
+        ("0x", "0X"),
+        1,
+    ),
     (
         "bech",
-        re.compile(r"(?:[bB][cC]|[lL][tT][cC])1[0-9A-Za-z]*(?![0-9A-Za-z])"),
+        re.compile(r"[cC]1(?:(?<=[bB][cC]1)|(?<=[lL][tT][cC]1))[0-9A-Za-z]*(?![0-9A-Za-z])"),
         ("c1", "C1"),
+        -1,
     ),
-    ("b58", re.compile(rf"[13LMT48](?<![0-9A-Za-z].)[{_B58}]{{3,}}(?![0-9A-Za-z])"), ()),
+    (
+        "b58",
+        # A token that crypto() would look at: starting with a digit, or holding a digit or
+        # a capital after its first letter, or long enough to be an address whole (so that
+        # words such as 'Transfer' or 'Mumbai' never leave the regex engine).
+        re.compile(
+            rf"[13LMT48](?<![0-9A-Za-z].)(?:(?<=[1348])|(?=[{_B58}]*[0-9A-Z])|(?=[{_B58}]{{25}}))"
+            rf"[{_B58}]{{3,}}(?![0-9A-Za-z])"
+        ),
+        (),
+        0,
+    ),
 )
+# Each pattern starts with a plain character class (what comes before it is checked by a
+# look-behind), so that the regex engine skips text between candidates in C; the fourth item
+# says how far before the match the token starts: the '0' of '0x', back over the
+# 'bc' or 'ltc' of a bech32 prefix (-1: found in code), or none.
 # The next piece of a split address: spaces, or one line break with mail quoting ('> ').
 # One blank line may come between (an HTML body's paragraphs as text).
 _NEXT = re.compile(r"[ \t\u00a0]{0,8}(?:-[ \t]{0,2})?(?:\r?\n[ \t>]*){0,2}([0-9A-Za-z]+)")
@@ -35,17 +56,20 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 
 _AT = re.compile("@")
 # The local part before an '@' (read backwards), and the domain or handle after it.
-_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_LOCAL_BACK = re.compile(r"[A-Za-z0-9._%+\-]{0,256}")  # over the text reversed: linear
 _AFTER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)*[A-Za-z0-9\-]*[A-Za-z0-9]")
 _TLD_END = re.compile(r"\.[A-Za-z]{2,24}$")
 # From each '://' or 'www.' (literal searches), the scheme before and the rest after.
-_URL_MARK = re.compile(r"://|[wW][wW][wW]\.")
+_URL_MARK = re.compile(r"[:wW](?:(?<=:)//|(?<=[wW])[wW][wW]\.)")  # class first: fast skip
 _URL_REST = re.compile(r"[^\s<>\"'`{}|\\^\[\]]{1,2048}")  # a URL is at most 2 KB here
 _URL_TAIL = ".,;:!?'\")]}*"
 _ONION = re.compile(r"\.[oO][nN][iI][oO][nN](?![A-Za-z0-9\-])")
 _ONION_LABEL = re.compile(r"[A-Za-z2-7]{56}")
 # A run of digits with the separators people write in numbers; its ends are checked in code.
 _PHONE = re.compile(r"[+(]?[0-9][0-9 \t().\-]{5,}[0-9]")
+# The same runs found fast (a pattern that starts with a plain class lets the regex engine skip
+# text in C); a run that starts with '+' or '(' not before a digit is matched again by _PHONE.
+_PHONE_RUN = re.compile(r"[+(0-9][0-9 \t().\-]{5,}[0-9]")
 _SEPARATORS = str.maketrans("", "", " \t().-+")
 _BEFORE_PHONE = frozenset(".+/:@-_")
 # Where a number after ':' or '/' is still a phone: tel: links and WhatsApp chat links.
@@ -100,13 +124,17 @@ _MAX_LENGTH = {"b58": 35, "xmr": 106, "eth": 42, "bech": 74}
 def _tokens(text: str) -> list[tuple[int, int, str]]:
     """(start, end, family) of each whole token that may be (the start of) an address."""
     found = []
-    for family, pattern, hints in _FAMILIES:
+    for family, pattern, hints, back in _FAMILIES:
         if hints and hints[0] not in text and hints[1] not in text:
             continue
         for match in pattern.finditer(text):
             start, end = match.span()
-            if family == "bech" and start and text[start - 1] in _ALNUM:
-                continue
+            if back == -1:
+                start -= 2 if text[start - 1] in "tT" else 1  # 'ltc1' or 'bc1'
+                if start and text[start - 1] in _ALNUM:
+                    continue
+            else:
+                start -= back
             kind = "xmr" if family == "b58" and text[start] in "48" else family
             found.append((start, end, kind))
     found.sort()
@@ -175,11 +203,13 @@ def _hex_run_continues(text: str, pos: int, joined: str) -> bool:
 
 def at_signs(text: str) -> Iterator[Found]:
     """E-mail addresses and UPI IDs (known payment providers), found from each '@'."""
+    backwards: str | None = None
     for at in _AT.finditer(text):
         i = at.start()
-        start = i
-        while start > 0 and i - start < 256 and text[start - 1] in _LOCAL_CHARS:
-            start -= 1
+        if backwards is None:
+            backwards = text[::-1]  # the local part is read backwards from the '@'
+        local = _LOCAL_BACK.match(backwards, len(text) - i)
+        start = i - (local.end() - local.start()) if local else i
         while start < i and not text[start].isalnum():
             start += 1  # a local part starts with a letter or digit
         after = _AFTER.match(text, i + 1)
@@ -276,7 +306,13 @@ def onion(text: str) -> Iterator[Found]:
 
 def phone(text: str, region: str) -> Iterator[Found]:
     """Phone numbers valid in their country; runs of several numbers are split."""
-    for match in _PHONE.finditer(text):
+    for run in _PHONE_RUN.finditer(text):
+        match = run
+        if text[run.start()] in "+(" and text[run.start() + 1] not in "0123456789":
+            again = _PHONE.search(text, run.start() + 1, run.end())
+            if again is None:
+                continue
+            match = again
         start, end = match.span()
         if end - start < 7:
             continue
@@ -299,7 +335,9 @@ def phone(text: str, region: str) -> Iterator[Found]:
             continue
         if digits <= 15 and (value := _validate.phone(raw, region)):
             yield "phone", value, start, end
-        elif digits > 10:
+        elif digits > 15 or (digits > 10 and not raw.lstrip("(").startswith("+")):
+            # One '+' number that does not validate is not several national ones
+            # ('+44 7700 900123' is no Indian '7700900123').
             for item in _split_phones(raw, start, region):
                 if item[2] == start or not _reference(text, item[2]):
                     yield item

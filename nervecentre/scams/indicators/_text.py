@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _LOOKALIKES = {
@@ -32,10 +33,10 @@ for _base in (0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x
     _FOLD.update({_base + d: ord("0") + d for d in range(10)})  # Indic and math digits
 _FOLD.update({c: ord("0") + (c - 0x1D7E2) % 10 for c in range(0x1D7E2, 0x1D800)})
 
-# One pass finds every edit; the group that matched says what it becomes. Every branch starts
-# with one of a few characters, so the regex engine skips plain text quickly.
+# Every edit; the group that matched says what it becomes. Every branch starts with one of a
+# few characters (_EDIT_START), found first by a pattern that is a plain class, which the
+# regex engine scans for in C; _EDITS is then tried only there.
 _EDITS = re.compile(
-    r"(?=[<&\[({\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff])"
     r"(?:(?P<block>(?:</?(?:p|div|br|li|ul|ol|tr|td|th|table|tbody|h[1-6]|blockquote|pre|hr|body"
     r"|html|head|title|section|article|header|footer)\b(?:\s[^<>]{0,500})?/?>[ \t\r\n]*)+)"
     r"|(?P<drop><!--.*?-->|</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,500})?/?>"
@@ -47,6 +48,7 @@ _EDITS = re.compile(
     r"|(?P<at>(?:\[@\]|\(@\)|\[at\]|\(at\)|\{at\})[ \t]?))",
     re.IGNORECASE | re.DOTALL,
 )
+_EDIT_START = re.compile(r"[<&\[({\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # "hxxp" becomes "http" in place (same length, so offsets stay put).
 _HXXP = re.compile(r"[hH][xX][xX](?=[pP][sS]?(?::|\[:))")
 _REPLACE = {"block": "\n", "drop": "", "dot": ".", "colon": ":", "slashes": "://", "at": "@"}
@@ -57,7 +59,7 @@ _FOLDABLE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per message, and a frozen init costs more
 class Cleaned:
     """Text with obfuscation undone, and where its offsets were in the original."""
 
@@ -78,6 +80,19 @@ def _fold_one(match: re.Match[str]) -> str:
     return chr(_FOLD[ord(match.group())])
 
 
+def _edits(text: str) -> Iterator[re.Match[str]]:
+    """What _EDITS.finditer would give, trying the pattern only where an edit can start."""
+    search, match = _EDIT_START.search, _EDITS.match
+    found = search(text)
+    while found is not None:
+        edit = match(text, found.start())
+        if edit is None:
+            found = search(text, found.start() + 1)
+        else:
+            yield edit
+            found = search(text, edit.end())
+
+
 def clean(text: str) -> Cleaned:
     """Fold look-alikes and undo hiding and defanging (see the module docstring)."""
     if not text.isascii():
@@ -91,7 +106,7 @@ def clean(text: str) -> Cleaned:
     dots: list[int] = []
     last = 0
     length = 0
-    for match in _EDITS.finditer(text):
+    for match in _edits(text):
         start, end = match.span()
         kind = match.lastgroup or "drop"
         piece = text[last:start]

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from nervecentre.errors import InvalidValue
 from nervecentre.scams.indicators._text import clean
-from nervecentre.types.crypto import CryptoType
+from nervecentre.types.crypto import CryptoType, keccak256
 from nervecentre.types.email import EmailType
 from nervecentre.types.phone import e164
 from nervecentre.types.upi import UpiType, known_psps
@@ -122,6 +122,21 @@ def onion(label: str) -> str | None:
     except ValueError:
         return None
     return label + ".onion"
+
+
+def prepare() -> None:
+    """Pay the one-time set-up now rather than on the first message that needs it: load
+    libphonenumber's metadata for every country (it loads a country's on its first number,
+    a few milliseconds each) and Keccak's C code. About a second; nothing is cached
+    about any value. A long import (or a benchmark) calls it once before reading."""
+    import phonenumbers
+
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        example = phonenumbers.example_number(region)
+        if example is not None:
+            phonenumbers.is_valid_number(example)
+    phonenumbers.parse("0044 20 7946 0000", "IN")  # an international prefix, read once
+    keccak256(b"")  # pycryptodome binds its C code on first use
 
 
 def check(kind: str, text: str, *, default_region: str = "IN") -> str | None:

@@ -9,12 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
+from nervecentre.errors import InputFileError, InvalidValue, NotFound
 from nervecentre.scams import views
+from nervecentre.scams.uploads import import_uploads
 from nervecentre.security import audit
 from nervecentre.security.models import User
+from nervecentre.security.roles import require
 from nervecentre.store.db import Database
-from nervecentre.web.auth import Caller, client_ip, database, page_caller
+from nervecentre.web.auth import Caller, check_csrf, client_ip, database, page_caller
 from nervecentre.web.params import RecordId
 from nervecentre.web.templating import render
 
@@ -124,3 +128,43 @@ async def indicators_page(request: Request, who: Who, kind: str = "") -> Respons
     return render(
         request, "scam_indicators.html", {"rows": found, "kind": kind, "labels": KIND_LABELS}
     )
+
+
+_UPLOAD_HELP = "choose one or more complaint files (.eml, .mbox, .msg, or text) to upload"
+
+
+@router.get("/scams/upload")
+async def upload_form(request: Request, who: Who) -> Response:
+    """The complaint upload form."""
+    require(who.user, "scam.import")
+    return _upload_page(request, None, "", "")
+
+
+@router.post("/scams/upload")
+async def upload(request: Request, who: Who) -> Response:
+    """Import uploaded complaint files as the signed-in user; show what was read, and every
+    file that could not be (the others are imported all the same)."""
+    require(who.user, "scam.import")
+    form = await request.form()
+    token = form.get("csrf_token")
+    check_csrf(who, token if isinstance(token, str) else "")
+    case = str(form.get("case") or "").strip()[:100]
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    try:
+        if not files:
+            raise InvalidValue(_UPLOAD_HELP, kind="file")
+        report = await run_in_threadpool(
+            import_uploads, database(request), [(f.filename or "upload", f.file) for f in files],
+            username=who.user.username, case=case or None,
+        )  # fmt: skip
+    except (InvalidValue, InputFileError, NotFound) as exc:
+        return _upload_page(request, None, str(exc), case, status=422)
+    return _upload_page(request, report, "", case)
+
+
+def _upload_page(
+    request: Request, report: Any, error: str, case: str, *, status: int = 200
+) -> Response:
+    limit = database(request).settings.max_upload_bytes
+    context = {"report": report, "error": error, "case": case, "max_upload": limit}
+    return render(request, "scam_upload.html", context, status=status)
