@@ -187,8 +187,8 @@ class _Search:
             self.charges = sum(counts.values())
 
     def _indexed(self) -> tuple[int, list[int]] | None:
-        """The total and page from the in-memory index, when it is exact (SQLite only)."""
-        index = index_for(self.session) if self.sqlite else None
+        """The total and page from the in-memory index, when it is exact."""
+        index = index_for(self.session)
         # Too many restrictions to list: SQL looks them up (the index does not hold them).
         listed = self.seen.restricted is not None
         snap = index.snapshot(self.session, self.max_cases) if index and listed else None
