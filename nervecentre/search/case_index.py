@@ -2,10 +2,10 @@
 
 A case-list search must count every case its filters keep. SQLite counts by visiting each
 match: 12-40 ms when most of an analyst's 20,000 cases match a section or a word, most of
-a request's time; PostgreSQL, the same or more. This index holds, per case, what the list filters on (unit, district,
-police station, status, FIR date) as numpy arrays, each sort order as a permutation, and
-per law section the cases charged under it (read when first asked for); a search is then a
-few vector operations over them, whatever the filters.
+a request's time (PostgreSQL, as much or more). This index holds, per case, what the list
+filters on (unit, district, police station, status, FIR date) as numpy arrays, each sort
+order as a permutation, and per law section the cases charged under it (read when first
+asked for); a search is then a few vector operations over them, whatever the filters.
 
 It is used only while it is exact. Migration ``0010_data_generations`` (SQLite;
 ``0022_pgload`` on PostgreSQL) keeps a counter that triggers move whenever one of those

@@ -137,7 +137,8 @@ def test_a_change_shows_in_the_next_search(world: World) -> None:
         conn.execute(text("DELETE FROM charges WHERE case_id = :i"), {"i": ids[-1]})
         conn.execute(
             text("INSERT INTO charges (case_id, law, section, subsection, section_key, stage,"
-                 " equivalent, imported) VALUES (:i, 'POCSO', '14', '', 'POCSO 14', 'fir', '', false)"),
+                 " equivalent, imported)"
+                 " VALUES (:i, 'POCSO', '14', '', 'POCSO 14', 'fir', '', false)"),
             {"i": ids[-1]},
         )  # fmt: skip
     in_sql = _setting(world.db, 0)

@@ -108,9 +108,7 @@ def _trigger(table: str, counter: str) -> str:
 def upgrade() -> None:
     if not _postgresql():
         return
-    op.execute(
-        "CREATE TABLE data_generations (name TEXT PRIMARY KEY, generation BIGINT NOT NULL)"
-    )
+    op.execute("CREATE TABLE data_generations (name TEXT PRIMARY KEY, generation BIGINT NOT NULL)")
     for name in COUNTERS:
         # A random start: another database (a restored copy, say) is never taken for this one.
         start = secrets.randbelow(1 << 62)
