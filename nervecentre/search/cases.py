@@ -48,6 +48,7 @@ from nervecentre.security.access import visibility
 from nervecentre.security.models import User
 from nervecentre.security.roles import can
 from nervecentre.store.db import Database
+from nervecentre.store.generations import one_snapshot
 
 __all__ = [
     "MAX_PAGE",
@@ -394,6 +395,7 @@ def search_cases(
     """
     _check(query)
     with db.session() as session:
+        one_snapshot(session)  # PostgreSQL: the counters read once, for every answer
         limit = db.settings.case_index_max_cases
         search = _Search(session, user, query, max_cases=limit)
         total, ids = search.run()

@@ -48,12 +48,35 @@ def _counted(conn: Connection | Session) -> bool:
     return True
 
 
+_ONE_SNAPSHOT = "nervecentre.generations"
+_ALL = _sql(
+    "SELECT name, generation FROM data_generations WHERE name IN ('cases', 'text', 'access')"
+)
+
+
+def one_snapshot(session: Session) -> None:
+    """PostgreSQL: run this read-only session on one snapshot (REPEATABLE READ), so that the
+    counters, read once in one statement, hold for everything it reads (as SQLite's one
+    writer makes them hold there); each later read of a counter costs no round trip.
+    Call it before the session's first statement."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    session.info[_ONE_SNAPSHOT] = None
+
+
 def generation(conn: Connection | Session, name: str) -> int | None:
     """The counter's value now; None on a database without the counter (nothing is kept)."""
     dialect = conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
     if dialect.name == "postgresql":
         if not _counted(conn):
             return None
+        if isinstance(conn, Session) and _ONE_SNAPSHOT in conn.info:
+            read = conn.info[_ONE_SNAPSHOT]
+            if read is None:
+                read = conn.info[_ONE_SNAPSHOT] = dict(conn.execute(_ALL).tuples().all())
+            found = read.get(name)
+            return None if found is None else int(found)
     elif dialect.name != "sqlite":
         return None
     try:
