@@ -29,13 +29,23 @@ After the levels, nervecentre alone is loaded once more at 10 clients over every
 of the six queries (page 2 to the last, interleaved: about 1,160 different requests), where
 few pages have been shown before and so few rows are kept by the case index.
 
+With ``--postgres URL``, nervecentre is also served from a PostgreSQL database holding the
+same cases (the same register, seed and importer; loaded when the database is empty or
+missing, reused when it holds exactly ``--cases`` cases), and every level runs against
+it too, side by side with SQLite and Datasette (which reads SQLite only). Last, the goal
+level (10 clients) runs once more against a copy of that database (made from it as a
+template, dropped after) while ``--import-cases`` new cases are imported into it by
+another process, from when the import's first batch is committed: every failed request is
+counted, p50/p95/p99 printed, and the audit chain verified after.
+
 Datasette serves a consistent copy of the database made after setup (SQLite's backup API,
 rollback journal), so that its immutable mode stays true while nervecentre appends audit
 entries to the original. Besides req/s and p50/p99 latency, each server's CPU time per
 request is printed: on a busy machine it moves much less than the wall-clock figures.
 
     python benchmarks/bench_web.py [--cases 100000] [--duration 10] [--clients 1 10 50]
-                                   [--keep /tmp/bench_web] [--quick]
+                                   [--keep /tmp/bench_web] [--quick] [--postgres URL]
+                                   [--import-cases 5000] [--import-seconds 20]
 """
 
 from __future__ import annotations
@@ -60,10 +70,10 @@ from urllib.parse import urlencode
 import _web_data as data
 from _servers import HOST, cpu_seconds, free_port, http_get, serving
 from _web_data import DISTRICT
+from _web_report import GOAL_CLIENTS, cell, report
 
 LOAD = Path(__file__).with_name("_load.py")
 PAGE = 50
-GOAL_CLIENTS, GOAL_P99_MS = 10, 100.0
 
 # The app served as `nervecentre serve` serves it: --workers processes (default one per
 # core, up to 4), each with its own socket on the port and the app built from the
@@ -254,14 +264,6 @@ def preflight(
     return agree
 
 
-def _cell(result: dict[str, Any]) -> str:
-    errors = f" ({result['errors']} errors)" if result["errors"] else ""
-    return (
-        f"{result['rps']:>7,.0f} {result['p50_ms']:>7.1f} {result['p99_ms']:>7.1f} "
-        f"{result['cpu_ms']:>7.1f}{errors}"
-    )
-
-
 def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -425,7 +427,7 @@ def _run(stack: contextlib.ExitStack, work: Path, plan: Plan, during: tuple[int,
             sent[server.name] += sum(n for p, n in result["sent"].items() if p in audited_deep)
             paged[server.name] = (len(deep), result)
 
-    errors = _report(qs, ours_paths, ds_paths, results, paged)
+    errors = report(qs, ours_paths, ds_paths, results, paged)
     for server in servers:
         audited = data.audit_searches(server.url) - audited_before[server.name]
         print(
@@ -442,81 +444,6 @@ def _run(stack: contextlib.ExitStack, work: Path, plan: Plan, during: tuple[int,
 def _load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f}"
-
-
-def _report(
-    qs: list[Query],
-    ours_paths: list[str],
-    ds_paths: list[str],
-    results: list[tuple[int, dict[str, dict[str, Any]], dict[str, Any]]],
-    paged: dict[str, tuple[int, dict[str, Any]]],
-) -> int:
-    """Print the levels side by side; the number of failed requests."""
-    names = list(results[0][1])
-    columns = f"{'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}"
-    print("\n" + f"{'':>7} | " + " | ".join(f"{'nc ' + n:^31}" for n in names) + " | datasette")
-    print(f"{'clients':>7} | " + " | ".join(columns for _ in names) + f" | {columns} | ratios")
-    for clients, mine, theirs in results:
-        cells = " | ".join(f"{_cell(mine[n]):>31}" for n in names)
-        ratios = " / ".join(
-            f"{mine[n]['rps'] / theirs['rps']:.2f}" if theirs["rps"] else "nan" for n in names
-        )
-        print(f"{clients:>7} | {cells} | {_cell(theirs):>31} | {ratios}")
-    print(
-        f"(ratios: nervecentre req/s / Datasette req/s, {' / '.join(names)}; CPU ms: server "
-        "CPU time per request, warm-up included)"
-    )
-    for name, (count, result) in paged.items():
-        print(
-            f"\nnervecentre ({name}) alone, {GOAL_CLIENTS} clients, every further page of the "
-            f"six queries ({count:,} different requests, pages 2 to the last):\n"
-            f"  {_cell(result)}  (req/s p50 p99 CPU ms)"
-        )
-        for sample in result["error_samples"]:
-            print(f"error (nervecentre {name}, pages): {sample}")
-
-    print("\nmedian latency per query at the lowest concurrency (ms): nervecentre / datasette")
-    _clients, mine, theirs = results[0]
-    for query, our_path, ds_path in zip(qs, ours_paths, ds_paths, strict=True):
-        ours = " / ".join(
-            f"{mine[n]['path_p50_ms'].get(our_path, float('nan')):>6.1f}" for n in names
-        )
-        ds_ms = theirs["path_p50_ms"].get(ds_path, float("nan"))
-        print(f"  {query.name:<20} {ours} / {ds_ms:>6.1f}")
-
-    goal_level = [(m, t) for c, m, t in results if c == GOAL_CLIENTS]
-    if goal_level:
-        mine, theirs = goal_level[0]
-        print(
-            f"\np50 / p99 per query at {GOAL_CLIENTS} clients (ms): "
-            + " | ".join(names)
-            + " | datasette"
-        )
-        nan = float("nan")
-        for query, our_path, ds_path in zip(qs, ours_paths, ds_paths, strict=True):
-            cells = [
-                f"{mine[n]['path_p50_ms'].get(our_path, nan):>6.1f} / "
-                f"{mine[n]['path_p99_ms'].get(our_path, nan):>6.1f}"
-                for n in names
-            ]
-            d50, d99 = (theirs[k].get(ds_path, nan) for k in ("path_p50_ms", "path_p99_ms"))
-            print(f"  {query.name:<20} {' | '.join(cells)} | {d50:>6.1f} / {d99:>6.1f}")
-        for name in names:
-            met = mine[name]["rps"] >= theirs["rps"] and mine[name]["p99_ms"] < GOAL_P99_MS
-            print(
-                f"goal ({name}) at {GOAL_CLIENTS} clients (req/s >= Datasette's, p99 < "
-                f"{GOAL_P99_MS:.0f} ms): {'met' if met else 'NOT met'} "
-                f"({mine[name]['rps']:,.0f} vs {theirs['rps']:,.0f} req/s, "
-                f"p99 {mine[name]['p99_ms']:.1f} ms)"
-            )
-
-    errors = sum(r["errors"] for _n, r in paged.values())
-    for clients, mine, theirs in results:
-        for name, result in [*mine.items(), ("datasette", theirs)]:
-            errors += result["errors"]
-            for sample in result["error_samples"]:
-                print(f"error ({name}, {clients} clients): {sample}")
-    return errors
 
 
 def _during_import(
@@ -553,7 +480,7 @@ def _during_import(
                 f"\nnervecentre (PostgreSQL) at {GOAL_CLIENTS} clients while a register of "
                 f"{cases:,} cases is imported into the same database ({before:,} cases; the "
                 f"import's first batch committed {writing:.0f} s after it started; {load}):\n"
-                f"  {_cell(result)}  (req/s p50 p99 CPU ms); p95 {result['p95_ms']:.1f} ms; "
+                f"  {cell(result)}  (req/s p50 p99 CPU ms); p95 {result['p95_ms']:.1f} ms; "
                 f"{result['completed']:,} requests in the window, {result['errors']} failed\n"
                 f"  the import wrote {after - before:,} cases during the window and was "
                 f"{'still running at its end (stopped then)' if running else 'done before'}"
