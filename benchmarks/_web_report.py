@@ -33,6 +33,11 @@ def report(
             f"{mine[n]['rps'] / theirs['rps']:.2f}" if theirs["rps"] else "nan" for n in names
         )
         print(f"{clients:>7} | {cells} | {cell(theirs):>31} | {ratios}")
+    for name in names:
+        db_cpu = [mine[name].get("db_cpu_ms") for _c, mine, _t in results]
+        if all(v is not None for v in db_cpu):
+            per_level = " / ".join(f"{v:.1f}" for v in db_cpu)
+            print(f"{name}'s own backends, CPU ms per request at each level: {per_level}")
     print(
         f"(ratios: nervecentre req/s / Datasette req/s, {' / '.join(names)}; CPU ms: server "
         "CPU time per request, warm-up included)"

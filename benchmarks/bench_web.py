@@ -68,9 +68,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import _web_data as data
-from _servers import HOST, cpu_seconds, free_port, http_get, serving
+from _servers import HOST, cpu_seconds, database_cpu_seconds, free_port, http_get, serving
 from _web_data import DISTRICT
 from _web_report import GOAL_CLIENTS, cell, report
+from sqlalchemy.engine import make_url
 
 LOAD = Path(__file__).with_name("_load.py")
 PAGE = 50
@@ -192,9 +193,11 @@ def run_load(
     clients: int,
     warmup: float,
     duration: float,
+    database: str | None = None,
 ) -> dict[str, Any]:
     """One load level against one server, from a separate process; adds the server's CPU
-    time per request, a figure that stays meaningful on a busy machine."""
+    time per request, a figure that stays meaningful on a busy machine, and for a
+    PostgreSQL ``database`` its backends' CPU time per request (``db_cpu_ms``)."""
     spec = {
         "host": HOST,
         "port": port,
@@ -205,6 +208,7 @@ def run_load(
         "duration": duration,
     }
     cpu_before = cpu_seconds(pid)
+    db_before = database_cpu_seconds(database) if database else 0.0
     done = subprocess.run(
         [sys.executable, str(LOAD)],
         input=json.dumps(spec),
@@ -217,8 +221,10 @@ def run_load(
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}):\n{done.stderr[-2000:]}")
     cpu_after = cpu_seconds(pid)
+    db_after = database_cpu_seconds(database) if database else 0.0
     result: dict[str, Any] = json.loads(done.stdout)
     sent = sum(result["sent"].values())
+    result["db_cpu_ms"] = (db_after - db_before) * 1000 / sent if database and sent else None
     result["cpu_ms"] = (
         (cpu_after - cpu_before) * 1000 / sent
         if cpu_before is not None and cpu_after is not None and sent
@@ -342,6 +348,11 @@ class Server:
     port: int = 0
     pid: int = 0
 
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL database's name (None for SQLite)."""
+        return make_url(self.url).database if self.url.startswith("postgresql") else None
+
 
 def _start(stack: contextlib.ExitStack, server: Server, work: Path, workers: int) -> None:
     server.port = free_port()
@@ -406,7 +417,7 @@ def _run(stack: contextlib.ExitStack, work: Path, plan: Plan, during: tuple[int,
         for server in servers:
             mine[server.name] = run_load(
                 server.pid, server.port, ours_paths, server.auth, clients, plan.warmup,
-                plan.duration,
+                plan.duration, server.database,
             )  # fmt: skip
             sent[server.name] += sum(
                 n for p, n in mine[server.name]["sent"].items() if p in audited_paths
@@ -421,7 +432,7 @@ def _run(stack: contextlib.ExitStack, work: Path, plan: Plan, during: tuple[int,
             paths = [p for _q, p in deep]
             result = run_load(
                 server.pid, server.port, paths, server.auth, GOAL_CLIENTS, plan.warmup,
-                plan.duration,
+                plan.duration, server.database,
             )  # fmt: skip
             audited_deep = {p for q, p in deep if q.ours}
             sent[server.name] += sum(n for p, n in result["sent"].items() if p in audited_deep)
@@ -470,7 +481,9 @@ def _during_import(
                 time.sleep(0.5)  # until its first batch is committed: writing, not reading
             writing = time.monotonic() - began
             load = _load_average()
-            result = run_load(copy.pid, copy.port, paths, copy.auth, GOAL_CLIENTS, 1.0, seconds)
+            result = run_load(
+                copy.pid, copy.port, paths, copy.auth, GOAL_CLIENTS, 1.0, seconds, copy.database
+            )
             after = data.count_cases(copy_url)
             running = importer.poll() is None
             if running:
@@ -481,6 +494,7 @@ def _during_import(
                 f"{cases:,} cases is imported into the same database ({before:,} cases; the "
                 f"import's first batch committed {writing:.0f} s after it started; {load}):\n"
                 f"  {cell(result)}  (req/s p50 p99 CPU ms); p95 {result['p95_ms']:.1f} ms; "
+                f"database CPU {result['db_cpu_ms']:.1f} ms a request; "
                 f"{result['completed']:,} requests in the window, {result['errors']} failed\n"
                 f"  the import wrote {after - before:,} cases during the window and was "
                 f"{'still running at its end (stopped then)' if running else 'done before'}"

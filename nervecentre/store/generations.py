@@ -74,7 +74,7 @@ def generation(conn: Connection | Session, name: str) -> int | None:
         if isinstance(conn, Session) and _ONE_SNAPSHOT in conn.info:
             read = conn.info[_ONE_SNAPSHOT]
             if read is None:
-                read = conn.info[_ONE_SNAPSHOT] = dict(conn.execute(_ALL).tuples().all())
+                read = conn.info[_ONE_SNAPSHOT] = {str(n): int(g) for n, g in conn.execute(_ALL)}
             found = read.get(name)
             return None if found is None else int(found)
     elif dialect.name != "sqlite":
