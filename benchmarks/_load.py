@@ -189,6 +189,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "rps": len(lat) / seconds,
         "p50_ms": _percentile(lat, 0.50) * ms,
         "p99_ms": _percentile(lat, 0.99) * ms,
+        "p95_ms": _percentile(lat, 0.95) * ms,
         "max_ms": (lat[-1] if lat else 0.0) * ms,
         "path_p50_ms": {
             spec["paths"][i]: _percentile(sorted(v), 0.50) * ms

@@ -98,3 +98,22 @@ def cpu_seconds(pid: int) -> float | None:
             total += int(stat[11]) + int(stat[12])
             todo += children.get(current, [])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds(database: str) -> float:
+    """CPU time the PostgreSQL backends connected to ``database`` have used so far (a
+    server's own CPU time leaves out the database's work; Linux only)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")[0].split()
+        except OSError:
+            continue
+        # "postgres: 15/main: <user> <database> <client> <state>"
+        if len(words) > 3 and words[0] == b"postgres:" and words[3] == database.encode():
+            stat = _stat(int(entry.name))
+            if stat is not None:
+                total += int(stat[11]) + int(stat[12])
+    return total / os.sysconf("SC_CLK_TCK")

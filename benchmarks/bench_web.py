@@ -29,13 +29,23 @@ After the levels, nervecentre alone is loaded once more at 10 clients over every
 of the six queries (page 2 to the last, interleaved: about 1,160 different requests), where
 few pages have been shown before and so few rows are kept by the case index.
 
+With ``--postgres URL``, nervecentre is also served from a PostgreSQL database holding the
+same cases (the same register, seed and importer; loaded when the database is empty or
+missing, reused when it holds exactly ``--cases`` cases), and every level runs against
+it too, side by side with SQLite and Datasette (which reads SQLite only). Last, the goal
+level (10 clients) runs once more against a copy of that database (made from it as a
+template, dropped after) while ``--import-cases`` new cases are imported into it by
+another process, from when the import's first batch is committed: every failed request is
+counted, p50/p95/p99 printed, and the audit chain verified after.
+
 Datasette serves a consistent copy of the database made after setup (SQLite's backup API,
 rollback journal), so that its immutable mode stays true while nervecentre appends audit
 entries to the original. Besides req/s and p50/p99 latency, each server's CPU time per
 request is printed: on a busy machine it moves much less than the wall-clock figures.
 
     python benchmarks/bench_web.py [--cases 100000] [--duration 10] [--clients 1 10 50]
-                                   [--keep /tmp/bench_web] [--quick]
+                                   [--keep /tmp/bench_web] [--quick] [--postgres URL]
+                                   [--import-cases 5000] [--import-seconds 20]
 """
 
 from __future__ import annotations
@@ -47,7 +57,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -58,14 +67,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from _servers import HOST, cpu_seconds, free_port, http_get, serving
+import _web_data as data
+from _servers import HOST, cpu_seconds, database_cpu_seconds, free_port, http_get, serving
+from _web_data import DISTRICT
+from _web_report import GOAL_CLIENTS, cell, report
+from sqlalchemy.engine import make_url
 
 LOAD = Path(__file__).with_name("_load.py")
-SEED = 7
-DISTRICT = "MH-THR"  # Thane Rural, the demo users' district
-BENCH_USER = "bench-analyst"
 PAGE = 50
-GOAL_CLIENTS, GOAL_P99_MS = 10, 100.0
 
 # The app served as `nervecentre serve` serves it: --workers processes (default one per
 # core, up to 4), each with its own socket on the port and the app built from the
@@ -95,117 +104,6 @@ class Query:
     name: str
     ours: dict[str, str]
     anchor: list[tuple[str, str]]
-
-
-def _sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def _case_count(path: Path) -> int | None:
-    if not path.exists():
-        return None
-    try:
-        with contextlib.closing(sqlite3.connect(path)) as conn:
-            return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
-    except sqlite3.Error:
-        return None
-
-
-def build_database(work: Path, cases: int) -> Path:
-    """The database with ``cases`` synthetic cases in ``work``: reused when already there."""
-    from nervecentre.imports import import_register
-    from nervecentre.settings import load_settings
-    from nervecentre.store.db import Database
-    from nervecentre.synth import SynthConfig, write_dataset
-
-    path = work / f"nervecentre-{cases}.db"
-    settings = load_settings(database_url=_sqlite_url(path), data_dir=str(work))
-    if _case_count(path) == cases:
-        db = Database(settings)
-        db.upgrade()  # the schema may have moved on since the file was made
-        db.dispose()
-        print(f"reusing {path} ({cases:,} cases)")
-        return path
-    for stale in work.glob(f"{path.name}*"):
-        stale.unlink()
-    partial = work / f"partial-{cases}.db"
-    for stale in work.glob(f"{partial.name}*"):
-        stale.unlink()
-    register = work / f"register-{cases}"
-    shutil.rmtree(register, ignore_errors=True)  # left by an interrupted run
-    print(f"building a database of {cases:,} synthetic cases (minutes at 100,000)", flush=True)
-    start = time.perf_counter()
-    paths = write_dataset(register, SynthConfig(cases=cases, seed=SEED), fmt="csv")
-    generated = time.perf_counter() - start
-    db = Database(load_settings(database_url=_sqlite_url(partial), data_dir=str(work)))
-    db.upgrade()
-    report = import_register(db, paths.register, "demo-register")
-    db.dispose()
-    shutil.rmtree(register)
-    for suffix in ("-wal", "-shm"):  # normally gone after a clean close
-        side = partial.with_name(partial.name + suffix)
-        if side.exists():
-            side.rename(path.with_name(path.name + suffix))
-    partial.rename(path)  # only a complete import gets the name that --keep reuses
-    print(
-        f"generated {cases:,} cases in {generated:.0f} s, imported {report.cases_ok:,} "
-        f"in {time.perf_counter() - start - generated:.0f} s -> {path}"
-    )
-    return path
-
-
-def bench_user(path: Path, work: Path) -> tuple[str, list[str]]:
-    """A fresh API token of the benchmark analyst (created if missing), and their units."""
-    from nervecentre import places
-    from nervecentre.errors import NotFound
-    from nervecentre.security.tokens import create_token
-    from nervecentre.security.users import create_user, get_user
-    from nervecentre.settings import load_settings
-    from nervecentre.store.db import Database
-
-    db = Database(load_settings(database_url=_sqlite_url(path), data_dir=str(work)))
-    try:
-        get_user(db, BENCH_USER)
-    except NotFound:
-        units = [u.code for u in places.units(district=DISTRICT)]
-        password = "bench-" + os.urandom(12).hex()
-        create_user(db, BENCH_USER, password, "analyst", actor="bench", units=units)
-    _record, token = create_token(db, BENCH_USER, "bench_web", actor="bench")
-    db.dispose()
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        rows = conn.execute(
-            "SELECT uu.unit_code FROM user_units uu JOIN users u ON u.id = uu.user_id "
-            "WHERE u.username = ? ORDER BY uu.unit_code",
-            (BENCH_USER,),
-        ).fetchall()
-    return token, [r[0] for r in rows]
-
-
-def index_text(path: Path, work: Path) -> None:
-    """Bring the full-text index up to date, as after an import, before either side reads it
-    (else the first text search pays for indexing, and Datasette's copy lacks the cases)."""
-    from nervecentre.search.fulltext import refresh_index
-    from nervecentre.settings import load_settings
-    from nervecentre.store.db import Database
-
-    db = Database(load_settings(database_url=_sqlite_url(path), data_dir=str(work)))
-    try:
-        if refresh_index(db):
-            print("indexed the new and changed cases for text search")
-    finally:
-        db.dispose()
-
-
-def datasette_copy(path: Path, target: Path) -> Path:
-    """A consistent, self-contained copy of the database for Datasette (rollback journal)."""
-    target.unlink(missing_ok=True)
-    with (
-        contextlib.closing(sqlite3.connect(path)) as src,
-        contextlib.closing(sqlite3.connect(target)) as dst,
-    ):
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")  # no -wal/-shm beside an immutable file
-    return target
 
 
 def queries() -> list[Query]:
@@ -295,9 +193,11 @@ def run_load(
     clients: int,
     warmup: float,
     duration: float,
+    database: str | None = None,
 ) -> dict[str, Any]:
     """One load level against one server, from a separate process; adds the server's CPU
-    time per request, a figure that stays meaningful on a busy machine."""
+    time per request, a figure that stays meaningful on a busy machine, and for a
+    PostgreSQL ``database`` its backends' CPU time per request (``db_cpu_ms``)."""
     spec = {
         "host": HOST,
         "port": port,
@@ -308,6 +208,7 @@ def run_load(
         "duration": duration,
     }
     cpu_before = cpu_seconds(pid)
+    db_before = database_cpu_seconds(database) if database else 0.0
     done = subprocess.run(
         [sys.executable, str(LOAD)],
         input=json.dumps(spec),
@@ -320,8 +221,10 @@ def run_load(
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}):\n{done.stderr[-2000:]}")
     cpu_after = cpu_seconds(pid)
+    db_after = database_cpu_seconds(database) if database else 0.0
     result: dict[str, Any] = json.loads(done.stdout)
     sent = sum(result["sent"].values())
+    result["db_cpu_ms"] = (db_after - db_before) * 1000 / sent if database and sent else None
     result["cpu_ms"] = (
         (cpu_after - cpu_before) * 1000 / sent
         if cpu_before is not None and cpu_after is not None and sent
@@ -334,56 +237,37 @@ def preflight(
     qs: list[Query],
     ours: list[str],
     anchor: list[str],
-    ours_port: int,
+    ports: dict[str, int],
     ds_port: int,
-    headers: dict[str, str],
+    auth: dict[str, dict[str, str]],
 ) -> bool:
-    """Send every query once to both servers; print their totals; True when all agree."""
-    print(
-        f"\n{'query':<20} {'ours total':>10} {'datasette':>10} {'page':>6} "
-        f"{'ours KB':>8} {'ds KB':>8}"
-    )
+    """Send every query once to every server; print their totals; True when all agree."""
+    names = list(ports)
+    head = " ".join(f"{n[:10]:>10}" for n in names)
+    print(f"\n{'query':<20} {head} {'datasette':>10} {'page':>6}")
     agree = True
     for query, our_path, ds_path in zip(qs, ours, anchor, strict=True):
-        ours_status, ours_body = http_get(ours_port, our_path, headers)
         ds_status, ds_body = http_get(ds_port, ds_path, {})
-        if ours_status != 200 or ds_status != 200:
-            raise RuntimeError(
-                f"{query.name}: nervecentre {ours_status} {ours_body[:300]!r}; "
-                f"datasette {ds_status} {ds_body[:300]!r}"
-            )
-        mine, theirs = json.loads(ours_body), json.loads(ds_body)
-        ours_total, ds_total = mine["total"], theirs["filtered_table_rows_count"]
-        ours_ids = {r.get("id") for r in mine["rows"]}
+        if ds_status != 200:
+            raise RuntimeError(f"{query.name}: datasette {ds_status} {ds_body[:300]!r}")
+        theirs = json.loads(ds_body)
+        ds_total = theirs["filtered_table_rows_count"]
         ds_ids = {r.get("id") for r in theirs["rows"]}
-        page = "same" if ours_ids == ds_ids else "DIFF"
-        if ours_total != ds_total or not mine["rows"]:
-            agree = False
-        print(
-            f"{query.name:<20} {ours_total:>10,} {ds_total:>10,} {page:>6} "
-            f"{len(ours_body) / 1024:>8.1f} {len(ds_body) / 1024:>8.1f}"
-        )
+        totals, same = [], True
+        for name in names:
+            status, body = http_get(ports[name], our_path, auth[name])
+            if status != 200:
+                raise RuntimeError(f"{query.name}: nervecentre ({name}) {status} {body[:300]!r}")
+            mine = json.loads(body)
+            totals.append(mine["total"])
+            same = same and {r.get("id") for r in mine["rows"]} == ds_ids
+            if mine["total"] != ds_total or not mine["rows"]:
+                agree = False
+        cells = " ".join(f"{t:>10,}" for t in totals)
+        print(f"{query.name:<20} {cells} {ds_total:>10,} {'same' if same else 'DIFF':>6}")
     if not agree:
-        print(
-            "WARNING: the two servers do not answer the same; the comparison is not like for like"
-        )
+        print("WARNING: the servers do not answer the same; the comparison is not like for like")
     return agree
-
-
-def _audit_searches(path: Path) -> int:
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM audit_log WHERE action = 'search' AND actor = ?", (BENCH_USER,)
-        ).fetchone()
-    return int(row[0])
-
-
-def _cell(result: dict[str, Any]) -> str:
-    errors = f" ({result['errors']} errors)" if result["errors"] else ""
-    return (
-        f"{result['rps']:>7,.0f} {result['p50_ms']:>7.1f} {result['p99_ms']:>7.1f} "
-        f"{result['cpu_ms']:>7.1f}{errors}"
-    )
 
 
 def _interrupt(signum: int, _frame: object) -> None:
@@ -406,6 +290,22 @@ def main() -> int:
         default=0,
         help="nervecentre server processes (0: as serve, per core)",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also serve nervecentre from this PostgreSQL database (loaded when empty, "
+        "reused when it holds the cases), e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/nc_bench_web",
+    )
+    parser.add_argument(
+        "--import-cases",
+        type=int,
+        default=5_000,
+        help="PostgreSQL: cases of the register imported while the load runs (0: no such level)",
+    )
+    parser.add_argument(
+        "--import-seconds", type=float, default=20.0, help="measured seconds of that level"
+    )
     args = parser.parse_args()
     cases = args.cases or (5_000 if args.quick else 100_000)
     duration = args.duration or (3.0 if args.quick else 10.0)
@@ -420,53 +320,72 @@ def main() -> int:
             work = Path(tempfile.mkdtemp(prefix="nc-bench-web-"))
             stack.callback(shutil.rmtree, work, ignore_errors=True)
         try:
-            return _run(stack, work, cases, duration, warmup, args.clients, args.workers)
+            plan = Plan(cases, duration, warmup, args.clients, args.workers, args.postgres)
+            during = (args.import_cases, args.import_seconds)
+            return _run(stack, work, plan, during)
         except KeyboardInterrupt:
             print("\ninterrupted: stopping the servers", file=sys.stderr)
             return 130
 
 
-def _run(
-    stack: contextlib.ExitStack,
-    work: Path,
-    cases: int,
-    duration: float,
-    warmup: float,
-    levels: list[int],
-    workers: int,
-) -> int:
+@dataclass(frozen=True)
+class Plan:
+    cases: int
+    duration: float
+    warmup: float
+    levels: list[int]
+    workers: int
+    postgres: str | None
+
+
+@dataclass
+class Server:
+    """One nervecentre server: its backend, database, token and port."""
+
+    name: str
+    url: str
+    auth: dict[str, str]
+    port: int = 0
+    pid: int = 0
+
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL database's name (None for SQLite)."""
+        return make_url(self.url).database if self.url.startswith("postgresql") else None
+
+
+def _start(stack: contextlib.ExitStack, server: Server, work: Path, workers: int) -> None:
+    server.port = free_port()
+    argv = [sys.executable, "-c", SERVE, server.url, str(work), str(server.port), str(workers)]
+    log = work / f"nervecentre-{server.name.lower()}.log"
+    server.pid = stack.enter_context(
+        serving(f"nervecentre ({server.name})", argv, server.port, "/api/me", server.auth, log)
+    )
+
+
+def _run(stack: contextlib.ExitStack, work: Path, plan: Plan, during: tuple[int, float]) -> int:
     from nervecentre.cli.web import server_processes
 
-    workers = server_processes(workers)
-    path = build_database(work, cases)
-    token, units = bench_user(path, work)
-    index_text(path, work)
-    copy = datasette_copy(path, work / "datasette-copy.db")
+    workers = server_processes(plan.workers)
+    urls = {"SQLite": data.build_sqlite(work, plan.cases)}
+    if plan.postgres:
+        urls["PostgreSQL"] = data.build_postgres(plan.postgres, work, plan.cases)
+    servers, units = [], []
+    for name, url in urls.items():
+        token, units = data.bench_user(url, work)
+        data.index_text(url, work)
+        servers.append(Server(name, url, {"Authorization": f"Bearer {token}"}))
+    sqlite_path = Path(urls["SQLite"].removeprefix("sqlite:///"))
+    copy = data.datasette_copy(sqlite_path, work / "datasette-copy.db")
     qs = queries()
-    auth = {"Authorization": f"Bearer {token}"}
     ours_paths = [_ours_path(q) for q in qs]
     ds_paths = [_anchor_path(copy.stem, q, units) for q in qs]
 
-    ours_port = free_port()
-    ds_port = next(p for p in iter(free_port, None) if p != ours_port)
-    ours_pid = stack.enter_context(
-        serving(
-            "nervecentre",
-            [
-                sys.executable,
-                "-c",
-                SERVE,
-                _sqlite_url(path),
-                str(work),
-                str(ours_port),
-                str(workers),
-            ],
-            ours_port,
-            "/api/me",
-            auth,
-            work / "nervecentre.log",
-        )
-    )
+    pg_stack = contextlib.ExitStack()  # PostgreSQL's server stops before its import level
+    stack.enter_context(pg_stack)
+    for server in servers:
+        _start(pg_stack if server.name == "PostgreSQL" else stack, server, work, workers)
+    ds_port = free_port()
     ds_argv = [
         sys.executable, "-m", "datasette", "serve", "-i", str(copy),
         "--host", HOST, "--port", str(ds_port),
@@ -477,95 +396,119 @@ def _run(
         serving("datasette", ds_argv, ds_port, "/-/versions.json", {}, work / "datasette.log")
     )
 
-    load = os.getloadavg()[0]
     print(
-        f"\nnervecentre GET /api/cases (token, need-to-know, audit; {workers} processes) vs "
-        f"Datasette "
-        f"{version('datasette')} table API; {cases:,} cases; user {BENCH_USER} "
-        f"(analyst, {len(units)} {DISTRICT} units); {len(qs)} queries in rotation; "
-        f"{duration:g}+ s per level after {warmup:g}+ s warm-up; {os.cpu_count()} CPUs, "
-        f"load average {load:.1f} at start"
+        f"\nnervecentre GET /api/cases (token, need-to-know, audit; {workers} processes) on "
+        f"{' and '.join(urls)} vs Datasette {version('datasette')} table API on the SQLite "
+        f"file; {plan.cases:,} cases; user {data.BENCH_USER} (analyst, {len(units)} "
+        f"{data.DISTRICT} units); {len(qs)} queries in rotation; {plan.duration:g}+ s per level "
+        f"after {plan.warmup:g}+ s warm-up; {os.cpu_count()} CPUs, {_load_average()}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
-    agree = preflight(qs, ours_paths, ds_paths, ours_port, ds_port, auth)
-    audited_before = _audit_searches(path)
-
-    results: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    ports = {s.name: s.port for s in servers}
+    auth = {s.name: s.auth for s in servers}
+    agree = preflight(qs, ours_paths, ds_paths, ports, ds_port, auth)
+    audited_before = {s.name: data.audit_searches(s.url) for s in servers}
     # search_cases audits every query that filters; the bare list page is not audited.
     audited_paths = {p for q, p in zip(qs, ours_paths, strict=True) if q.ours}
-    sent_ours = 0
-    for clients in levels:
-        mine = run_load(ours_pid, ours_port, ours_paths, auth, clients, warmup, duration)
-        theirs = run_load(ds_pid, ds_port, ds_paths, {}, clients, warmup, duration)
-        sent_ours += sum(n for p, n in mine["sent"].items() if p in audited_paths)
+    sent = dict.fromkeys(ports, 0)
+    results: list[tuple[int, dict[str, dict[str, Any]], dict[str, Any]]] = []
+    for clients in plan.levels:
+        mine = {}
+        for server in servers:
+            mine[server.name] = run_load(
+                server.pid, server.port, ours_paths, server.auth, clients, plan.warmup,
+                plan.duration, server.database,
+            )  # fmt: skip
+            sent[server.name] += sum(
+                n for p, n in mine[server.name]["sent"].items() if p in audited_paths
+            )
+        theirs = run_load(ds_pid, ds_port, ds_paths, {}, clients, plan.warmup, plan.duration)
         results.append((clients, mine, theirs))
-    deep = deep_paths(qs, ours_port, auth) if GOAL_CLIENTS in levels else []
-    sent_ours += sum(1 for q in qs if q.ours) if deep else 0  # deep_paths' first pages
-    if deep:
-        paths = [p for _q, p in deep]
-        paged = run_load(ours_pid, ours_port, paths, auth, GOAL_CLIENTS, warmup, duration)
-        audited_deep = {p for q, p in deep if q.ours}
-        sent_ours += sum(n for p, n in paged["sent"].items() if p in audited_deep)
+    paged: dict[str, tuple[int, dict[str, Any]]] = {}
+    if GOAL_CLIENTS in plan.levels:
+        for server in servers:
+            deep = deep_paths(qs, server.port, server.auth)
+            sent[server.name] += sum(1 for q in qs if q.ours)  # deep_paths' first pages
+            paths = [p for _q, p in deep]
+            result = run_load(
+                server.pid, server.port, paths, server.auth, GOAL_CLIENTS, plan.warmup,
+                plan.duration, server.database,
+            )  # fmt: skip
+            audited_deep = {p for q, p in deep if q.ours}
+            sent[server.name] += sum(n for p, n in result["sent"].items() if p in audited_deep)
+            paged[server.name] = (len(deep), result)
 
-    columns = f"{'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7}"
-    print(f"\n{'':>7} | {'nervecentre':^31} | {'datasette':^31} |")
-    print(f"{'clients':>7} | {columns} | {columns} | {'ratio':>5}")
-    for clients, mine, theirs in results:
-        ratio = mine["rps"] / theirs["rps"] if theirs["rps"] else float("nan")
-        print(f"{clients:>7} | {_cell(mine):>31} | {_cell(theirs):>31} | {ratio:>5.2f}")
-    print(
-        "(ratio: nervecentre req/s / Datasette req/s; CPU ms: server CPU time per request, "
-        "warm-up included)"
-    )
-
-    if deep:
+    errors = report(qs, ours_paths, ds_paths, results, paged)
+    for server in servers:
+        audited = data.audit_searches(server.url) - audited_before[server.name]
         print(
-            f"\nnervecentre alone, {GOAL_CLIENTS} clients, every further page of the six queries "
-            f"({len(deep):,} different requests, pages 2 to the last, few shown before):\n"
-            f"  {_cell(paged)}  (req/s p50 p99 CPU ms)"
+            f"audit ({server.name}): {audited:,} 'search' entries written for "
+            f"{sent[server.name]:,} filtered requests (the unfiltered list is not audited)"
         )
-        for sample in paged["error_samples"]:
-            print(f"error (nervecentre, pages): {sample}")
-
-    print("\nmedian latency per query at the lowest concurrency (ms): nervecentre / datasette")
-    _clients, mine, theirs = results[0]
-    for query, our_path, ds_path in zip(qs, ours_paths, ds_paths, strict=True):
-        ours_ms = mine["path_p50_ms"].get(our_path, float("nan"))
-        ds_ms = theirs["path_p50_ms"].get(ds_path, float("nan"))
-        print(f"  {query.name:<20} {ours_ms:>7.1f} / {ds_ms:>6.1f}")
-
-    goal_level = [(m, t) for c, m, t in results if c == GOAL_CLIENTS]
-    if goal_level:
-        mine, theirs = goal_level[0]
-        print(f"\np50 / p99 per query at {GOAL_CLIENTS} clients (ms): nervecentre | datasette")
-        for query, our_path, ds_path in zip(qs, ours_paths, ds_paths, strict=True):
-            nan = float("nan")
-            o50, o99 = (mine[k].get(our_path, nan) for k in ("path_p50_ms", "path_p99_ms"))
-            d50, d99 = (theirs[k].get(ds_path, nan) for k in ("path_p50_ms", "path_p99_ms"))
-            print(f"  {query.name:<20} {o50:>7.1f} / {o99:>7.1f} | {d50:>7.1f} / {d99:>7.1f}")
-
-    errors = 0
-    for clients, mine, theirs in results:
-        for name, result in (("nervecentre", mine), ("datasette", theirs)):
-            errors += result["errors"]
-            for sample in result["error_samples"]:
-                print(f"error ({name}, {clients} clients): {sample}")
-    audited = _audit_searches(path) - audited_before
-    print(
-        f"\naudit: {audited:,} 'search' entries written for {sent_ours:,} filtered "
-        "nervecentre requests (the unfiltered list is not audited)"
-    )
-
-    goal = [(m, t) for c, m, t in results if c == GOAL_CLIENTS]
-    if goal:
-        mine, theirs = goal[0]
-        met = mine["rps"] >= theirs["rps"] and mine["p99_ms"] < GOAL_P99_MS
-        print(
-            f"goal at {GOAL_CLIENTS} clients (req/s >= Datasette's, p99 < {GOAL_P99_MS:.0f} ms): "
-            f"{'met' if met else 'NOT met'} ({mine['rps']:,.0f} vs {theirs['rps']:,.0f} req/s, "
-            f"p99 {mine['p99_ms']:.1f} ms)"
-        )
-    errors += paged["errors"] if deep else 0
+    pg = [s for s in servers if s.name == "PostgreSQL"]
+    if pg and during[0] > 0:
+        pg_stack.close()
+        errors += _during_import(pg[0], ours_paths, work, workers, plan, during)
     return 0 if agree and not errors else 1
+
+
+def _load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
+def _during_import(
+    server: Server,
+    paths: list[str],
+    work: Path,
+    workers: int,
+    plan: Plan,
+    during: tuple[int, float],
+) -> int:
+    """The goal level on PostgreSQL while a register is imported into a copy of its database
+    (made from it as a template, dropped after): the failed requests."""
+    cases, seconds = during
+    register = data.fresh_register(work, cases, data.SEED + 1)
+    copy_url = data.template_copy(server.url)
+    copy = Server("PostgreSQL, importing", copy_url, server.auth)
+    try:
+        with contextlib.ExitStack() as stack:
+            _start(stack, copy, work, workers)
+            before = data.count_cases(copy_url)
+            importer = data.start_import(copy_url, work, register)
+            began = time.monotonic()
+            while data.count_cases(copy_url) == before and importer.poll() is None:
+                time.sleep(0.5)  # until its first batch is committed: writing, not reading
+            writing = time.monotonic() - began
+            load = _load_average()
+            result = run_load(
+                copy.pid, copy.port, paths, copy.auth, GOAL_CLIENTS, 1.0, seconds, copy.database
+            )
+            after = data.count_cases(copy_url)
+            running = importer.poll() is None
+            if running:
+                importer.terminate()  # an import resumes after a kill; the copy goes anyway
+            out, err = importer.communicate(timeout=60)
+            print(
+                f"\nnervecentre (PostgreSQL) at {GOAL_CLIENTS} clients while a register of "
+                f"{cases:,} cases is imported into the same database ({before:,} cases; the "
+                f"import's first batch committed {writing:.0f} s after it started; {load}):\n"
+                f"  {cell(result)}  (req/s p50 p99 CPU ms); p95 {result['p95_ms']:.1f} ms; "
+                f"database CPU {result['db_cpu_ms']:.1f} ms a request; "
+                f"{result['completed']:,} requests in the window, {result['errors']} failed\n"
+                f"  the import wrote {after - before:,} cases during the window and was "
+                f"{'still running at its end (stopped then)' if running else 'done before'}"
+            )
+            if not running and importer.returncode:
+                print(f"  import failed: {err[-1000:]}")
+            elif not running:
+                print(f"  import: {out.strip()}")
+            for sample in result["error_samples"]:
+                print(f"error (nervecentre PostgreSQL, importing): {sample}")
+            print(f"  audit chain after it: {data.verify_audit(copy_url, work)}")
+            return int(result["errors"])
+    finally:
+        data.drop_database(copy_url)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ PG_URL = os.environ.get(
     "NERVECENTRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PG_REQUIRED = os.environ.get("NERVECENTRE_TEST_REQUIRE_POSTGRES") == "1"
-KEEP_TABLES = {"alembic_version", "districts", "units"}
+# The generation counters survive too: emptied, nothing would be kept on PostgreSQL.
+KEEP_TABLES = {"alembic_version", "data_generations", "districts", "units"}
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -1,14 +1,15 @@
-"""The case list's filter and sort columns in memory, for SQLite: exact counts in microseconds.
+"""The case list's filter and sort columns in memory: exact counts in microseconds.
 
 A case-list search must count every case its filters keep. SQLite counts by visiting each
 match: 12-40 ms when most of an analyst's 20,000 cases match a section or a word, most of
-a request's time. This index holds, per case, what the list filters on (unit, district,
-police station, status, FIR date) as numpy arrays, each sort order as a permutation, and
-per law section the cases charged under it (read when first asked for); a search is then a
-few vector operations over them, whatever the filters.
+a request's time (PostgreSQL, as much or more). This index holds, per case, what the list
+filters on (unit, district, police station, status, FIR date) as numpy arrays, each sort
+order as a permutation, and per law section the cases charged under it (read when first
+asked for); a search is then a few vector operations over them, whatever the filters.
 
-It is used only while it is exact. Migration ``0010_data_generations`` keeps a counter that
-triggers move whenever one of those columns changes anywhere; the index remembers the
+It is used only while it is exact. Migration ``0010_data_generations`` (SQLite;
+``0022_pgload`` on PostgreSQL) keeps a counter that triggers move whenever one of those
+columns changes anywhere; the index remembers the
 counter it was read at, and every search reads the counter first: if it moved, the search
 runs in SQL as before while the index is read again. Nothing here decides what a user may
 see: :func:`visibility <nervecentre.security.access.visibility>` does, as for SQL; free text
@@ -19,8 +20,8 @@ free-text search matched, under a second counter (``text``, migration ``0011_kep
 that moves whenever what a word finds may change, and the rows of the pages shown (they
 hold only columns the ``cases`` counter covers, and no person).
 
-PostgreSQL never uses it (no counter exists there): its planner has statistics, and its
-searches stay in SQL.
+Both backends use it: on PostgreSQL the counters move as a transaction commits
+(:mod:`nervecentre.store.generations`), and free text is matched by its GIN indexes.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import CompoundSelect, Connection, Engine, Select, func, select
+from sqlalchemy import CompoundSelect, Connection, Engine, Select, Text, cast, func, literal, select
 from sqlalchemy import text as _sql
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -73,7 +74,14 @@ _CASES = (
     " ORDER BY id"
 )
 _C = Case.__table__.c
-_SECTION = _sql("SELECT group_concat(case_id) FROM charges WHERE section_key = :key")
+# A section's cases as one string of ids, per backend.
+_SECTION = {
+    "sqlite": _sql("SELECT group_concat(case_id) FROM charges WHERE section_key = :key"),
+    "postgresql": _sql(
+        "SELECT string_agg(case_id::text, ',') FROM charges WHERE section_key = :key"
+    ),
+}
+_BACKENDS = frozenset(_SECTION)
 _Bools = npt.NDArray[np.bool_]
 _Ints = npt.NDArray[np.int64]
 _Positions = npt.NDArray[np.int32]
@@ -84,15 +92,19 @@ def _generation(conn: Connection | Session, name: str = "cases") -> int | None:
 
 
 def _parse(joined: str | None) -> _Ints:
-    """Ids SQLite joined with commas (group_concat): one string, not a row per id, is the
-    cheapest way to fetch tens of thousands of them."""
+    """Ids the database joined with commas (group_concat, string_agg): one string, not a
+    row per id, is the cheapest way to fetch tens of thousands of them."""
     return np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.empty(0, np.int64)
 
 
 def case_ids(session: Session, ids: Select[Any] | CompoundSelect[Any]) -> _Ints:
     """The ids a statement selects (its first column), as an array."""
-    sub = ids.subquery()
-    return _parse(session.execute(select(func.group_concat(next(iter(sub.c))))).scalar())
+    column = next(iter(ids.subquery().c))
+    if session.get_bind().dialect.name == "postgresql":
+        joined = func.string_agg(cast(column, Text), literal(","))
+    else:
+        joined = func.group_concat(column)
+    return _parse(session.execute(select(joined)).scalar())
 
 
 def _encode(values: list[str]) -> tuple[dict[str, int], npt.NDArray[np.int32]]:
@@ -287,7 +299,8 @@ class CaseIndex:
         found = snap.sections.get(key)
         if found is not None:
             return found
-        ids = _parse(session.execute(_SECTION, {"key": key}).scalar())
+        dialect = session.get_bind().dialect.name
+        ids = _parse(session.execute(_SECTION[dialect], {"key": key}).scalar())
         if _generation(session) != snap.generation:
             return None
         found = snap.positions(ids)
@@ -307,7 +320,8 @@ class CaseIndex:
         if found is not None:
             return snap.at(found)
         mask = np.ones(len(snap.ids), np.bool_)
-        for matches in term_matches(session, "sqlite", text) or ():
+        dialect = session.get_bind().dialect.name
+        for matches in term_matches(session, dialect, text) or ():
             mask &= snap.among(case_ids(session, matches))
         if generation is not None and _generation(session, "text") == generation:
             positions = np.flatnonzero(mask).astype(np.int32)
@@ -324,9 +338,9 @@ _INDEXES_LOCK = threading.Lock()
 
 
 def index_for(session: Session) -> CaseIndex | None:
-    """The case index of the session's database (None on PostgreSQL)."""
+    """The case index of the session's database (None on a backend it does not know)."""
     engine = session.get_bind().engine
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name not in _BACKENDS:
         return None
     with _INDEXES_LOCK:
         found = _INDEXES.get(engine)

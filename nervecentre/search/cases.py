@@ -48,6 +48,7 @@ from nervecentre.security.access import visibility
 from nervecentre.security.models import User
 from nervecentre.security.roles import can
 from nervecentre.store.db import Database
+from nervecentre.store.generations import one_snapshot
 
 __all__ = [
     "MAX_PAGE",
@@ -187,8 +188,8 @@ class _Search:
             self.charges = sum(counts.values())
 
     def _indexed(self) -> tuple[int, list[int]] | None:
-        """The total and page from the in-memory index, when it is exact (SQLite only)."""
-        index = index_for(self.session) if self.sqlite else None
+        """The total and page from the in-memory index, when it is exact."""
+        index = index_for(self.session)
         # Too many restrictions to list: SQL looks them up (the index does not hold them).
         listed = self.seen.restricted is not None
         snap = index.snapshot(self.session, self.max_cases) if index and listed else None
@@ -394,6 +395,7 @@ def search_cases(
     """
     _check(query)
     with db.session() as session:
+        one_snapshot(session)  # PostgreSQL: the counters read once, for every answer
         limit = db.settings.case_index_max_cases
         search = _Search(session, user, query, max_cases=limit)
         total, ids = search.run()

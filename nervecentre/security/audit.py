@@ -128,6 +128,12 @@ _CLAIM = (
         select(func.min(_LOG.c.id)).where(_LOG.c.id > _OLD_LAST).scalar_subquery(),
     )
 )
+# PostgreSQL: the same two, read again once the claim holds the lock (see _claim).
+_LAST = bindparam("last", type_=Integer)
+_BEFORE_CLAIMED = select(
+    select(_LOG.c.at).where(_LOG.c.id == _LAST).scalar_subquery(),
+    select(func.min(_LOG.c.id)).where(_LOG.c.id > _LAST).scalar_subquery(),
+)
 _INSERT = insert(_LOG)
 _INSERT_TARGETS = insert(cast(Table, AuditTarget.__table__))
 _ADVANCE = (
@@ -153,7 +159,10 @@ def _claim(conn: Connection, n: int) -> tuple[int, str, datetime | None, int | N
 
     On PostgreSQL the head row's UPDATE row-locks it until commit (as SELECT … FOR UPDATE
     would); on SQLite it takes the database write lock. Either way no two appends share a
-    predecessor.
+    predecessor. An UPDATE that waited for another append's lock returns the head as that
+    append committed it, but its subqueries still read the log as it was before the wait
+    (without the entry before ours): on PostgreSQL they are read again, in a statement of
+    their own, once the lock is held.
     """
     claimed = conn.execute(_CLAIM, {"n": n}).first()
     if claimed is None:
@@ -177,7 +186,10 @@ def _claim(conn: Connection, n: int) -> tuple[int, str, datetime | None, int | N
         )
         claimed = conn.execute(_CLAIM, {"n": n}).one()
     last_id, last_hash, prev_at, taken = claimed
-    return int(last_id) - n + 1, str(last_hash), prev_at, None if taken is None else int(taken)
+    first = int(last_id) - n + 1
+    if conn.dialect.name == "postgresql":
+        prev_at, taken = conn.execute(_BEFORE_CLAIMED, {"last": first - 1}).one()
+    return first, str(last_hash), prev_at, None if taken is None else int(taken)
 
 
 def _first_free(conn: Connection, start: int) -> int:

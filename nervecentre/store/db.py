@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -12,7 +13,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DisconnectionError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from nervecentre.errors import ConfigError, StorageError
@@ -22,6 +28,40 @@ from nervecentre.settings import Settings, load_settings
 WEB_THREADS = 40
 # How long a SQLite writer waits for another's write lock before it reports an error.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+# A pooled PostgreSQL connection idle longer than this is checked before use.
+PING_IDLE_S = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a connection that has been idle a while before handing it out (a restarted
+    server or a dropped link would otherwise fail the request that gets it), not one in
+    steady use: a ping on every checkout is a round trip more for each session, as many as
+    a search's own statements on a busy machine.
+
+    A failed ping discards the connection and the pool opens another (SQLAlchemy's
+    DisconnectionError protocol).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()  # no transaction left open by the ping
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection lost: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,7 +120,11 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
+        # Last in, first out, as for SQLite: the connections in use stay warm (psycopg
+        # prepares a statement on a connection after its fifth run).
+        engine = create_engine(parsed, pool_size=10, max_overflow=30, pool_use_lifo=True)
+        _ping_when_idle(engine)
+        return engine
     raise ConfigError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
 
 

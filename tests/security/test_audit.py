@@ -96,6 +96,39 @@ def test_concurrent_appends_keep_one_chain(db: Database) -> None:
     assert result.ok and result.entries_checked == 60, result
 
 
+def test_appends_from_several_processes_never_go_back_in_time(db: Database) -> None:
+    # One Database per "process": each has its own group writer, so their appends wait for
+    # each other's chain lock (on PostgreSQL, a row lock: the claim then sees the head as
+    # the other committed it, and must see the entry before it too, or its time may go
+    # backwards and verify() reports it as back-dated).
+    processes = [Database(db.settings) for _ in range(4)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(processes) * 2)
+
+    def work(other: Database, worker: int) -> None:
+        try:
+            start.wait()
+            for i in range(25):
+                audit.record(other, f"w{worker}", "search", detail={"i": i})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    pool = [
+        threading.Thread(target=work, args=(other, n * 2 + k))
+        for n, other in enumerate(processes)
+        for k in range(2)
+    ]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    for other in processes:
+        other.dispose()
+    assert errors == []
+    result = audit.verify(db)
+    assert result.ok and result.entries_checked == 25 * len(pool), result
+
+
 def test_appends_from_many_threads_commit_in_groups_each_returning_its_own(
     db: Database,
 ) -> None:

@@ -1,7 +1,6 @@
-"""Kept access decisions (SQLite): a token's user and a user's visibility are kept per
-process, and every change to who may see what applies to the very next request.
-
-The same tests run on PostgreSQL, where nothing is kept: the behaviour must be the same.
+"""Kept access decisions: a token's user and a user's visibility are kept per process, and
+every change to who may see what applies to the very next request (on SQLite and on
+PostgreSQL, whose counters move as a transaction commits).
 """
 
 from __future__ import annotations
@@ -49,8 +48,7 @@ def test_a_kept_token_follows_every_change(world: World) -> None:
     first = tokens.authenticate_token(db, token)
     again = tokens.authenticate_token(db, token)
     assert again.username == "ana"
-    if db.dialect == "sqlite":
-        assert again is first  # kept: neither the token nor the user was read again
+    assert again is first  # kept: neither the token nor the user was read again
 
     changes: list[tuple[Callable[[], object], Callable[[User], bool]]] = [
         (lambda: users.set_role(db, "ana", "viewer", actor="test"), lambda u: u.role == "viewer"),
@@ -112,11 +110,10 @@ def test_kept_visibility_follows_every_change(
     ana = world.user("ana")
     start = _seen(db, ana)
     assert start == _fresh(db, ana) and start.units == (UNIT_A,)
-    if db.dialect == "sqlite":
-        _seen(db, ana)  # read and kept
-        monkeypatch.setattr(access, "_read_visibility", None)  # any read would fail loudly
-        assert _seen(db, ana) == start
-        monkeypatch.undo()
+    _seen(db, ana)  # read and kept
+    monkeypatch.setattr(access, "_read_visibility", None)  # any read would fail loudly
+    assert _seen(db, ana) == start
+    monkeypatch.undo()
 
     grant_ids: list[int] = []
 
