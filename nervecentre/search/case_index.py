@@ -8,7 +8,7 @@ order as a permutation, and per law section the cases charged under it (read whe
 asked for); a search is then a few vector operations over them, whatever the filters.
 
 It is used only while it is exact. Migration ``0010_data_generations`` (SQLite;
-``0022_pgload`` on PostgreSQL) keeps a counter that triggers move whenever one of those
+``0023_pg_generations`` on PostgreSQL) keeps a counter that triggers move whenever one of those
 columns changes anywhere; the index remembers the
 counter it was read at, and every search reads the counter first: if it moved, the search
 runs in SQL as before while the index is read again. Nothing here decides what a user may

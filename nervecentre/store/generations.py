@@ -1,6 +1,6 @@
 """Generation counters: what lets a process keep answers while they are exact.
 
-Migrations ``0010_data_generations`` and ``0011_kept_answers`` (SQLite) and ``0022_pgload``
+Migrations ``0010_data_generations`` and ``0011_kept_answers`` (SQLite) and ``0023_pg_generations``
 (PostgreSQL) keep a row per counter in ``data_generations``, moved by triggers whenever
 what the counter covers changes:
 
@@ -42,7 +42,7 @@ def _counted(conn: Connection | Session) -> bool:
     if engine in _COUNTED:
         return True
     if not conn.execute(_EXISTS).scalar():
-        return False  # a database from before migration 0022: asked again next time
+        return False  # a database from before migration 0023: asked again next time
     with _COUNTED_LOCK:
         _COUNTED.add(engine)
     return True

@@ -197,7 +197,7 @@ def test_a_database_before_the_migration_searches_in_sql(world: World) -> None:
     expected = _page(world.db, analyst, {"status": "trial"})
     postgresql = world.db.dialect == "postgresql"
     if postgresql:
-        _downgrade(world.db, "0021_crawl_leads")  # its counters and their triggers gone
+        _downgrade(world.db, "0022_crawler")  # its counters and their triggers gone
     else:
         with world.db.engine.begin() as conn:
             conn.execute(text("DROP TABLE data_generations"))

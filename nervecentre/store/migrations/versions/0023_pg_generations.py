@@ -1,7 +1,7 @@
 """generation counters on PostgreSQL: kept answers for the production database too
 
-Revision ID: 0022_pgload
-Revises: 0021_crawl_leads
+Revision ID: 0023_pg_generations
+Revises: 0022_crawler
 Create Date: 2026-12-07 19:30:00
 
 On SQLite, ``0010_data_generations`` and ``0011_kept_answers`` keep counters (``cases``,
@@ -27,8 +27,8 @@ import secrets
 
 from alembic import op
 
-revision = "0022_pgload"
-down_revision = "0021_crawl_leads"
+revision = "0023_pg_generations"
+down_revision = "0022_crawler"
 branch_labels = None
 depends_on = None
 
