@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -129,3 +130,15 @@ def database(url: str | None, *, migrate: bool = True) -> Database:
     if migrate:
         db.upgrade()
     return db
+
+
+def progress_bar(label: str = "[bold]{task.description}") -> Progress:
+    """The bar every long command shows on stderr, gone when the work is done."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )

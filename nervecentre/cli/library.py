@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from nervecentre.cli._common import (
     UNREADABLE_EXIT,
@@ -17,8 +16,8 @@ from nervecentre.cli._common import (
     DatabaseOption,
     console,
     database,
-    err_console,
     friendly_errors,
+    progress_bar,
 )
 from nervecentre.security.models import User
 from nervecentre.store.db import Database
@@ -49,17 +48,6 @@ def _user(db: Database, as_user: str | None) -> User:
         return get_user(db, as_user)
     # The installation's own authority: every document and case, audited as the operator.
     return User(username=operator(), role="admin", active=True)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 @library_app.command("add")
@@ -96,7 +84,7 @@ def add(
         raise typer.BadParameter(f"no such file or folder: {missing[0]}", param_hint="PATH")
     actor: User | str = _user(handle, as_user) if as_user else operator()
     files = list(files_in(paths))
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("Adding", total=len(files))
         results = add_paths(
             handle, files, actor=actor, case=case, title=title,

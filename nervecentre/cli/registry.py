@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from nervecentre.cli._common import (
     CliTable,
@@ -18,19 +17,9 @@ from nervecentre.cli._common import (
     database,
     err_console,
     friendly_errors,
+    progress_bar,
 )
 from nervecentre.settings import Settings, load_settings
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 def _print_summary(db_url: str | None) -> None:
@@ -99,7 +88,7 @@ def _import(
             f"only cases they may create or change are written; audited as them "
             f"(run by {escape(operator())})."
         )
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"Importing {file.name}", total=count_rows(file))
 
         def opened(register: object) -> None:
@@ -269,7 +258,7 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("xlsx", "csv"):
             raise typer.BadParameter("--format must be xlsx or csv")
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("Generating", total=cases)
             paths = write_dataset(
                 out,
@@ -297,7 +286,7 @@ def register(app: typer.Typer) -> None:
         config = SynthConfig(
             cases=cases or settings.demo_cases, seed=seed or settings.demo_seed, bad_rows=5
         )
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("Generating demo data", total=config.cases)
             paths = write_dataset(
                 settings.data_dir / "demo",
@@ -343,7 +332,7 @@ def register(app: typer.Typer) -> None:
         from nervecentre.exports import run_export
 
         handle = database(db)
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task(f"Exporting {fmt}", total=None)
             stats = run_export(
                 handle, fmt, output, actor=operator(), progress=lambda n: progress.advance(task, n)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from nervecentre.cli._common import (
     CliTable,
@@ -18,6 +17,7 @@ from nervecentre.cli._common import (
     database,
     err_console,
     friendly_errors,
+    progress_bar,
 )
 from nervecentre.errors import InvalidValue
 from nervecentre.resolve.blocking import MAX_BLOCK, WINDOW
@@ -58,17 +58,6 @@ Why two records were (not) put together:
 Analysts' decisions ("same person", "different people") bind every run. Pairs scored
 between the review and link thresholds wait in the review queue.
 """
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("comparing candidate pairs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 def _summary(result: Resolution, records: int, output: Path | None, as_json: bool) -> None:
@@ -164,7 +153,7 @@ def _registry(
     err_console.print(
         f"Resolving the registry as {escape(str(getattr(actor, 'username', actor)))}."
     )
-    with _progress() as bar:
+    with progress_bar("comparing candidate pairs") as bar:
         task = bar.add_task("compare", total=None)
         summary = resolve_registry(
             db,
@@ -233,7 +222,7 @@ def register(app: typer.Typer) -> None:
         if output is None:
             raise InvalidValue("say where to write the clusters: -o OUTPUT.csv", kind="output")
         records = read_records(input_csv)
-        with _progress() as bar:
+        with progress_bar("comparing candidate pairs") as bar:
             task = bar.add_task("compare", total=None)
             result = resolve_records(
                 records, progress=lambda done, total: bar.update(task, completed=done, total=total)
