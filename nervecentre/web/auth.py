@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from nervecentre.errors import NervecentreError
+from nervecentre.errors import NervecentreError, PermissionDenied
 from nervecentre.security import sessions, tokens
 from nervecentre.security.models import User
 from nervecentre.security.users import AuthenticationFailed
@@ -100,6 +100,10 @@ def api_caller(request: Request) -> Caller:
         raise AuthenticationFailed("sign in, or send 'Authorization: Bearer <API token>'")
     if found.via == "session" and request.method in UNSAFE:
         check_csrf(found, request.headers.get("x-csrf-token", ""))
+    scope = getattr(found.user, "scope", None)
+    if scope is not None and not scope.changes and request.method in UNSAFE:
+        # Before the route runs: no body is read and no record looked up for such a token.
+        raise PermissionDenied(f"this API token is {scope.name}: it changes nothing")
     return found
 
 
