@@ -28,6 +28,7 @@ import python_socks
 from aiohttp_socks import ProxyConnector
 
 from nervecentre.crawler.urls import canonical
+from nervecentre.security.destinations import GuardedResolver, Reach
 
 _CHUNK = 1 << 16
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -54,6 +55,8 @@ class FetchOptions:
     proxy: str | None = None  # every request (socks5://, socks4://, http://)
     onion_proxy: str | None = None  # .onion hosts only (Tor's SOCKS port)
     verify_tls: bool = False
+    # Non-public networks (CIDR) this crawl may reach; None: unguarded (library use only).
+    reach: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -122,6 +125,7 @@ class Fetcher:
     def __init__(self, options: FetchOptions) -> None:
         self.options = options
         self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._reach = Reach(options.reach) if options.reach is not None else None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -155,7 +159,11 @@ class Fetcher:
         connector = (
             ProxyConnector.from_url(proxy, rdns=True, **pool)
             if proxy
-            else aiohttp.TCPConnector(enable_cleanup_closed=True, **pool)
+            else aiohttp.TCPConnector(
+                enable_cleanup_closed=True,
+                resolver=GuardedResolver(self._reach) if self._reach else None,
+                **pool,
+            )
         )
         session = aiohttp.ClientSession(
             connector=connector,
@@ -215,6 +223,8 @@ class Fetcher:
             proxy = self.route(current)
             result.proxy = _redacted(proxy)
             session = self._session(proxy)
+            if self._reach is not None:
+                self._reach.check_url(current)  # a literal address is never resolved
             async with session.get(current, allow_redirects=False) as response:
                 result.final_url = current
                 result.status = response.status
