@@ -26,7 +26,7 @@ from nervecentre.graph.charts import save_chart
 from nervecentre.library.ingest import add_bytes
 from nervecentre.scams.models import ScamMessage
 from nervecentre.scams.service import import_complaints
-from nervecentre.security import tokens
+from nervecentre.security import audit, tokens
 from nervecentre.security.models import AuditEntry
 from tests.library.test_library import JUDGMENT
 from tests.scams.messages import scam_email, write
@@ -189,6 +189,9 @@ PARAMS = {
     "notice_id": "notice",  # (exempt from the walk: crawler records; kept for the token test)
     "job_id": "notice",
     "finding_id": "notice",
+    "username": "username",  # (user pages: exempt from the walk; kept for the CSRF test)
+    "change": "change",
+    "token_id": "grant",
 }
 
 
@@ -209,6 +212,8 @@ class Hidden:
 
     def value(self, kind: str, *, missing: bool) -> str:
         if kind.endswith("_a"):
+            return str(self.ids[kind])
+        if kind in ("username", "change"):
             return str(self.ids[kind])
         if kind in ("unit", "case_key"):
             return (
@@ -247,7 +252,8 @@ def _scene(world: World, tmp_path: Path) -> Hidden:
             "person_a": int(person_a or 0), "chart": chart, "document": doc.document_id or 0,
             "campaign": int(campaign or 0), "message": int(message), "charge": charge_b,
             "decision": MISSING - 1, "grant": MISSING - 2, "notice": MISSING - 3,
-            "unit": "MH-PAL-BOISAR", "case_key": str(key_b),
+            "unit": "MH-PAL-BOISAR", "case_key": str(key_b), "username": "ana",
+            "change": "disable",
         }
     )  # fmt: skip
 
@@ -418,3 +424,40 @@ def test_a_read_only_token_changes_nothing_on_any_route(
     wrong = {k: v for k, v in answers.items() if v[0] != 403 or "read-only" not in v[1]}
     assert not wrong, wrong
     assert _state(world) == before
+
+
+def test_every_state_changing_route_needs_the_csrf_token(
+    world: World, tmp_path: Path, signed_in: SignIn
+) -> None:
+    """A signed-in browser's POST without the session's CSRF token changes nothing (403)."""
+    visible = _visible(world, _scene(world, tmp_path))
+    client, _csrf = signed_in("admin")
+    before = _state(world)
+    unsafe = [(m, p) for m, p in all_routes() if m != "GET" and p not in ("/login", "/logout")]
+    wrong = {}
+    for method, path in unsafe:
+        url = visible.fill(_path_probe(path) or path, missing=False)
+        for body in BODIES.get((method, path)) or [{}]:
+            sent = _fill_body(visible, body, missing=False)
+            if path.startswith("/api/"):
+                response = client.request(method, url, json=sent)
+            else:
+                response = client.request(method, url, data=sent, files={"x": ("x.txt", b"x")})
+            if response.status_code != 403:
+                wrong[f"{method} {url}"] = (response.status_code, response.text[-300:])
+    assert not wrong, wrong
+    assert _state(world)[0] == before[0]  # not even an audit entry
+
+
+def test_explaining_a_pair_is_audited(world: World, token_for: Token, client: TestClient) -> None:
+    """The explanation compares two records' names, phones and births (a victim's too)."""
+    with world.db.session() as s:
+        a, b = s.scalars(
+            select(CaseRole.person_id).where(CaseRole.case_id == world.case_a).limit(2)
+        ).all()
+    before = _state(world)[0]
+    answer = client.get(f"/api/resolve/explain?a={a}&b={b}", headers=token_for("ana"))
+    assert answer.status_code == 200
+    [entry] = [e for e in audit.find(world.db, actor="ana", limit=5) if e.id > before]
+    assert (entry.action, entry.target_id) == ("person.view", str(a))
+    assert entry.details == {"other_person": b, "via": "resolve.explain"}
