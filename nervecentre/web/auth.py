@@ -90,6 +90,7 @@ def page_caller(request: Request) -> Caller:
     found = caller(request)
     if found is None:
         raise LoginRequired("please sign in")
+    _refuse_read_only(found, request)
     return found
 
 
@@ -100,11 +101,18 @@ def api_caller(request: Request) -> Caller:
         raise AuthenticationFailed("sign in, or send 'Authorization: Bearer <API token>'")
     if found.via == "session" and request.method in UNSAFE:
         check_csrf(found, request.headers.get("x-csrf-token", ""))
+    _refuse_read_only(found, request)
+    return found
+
+
+def _refuse_read_only(found: Caller, request: Request) -> None:
+    """A token whose scope changes nothing may not send a state-changing request (403).
+
+    Checked before the route runs: no body is read and no record looked up for it.
+    """
     scope = getattr(found.user, "scope", None)
     if scope is not None and not scope.changes and request.method in UNSAFE:
-        # Before the route runs: no body is read and no record looked up for such a token.
         raise PermissionDenied(f"this API token is {scope.name}: it changes nothing")
-    return found
 
 
 def check_csrf(found: Caller, token: str) -> None:
