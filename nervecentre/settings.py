@@ -221,6 +221,12 @@ class Settings:
         "socks5://127.0.0.1:9050",
         "Proxy for .onion addresses only: Tor's SOCKS port. Empty: .onion URLs are errors.",
     )
+    crawl_allowed_networks: str = _setting(
+        "",
+        "Non-public networks (CIDR list) the crawler may reach besides its seeds' own "
+        "addresses, e.g. a lab network. Loopback, private, link-local (cloud metadata) and "
+        "reserved addresses are refused otherwise, whatever a crawled page links to.",
+    )
     crawl_verify_tls: int = _setting(
         0,
         "1: the crawler refuses servers whose TLS certificate does not verify. 0 (default): "

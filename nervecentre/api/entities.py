@@ -69,7 +69,7 @@ def get_queue(request: Request, who: Who, page: PageNo = 1, per_page: PerPage = 
 def get_explanation(request: Request, who: Who, a: PairId, b: PairId) -> Any:
     """Why two records are (not) one person: each feature's contribution in bits."""
     db = database(request)
-    return review.explanation(db, who.user, cipher_for(db.settings), a, b)
+    return review.explanation(db, who.user, cipher_for(db.settings), a, b, ip=client_ip(request))
 
 
 @router.get("/resolve/decisions", response_model=DecisionsPage)

@@ -8,24 +8,80 @@ URL is fetched.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterable
+from typing import Any
 
+import httpcore
 import httpx
 
 from nervecentre.crawler.fetch import CHUNK, REDIRECTS, Fetched, FetchOptions, TooLarge, encoded
+from nervecentre.security.destinations import Reach, Refused
 
 Answered = Callable[[Fetched, int, list[tuple[str, str]]], bool]
 
 
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's own connections, made only to an address within the crawl's reach: the name
+    is resolved here, each address checked, and the first allowed one connected to (so a name
+    answering differently the second time gains nothing, as with aiohttp's resolver)."""
+
+    def __init__(self, reach: Reach) -> None:
+        self.reach = reach
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+        kept = [a for a in addresses if self.reach.refusal(a) is None]
+        if not kept:
+            reason = self.reach.refusal(addresses[0]) if addresses else None
+            raise Refused(f"{host}: {reason or 'no address'}")
+        return await self._inner.connect_tcp(kept[0], port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise Refused("the crawler does not connect to local sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
 def client(options: FetchOptions) -> httpx.AsyncClient:
-    """One client for a crawl's HTTPS requests (connections kept and multiplexed)."""
-    return httpx.AsyncClient(
+    """One client for a crawl's HTTPS requests (connections kept and multiplexed); with a
+    reach, every connection goes through :class:`GuardedBackend`."""
+    transport = httpx.AsyncHTTPTransport(
         http2=True,
         verify=options.verify_tls,
+        limits=httpx.Limits(max_connections=options.concurrency),
+    )
+    if options.reach is not None:
+        # httpx builds its pool without a way to pass a network backend: the pool is rebuilt
+        # with the same settings and the guard (tests/security/test_crawl_reach.py holds it).
+        pool = transport._pool
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=pool._ssl_context,
+            max_connections=pool._max_connections,
+            max_keepalive_connections=pool._max_keepalive_connections,
+            keepalive_expiry=pool._keepalive_expiry,
+            http1=True,
+            http2=True,
+            network_backend=GuardedBackend(Reach(options.reach)),
+        )
+    return httpx.AsyncClient(
+        transport=transport,
         follow_redirects=False,
         timeout=httpx.Timeout(options.timeout),
-        limits=httpx.Limits(max_connections=options.concurrency),
         headers={
             "User-Agent": options.user_agent,
             "Accept-Encoding": "gzip, deflate, br",

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from nervecentre.crawler.fetch import FetchOptions
 from nervecentre.crawler.urls import check_seed
 from nervecentre.errors import ConfigError, InvalidValue
+from nervecentre.security.destinations import Reach, seed_reach
 from nervecentre.settings import Settings
 
 ROBOTS_MODES = ("obey", "record")
@@ -70,9 +71,12 @@ class CrawlConfig:
     def from_dict(cls, data: dict[str, Any]) -> CrawlConfig:
         """The inverse of :meth:`to_dict`."""
         values = dict(data)
-        values["fetch"] = FetchOptions(**values.get("fetch", {}))
         for name in ("seeds", "hashsets", "keywords"):
             values[name] = tuple(values.get(name, ()))
+        fetch = dict(values.get("fetch", {}))
+        # A job saved before crawls were kept off non-public addresses: its seeds' only.
+        fetch["reach"] = tuple(fetch.get("reach") or seed_reach(values["seeds"]))
+        values["fetch"] = FetchOptions(**fetch)
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
 
@@ -127,6 +131,12 @@ def build_config(
         http2=bool(settings.crawl_http2),
     )
     fetch = dataclasses.replace(fetch, **overrides.pop("fetch", {}))
+    if fetch.reach is None:  # the operator's networks, and what the seeds themselves name
+        configured = tuple(p.strip() for p in settings.crawl_allowed_networks.split(",") if p)
+        canonical_seeds = [check_seed(s) for s in seeds]
+        reach = (*configured, *seed_reach(canonical_seeds))
+        Reach(reach)  # a bad entry fails here, naming the setting
+        fetch = dataclasses.replace(fetch, reach=tuple(dict.fromkeys(reach)))
     defaults: dict[str, Any] = {
         "host_delay": settings.crawl_host_delay_ms / 1000,
         "max_page_bytes": settings.crawl_max_page_bytes,

@@ -30,6 +30,7 @@ import python_socks
 from aiohttp_socks import ProxyConnector
 
 from nervecentre.crawler.urls import canonical
+from nervecentre.security.destinations import GuardedResolver, Reach
 
 CHUNK = 1 << 16
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -57,6 +58,8 @@ class FetchOptions:
     onion_proxy: str | None = None  # .onion hosts only (Tor's SOCKS port)
     verify_tls: bool = False
     http2: bool = True  # HTTPS without a proxy offers HTTP/2 (ALPN), else HTTP/1.1
+    # Non-public networks (CIDR) this crawl may reach; None: unguarded (library use only).
+    reach: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -127,6 +130,7 @@ class Fetcher:
         self.options = options
         self._sessions: dict[str, aiohttp.ClientSession] = {}
         self._h2: Any = None  # httpx.AsyncClient (crawler/_http2.py), at the first HTTPS request
+        self._reach = Reach(options.reach) if options.reach is not None else None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -163,7 +167,11 @@ class Fetcher:
         connector = (
             ProxyConnector.from_url(proxy, rdns=True, **pool)
             if proxy
-            else aiohttp.TCPConnector(enable_cleanup_closed=True, **pool)
+            else aiohttp.TCPConnector(
+                enable_cleanup_closed=True,
+                resolver=GuardedResolver(self._reach) if self._reach else None,
+                **pool,
+            )
         )
         session = aiohttp.ClientSession(
             connector=connector,
@@ -229,6 +237,8 @@ class Fetcher:
             proxy = self.route(current)
             result.proxy = _redacted(proxy)
             result.final_url = current
+            if self._reach is not None:
+                self._reach.check_url(current)  # a literal address is never resolved
             if self.options.http2 and proxy is None and current.startswith("https:"):
                 location = await self._request_h2(current, max_bytes, result)
             else:

@@ -27,6 +27,7 @@ from nervecentre.exports.safety import restore
 from nervecentre.imports.columns import ColumnTally, IgnoredColumn, match_columns
 from nervecentre.imports.formulas import scan_formulas
 from nervecentre.imports.mapping import Mapping
+from nervecentre.security.archives import check_archive
 
 Cell = str | int | float | date | datetime | time | None
 _HEADER_SCAN_ROWS = 10
@@ -116,6 +117,7 @@ def _clean_cell(value: Any) -> Cell:
 
 
 def _open_workbook(path: Path, mapping: Mapping) -> Register:
+    check_archive(path, path.name)  # XLSX and ODS are ZIP archives: no bombs
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names

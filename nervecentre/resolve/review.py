@@ -215,10 +215,16 @@ def pair_facts(
     return facts[a], facts[b]
 
 
-def explanation(db: Database, user: User, cipher: FieldCipher, a: int, b: int) -> Explanation:
-    """The waterfall of two records the user may both see, under the last run's model."""
+def explanation(
+    db: Database, user: User, cipher: FieldCipher, a: int, b: int, *, ip: str | None = None
+) -> Explanation:
+    """The waterfall of two records the user may both see, under the last run's model
+    (audited: it compares their names, phones and births, a victim's protected ones too)."""
     with db.session() as session:
         require_pair(session, user, a, b)
+        detail = {"other_person": b, "via": "resolve.explain"}
+        audit.record(session, user, "person.view", "person", a, detail, ip=ip)
+        session.commit()
         version = session.scalar(
             select(ResolutionRun.model_version)
             .where(ResolutionRun.finished_at.is_not(None))

@@ -23,6 +23,7 @@ class Scope:
     name: str
     description: str
     permissions: frozenset[str]
+    changes: bool = True  # False: every state-changing API request is refused at the edge
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,11 @@ def _load() -> _Scopes:
             raise ConfigError(
                 f"token scope {name!r} names unknown permissions: {sorted(allowed - known)}"
             )
-        found[str(name)] = Scope(str(name), " ".join(str(spec["description"]).split()), allowed)
+        changes = spec.get("changes", True)
+        if not isinstance(changes, bool):
+            raise ConfigError(f"token scope {name!r}: 'changes' must be true or false")
+        description = " ".join(str(spec["description"]).split())
+        found[str(name)] = Scope(str(name), description, allowed, changes)
     default = str(data["default"])
     if default not in found:
         raise ConfigError(f"the default token scope {default!r} is not declared")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from nervecentre.errors import NervecentreError
+from nervecentre.errors import NervecentreError, PermissionDenied
 from nervecentre.security import sessions, tokens
 from nervecentre.security.models import User
 from nervecentre.security.users import AuthenticationFailed
@@ -90,6 +90,7 @@ def page_caller(request: Request) -> Caller:
     found = caller(request)
     if found is None:
         raise LoginRequired("please sign in")
+    _refuse_read_only(found, request)
     return found
 
 
@@ -100,7 +101,18 @@ def api_caller(request: Request) -> Caller:
         raise AuthenticationFailed("sign in, or send 'Authorization: Bearer <API token>'")
     if found.via == "session" and request.method in UNSAFE:
         check_csrf(found, request.headers.get("x-csrf-token", ""))
+    _refuse_read_only(found, request)
     return found
+
+
+def _refuse_read_only(found: Caller, request: Request) -> None:
+    """A token whose scope changes nothing may not send a state-changing request (403).
+
+    Checked before the route runs: no body is read and no record looked up for it.
+    """
+    scope = getattr(found.user, "scope", None)
+    if scope is not None and not scope.changes and request.method in UNSAFE:
+        raise PermissionDenied(f"this API token is {scope.name}: it changes nothing")
 
 
 def check_csrf(found: Caller, token: str) -> None:

@@ -15,6 +15,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from nervecentre.crawler.fetch import Fetched, Fetcher, FetchOptions
+from nervecentre.security.destinations import seed_reach
 from tests.crawler.conftest import FAST
 from tests.crawler.test_proxy_tls import _self_signed
 
@@ -75,6 +76,29 @@ def _fetch_all(
     return asyncio.run(scenario()), der
 
 
+def _fetch_by_name(tmp_path: Path, options: FetchOptions) -> Fetched:
+    """One HTTPS fetch of ``localhost`` (a name, resolved by the HTTP/2 client's pool)."""
+    cert, key, _der = _self_signed(tmp_path)
+    port = _free_port()
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.certfile, config.keyfile = str(cert), str(key)
+    config.alpn_protocols = ["h2", "http/1.1"]
+
+    async def scenario() -> Fetched:
+        stop = asyncio.Event()
+        server = asyncio.create_task(serve(_app, config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)
+        try:
+            async with Fetcher(options) as fetcher:
+                return await fetcher.fetch(f"https://localhost:{port}/", 100_000)
+        finally:
+            stop.set()
+            await server
+
+    return asyncio.run(scenario())
+
+
 def test_https_speaks_http2_with_every_guard(tmp_path: Path) -> None:
     paths = ["/", "/moved", "/gzip", "/big", "/bomb", "/loop"]
     (page, moved, zipped, big, bomb, loop), der = _fetch_all(tmp_path, FetchOptions(**FAST), paths)
@@ -93,3 +117,15 @@ def test_http2_off_is_http11_through_aiohttp(tmp_path: Path) -> None:
     (page,), der = _fetch_all(tmp_path, options, ["/"])
     assert page.http_version == "HTTP/1.1" and page.body == PAGE
     assert page.tls_sha256 == hashlib.sha256(der).hexdigest()
+
+
+def test_http2_connects_only_within_the_crawls_reach(tmp_path: Path) -> None:
+    """The HTTP/2 client resolves names itself: its connections pass the same guard as
+    aiohttp's (a name that resolves to this machine is refused unless a seed named it)."""
+    refused = _fetch_by_name(tmp_path, FetchOptions(reach=(), **FAST))
+    assert refused.status is None and refused.body == b""
+    assert refused.error and "not a public address" in refused.error
+    allowed = _fetch_by_name(
+        tmp_path, FetchOptions(reach=seed_reach(["https://localhost/"]), **FAST)
+    )
+    assert allowed.status == 200 and allowed.http_version == "HTTP/2" and allowed.body == PAGE
