@@ -77,6 +77,8 @@ def compare(args: argparse.Namespace) -> None:
         nx_run: Callable[[], Any] | None = None,
         note: str = "",
     ) -> None:
+        if args.only and args.only not in name:
+            return
         # Alternate the two libraries ``--repeat`` times and keep each one's median, so that a
         # burst of load from elsewhere on a shared machine does not fall on one side only.
         ours_runs, theirs_runs = [], []
@@ -152,6 +154,8 @@ def compare(args: argparse.Namespace) -> None:
         lambda: [graph.get_shortest_path(s, t) for s, t in pairs],
         (lambda: [nx.shortest_path(nxg, s, t) for s, t in pairs]) if nxg is not None else None,
     )
+    if args.only:
+        return
     labels = communities.leiden(index, seed=1)
     ours_q = communities.modularity(index, labels)
     theirs = leidenalg.find_partition(graph, leidenalg.ModularityVertexPartition, seed=1)
@@ -230,6 +234,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=200_000)
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=1, help="alternating runs per measure")
+    parser.add_argument("--only", default="", help="only the measures whose name holds this")
     parser.add_argument(
         "--build-only", action="store_true", help="registry: build the graph, skip the measures"
     )

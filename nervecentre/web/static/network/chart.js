@@ -3,7 +3,7 @@
 import { $, libs, root, state, status } from "./state.js";
 import { iconsReady } from "./icons.js";
 import { merge, resetGraph } from "./graph.js";
-import { ensureSigma, layout, measure, readFilters, redraw, scheduleTables } from "./draw.js";
+import { layout, openRenderer, readFilters, redraw } from "./draw.js";
 import { expand, show, start } from "./loading.js";
 import { groupSelected, hideSelected, selectedOne, togglePin, ungroup } from "./selection.js";
 import { collectDates, onSlider } from "./time.js";
@@ -58,16 +58,19 @@ window.NCNetwork = {
     const lap = (name) => { const now = performance.now(); times[name] = now - t; t = now; };
     await iconsReady; resetGraph(); lap("reset");
     merge(body, null); lap("graph");
-    collectDates(); readFilters(); measure(); lap("measures");
-    ensureSigma(); lap("draw");
-    scheduleTables();
+    collectDates(); lap("dates");
+    redraw(); lap("draw");
+    times.opened = state.openedIn;
     return times;
   },
+  // Resolves once the renderer has opened with every icon in place (see draw.js).
+  get ready() { return state.ready; },
   nodePosition(node) { const s = state.sigma; return s ? s.framedGraphToViewport(s.getNodeDisplayData(node)) : null; },
 };
 
 resetGraph();
 readFilters();
+openRenderer();
 if (root.dataset.chart) reopen(root.dataset.chart);
 else if (root.dataset.start) start(root.dataset.start, root.dataset.hops || 1);
 else status(libs ? "Give a node to start from." : "The chart's scripts are missing; the table still works.");

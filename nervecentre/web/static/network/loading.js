@@ -2,8 +2,8 @@
 import { $, api, state, status } from "./state.js";
 import { iconsReady } from "./icons.js";
 import { merge, resetGraph } from "./graph.js";
-import { ensureSigma, layout, redraw } from "./draw.js";
-import { refreshSelection } from "./selection.js";
+import { layout, redraw } from "./draw.js";
+import { describeSelection, refreshSelection } from "./selection.js";
 import { collectDates } from "./time.js";
 import { loadSavedList } from "./saved.js";
 
@@ -34,11 +34,10 @@ export async function start(ref, hops) {
 }
 
 export function show(focus, message) {
-  ensureSigma();
   if (focus) { state.selected = new Set([focus]); }
   collectDates();
   redraw();
-  refreshSelection();
+  describeSelection();
   layout(1500);
   status(message);
 }

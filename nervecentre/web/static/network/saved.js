@@ -2,7 +2,7 @@
 import { $, api, checked, libs, root, state, status } from "./state.js";
 import { iconsReady } from "./icons.js";
 import { merge, resetGraph } from "./graph.js";
-import { ensureSigma, redraw } from "./draw.js";
+import { redraw } from "./draw.js";
 import { applyGroups } from "./selection.js";
 import { collectDates } from "./time.js";
 
@@ -81,7 +81,7 @@ export async function reopen(chartId) {
     }
     loadSavedList(body.case_id);
     const left = body.omitted ? ` ${body.omitted} of its nodes are not shown: no longer in the registry, or not visible to you.` : "";
-    ensureSigma(); collectDates(); redraw();
+    collectDates(); redraw();
     status(`Chart “${body.name}” of ${body.case_key}: ${body.graph.nodes.length} nodes.${left}`);
   } catch (err) { status(`Could not open the chart: ${err.message}`); }
 }

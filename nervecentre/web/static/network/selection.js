@@ -1,5 +1,5 @@
 // The selection and what can be done with it: hide, pin, group.
-import { $, ICONS, state, status } from "./state.js";
+import { $, ICONS, TYPE_COLOURS, state, status } from "./state.js";
 import { iconOf } from "./icons.js";
 import { layout, redraw } from "./draw.js";
 import { markTableSelection } from "./tables.js";
@@ -13,6 +13,12 @@ export function recordLink(a) {
 }
 
 export function refreshSelection() {
+  describeSelection();
+  if (state.sigma) state.sigma.refresh({ skipIndexation: true });
+}
+
+// The panel about the selected node, and the table's marks.
+export function describeSelection() {
   const node = selectedOne();
   $("selected-none").hidden = !!node; $("selected-detail").hidden = !node;
   if (node && state.graph.hasNode(node)) {
@@ -30,7 +36,6 @@ export function refreshSelection() {
     $("do-pin").setAttribute("aria-pressed", a.fixed ? "true" : "false");
     $("do-pin").textContent = a.fixed ? "Unpin" : "Pin";
   }
-  if (state.sigma) state.sigma.refresh({ skipIndexation: true });
   markTableSelection();
 }
 
@@ -71,7 +76,7 @@ export function applyGroups() {
     g.addNode(id, {
       label: `${name} (${live.length})`, nodeType: "group", info: { members: live },
       x: xs.reduce((p, q) => p + q, 0) / live.length, y: ys.reduce((p, q) => p + q, 0) / live.length,
-      size: 12, image: iconOf("group"),
+      size: 12, image: iconOf("group"), color: TYPE_COLOURS.group,
     });
     for (const m of live) g.setNodeAttribute(m, "groupedIn", id);
   }

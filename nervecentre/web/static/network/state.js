@@ -15,7 +15,8 @@ export const PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "
 export const state = {
   graph: null, sigma: null, selected: new Set(), expanded: new Set(), path: [],
   pathEdges: new Set(), hiddenByHand: new Set(), groups: new Map(), caseId: null,
-  dates: [], layoutTimer: null,
+  dates: [], layoutTimer: null, components: null, topScore: null, openedIn: null,
+  ready: Promise.resolve(),
 };
 
 export function status(text) { $("chart-status").textContent = text; }

@@ -1,6 +1,6 @@
 // The table under the chart: the same nodes and links, for the keyboard and screen readers.
 import { $, ICONS, nameOf, state } from "./state.js";
-import { edgeReducer, visibleNode } from "./draw.js";
+import { components, edgeShown, visibleNode } from "./draw.js";
 import { expand } from "./loading.js";
 import { hideSelected, recordLink, refreshSelection } from "./selection.js";
 
@@ -14,11 +14,11 @@ export function button(text, label, onClick) {
 export function renderTables() {
   const g = state.graph; if (!g) return;
   const nodes = [], links = [];
-  g.forEachNode((n, a) => { if (visibleNode(n, a)) nodes.push([n, a]); });
-  g.forEachEdge((e, a, s, t) => { if (!edgeReducer(e, a).hidden && !a.groupEdge) links.push([e, a, s, t]); });
-  nodes.sort((p, q) => g.degree(q[0]) - g.degree(p[0]));
+  g.forEachNode((n, a) => { if (visibleNode(n, a)) nodes.push([n, a, g.degree(n)]); });
+  g.forEachEdge((e, a, s, t) => { if (edgeShown(e, a) && !a.groupEdge) links.push([e, a, s, t]); });
+  nodes.sort((p, q) => q[2] - p[2]);
   const body = $("node-table").tBodies[0];
-  const rows = nodes.slice(0, MAX_ROWS).map(([n, a]) => {
+  const rows = nodes.slice(0, MAX_ROWS).map(([n, a, degree]) => {
     const tr = document.createElement("tr"); tr.dataset.node = n;
     const type = document.createElement("td");
     const img = document.createElement("img"); img.src = ICONS + a.nodeType + ".svg"; img.alt = ""; img.width = 16; img.height = 16;
@@ -27,9 +27,9 @@ export function renderTables() {
     const link = recordLink(a);
     if (link) { const l = document.createElement("a"); l.href = link; l.textContent = a.label; name.append(l); }
     else name.textContent = a.label;
-    const deg = document.createElement("td"); deg.className = "num"; deg.textContent = g.degree(n);
+    const deg = document.createElement("td"); deg.className = "num"; deg.textContent = degree;
     const com = document.createElement("td");
-    const c = a.community ?? (state.components || {})[n]; com.textContent = c === undefined ? "" : String(c);
+    const c = a.community ?? components()[n]; com.textContent = c === undefined ? "" : String(c);
     const act = document.createElement("td");
     act.append(
       button("Select", `Select ${a.label}`, () => { state.selected = new Set([n]); refreshSelection(); }),
