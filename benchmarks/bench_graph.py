@@ -7,8 +7,9 @@ the same numbers; the ratio is ours / igraph (below 1: faster). igraph and netwo
 one thread; networkx is skipped where it would take minutes (it says so).
 
     python benchmarks/bench_graph.py [--edges 1000000] [--nodes 200000] [--samples 64]
-                                     [--cases 100000] [--skip-registry] [--skip-resolve]
-                                     [--skip-compare] [--networkx]
+                                     [--repeat 1] [--cases 100000] [--skip-registry]
+                                     [--skip-resolve] [--build-only] [--skip-compare]
+                                     [--networkx]
 """
 
 from __future__ import annotations
@@ -76,8 +77,15 @@ def compare(args: argparse.Namespace) -> None:
         nx_run: Callable[[], Any] | None = None,
         note: str = "",
     ) -> None:
-        t_ours, _ = timed(ours)
-        t_ig, _ = timed(theirs)
+        if args.only and args.only not in name:
+            return
+        # Alternate the two libraries ``--repeat`` times and keep each one's median, so that a
+        # burst of load from elsewhere on a shared machine does not fall on one side only.
+        ours_runs, theirs_runs = [], []
+        for _ in range(args.repeat):
+            ours_runs.append(timed(ours)[0])
+            theirs_runs.append(timed(theirs)[0])
+        t_ours, t_ig = float(np.median(ours_runs)), float(np.median(theirs_runs))
         t_nx = timed(nx_run)[0] if nx_run is not None else None
         rows.append((name, t_ours, t_ig, t_nx, note))
         nx_text = f"{t_nx:9.2f}" if t_nx is not None else "        –"
@@ -92,6 +100,10 @@ def compare(args: argparse.Namespace) -> None:
 
         t, nxg = timed(lambda: nx.Graph(zip(index.a.tolist(), index.b.tolist(), strict=True)))
         print(f"networkx build {t:.2f} s")
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+        f"{os.getloadavg()[0]:.1f}; medians of {args.repeat} alternating run(s)"
+    )
     print(f"{'measure':34s} {'ours s':>9s} {'igraph s':>9s} {'nx s':>9s} {'ratio':>8s}")
     import networkx as nx
 
@@ -142,6 +154,8 @@ def compare(args: argparse.Namespace) -> None:
         lambda: [graph.get_shortest_path(s, t) for s, t in pairs],
         (lambda: [nx.shortest_path(nxg, s, t) for s, t in pairs]) if nxg is not None else None,
     )
+    if args.only:
+        return
     labels = communities.leiden(index, seed=1)
     ours_q = communities.modularity(index, labels)
     theirs = leidenalg.find_partition(graph, leidenalg.ModularityVertexPartition, seed=1)
@@ -152,6 +166,7 @@ def compare(args: argparse.Namespace) -> None:
     )
     worst = max(r[1] / r[2] for r in rows)
     print(f"worst ratio ours/igraph: {worst:.2f}x (goal: 1.5x or less on every measure)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 def _rss_mib() -> float:
@@ -162,7 +177,7 @@ def _rss_mib() -> float:
     return 0.0
 
 
-def registry(cases: int, *, resolve: bool = True) -> None:
+def registry(cases: int, *, resolve: bool = True, build_only: bool = False) -> None:
     from nervecentre.graph.analytics import annotate
     from nervecentre.graph.build import build_graph
     from nervecentre.graph.truth import score
@@ -193,6 +208,9 @@ def registry(cases: int, *, resolve: bool = True) -> None:
             f"resident memory {before:.0f} -> {_rss_mib():.0f} MiB, process peak "
             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
         )
+        print(f"load average {os.getloadavg()[0]:.1f}")
+        if build_only:
+            return
         t, _ = timed(lambda: annotate(graph))
         print(f"annotate (Leiden + every centrality): {t:.1f} s")
         truth = list(read_truth(paths_.truth))
@@ -215,6 +233,11 @@ def main() -> None:
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--nodes", type=int, default=200_000)
     parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=1, help="alternating runs per measure")
+    parser.add_argument("--only", default="", help="only the measures whose name holds this")
+    parser.add_argument(
+        "--build-only", action="store_true", help="registry: build the graph, skip the measures"
+    )
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--skip-registry", action="store_true")
     parser.add_argument("--skip-compare", action="store_true")
@@ -224,7 +247,7 @@ def main() -> None:
     if not args.skip_compare:
         compare(args)
     if not args.skip_registry:
-        registry(args.cases, resolve=not args.skip_resolve)
+        registry(args.cases, resolve=not args.skip_resolve, build_only=args.build_only)
 
 
 if __name__ == "__main__":

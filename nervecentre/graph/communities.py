@@ -1,18 +1,18 @@
 """Components, Leiden communities with their modularity, brokers, and agreement with a truth.
 
 Leiden is networkit's (MIT licence) ``ParallelLeiden``; igraph and leidenalg are GPL and
-only measured against in the benchmark.
+only measured against in the benchmark. Articulation points are our own (``bridges``).
 """
 
 from __future__ import annotations
 
 import math
-from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse.csgraph as csgraph
 
+from nervecentre.graph import bridges
 from nervecentre.graph.index import GraphIndex, Ints
 
 
@@ -72,16 +72,7 @@ def modularity(index: GraphIndex, labels: Ints, *, resolution: float = 1.0) -> f
 
 def articulation_points(index: GraphIndex) -> Ints:
     """Nodes whose removal splits their component: the only bridge between two groups."""
-    if index.m == 0:
-        return np.zeros(0, dtype=np.int64)
-    import networkit as nk
-
-    graph = index.networkit()  # referenced here: the algorithm does not keep it alive
-    algorithm = nk.components.BiconnectedComponents(graph)
-    algorithm.run()
-    members = chain.from_iterable(algorithm.getComponents())
-    seen = np.bincount(np.fromiter(members, dtype=np.int64), minlength=index.n)
-    return np.flatnonzero(seen > 1).astype(np.int64)
+    return bridges.articulation_points(index)
 
 
 def _contingency(truth: npt.ArrayLike, found: npt.ArrayLike) -> npt.NDArray[np.float64]:
