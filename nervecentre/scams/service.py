@@ -16,7 +16,7 @@ from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.scams.ingest import ImportReport, import_paths
 from nervecentre.scams.sources import MAX_MESSAGE_BYTES
 from nervecentre.security import audit
-from nervecentre.security.access import require_case
+from nervecentre.security.access import visible_cases_filter
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
 from nervecentre.security.users import get_user
@@ -29,11 +29,12 @@ def _authority(db: Database, username: str | None, case: str | None) -> User | N
     user = get_user(db, username)
     require(user, "scam.import")
     if case is not None:
+        # Looked up within what the user may see: a case out of sight answers as a missing one
+        # (the same words, no internal id).
+        query = select(Case.id).where(Case.case_key == case, visible_cases_filter(user))
         with db.session() as session:
-            case_id = session.scalar(select(Case.id).where(Case.case_key == case))
-        if case_id is None:
-            raise NotFound(f"no case {case!r}")
-        require_case(db, user, int(case_id))
+            if session.scalar(query) is None:
+                raise NotFound(f"no case {case!r}")
     return user
 
 

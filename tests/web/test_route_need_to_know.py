@@ -100,6 +100,18 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/api/crawl/notices"): "crawler: no case records",
     ("POST", "/api/crawl/notices"): "crawler: no case records",
     ("POST", "/api/crawl/notices/{notice_id}/sent"): "crawler: no case records",
+    ("GET", "/crawl/hosts/{host}/report"): "crawler: no case records",
+    ("GET", "/api/crawl/hosts/{host}/report"): "crawler: no case records",
+    ("GET", "/library/add"): "an empty form",
+    (
+        "POST",
+        "/library/add",
+    ): "links only to visible cases, as the API (tests/web/test_library_pages)",
+    ("GET", "/scams/upload"): "an empty form",
+    (
+        "POST",
+        "/scams/upload",
+    ): "attaches only to visible cases, as the API (tests/web/test_scam_upload)",
 }
 
 # Lists and searches: each query is asked, and no answer may carry a mark of case B.
