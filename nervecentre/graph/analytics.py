@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import numpy as np
 import yaml
 
+from nervecentre.exports.safety import neutralise
 from nervecentre.graph import centrality, communities
 from nervecentre.graph.index import GraphIndex
 from nervecentre.graph.model import LinkGraph
@@ -65,11 +66,12 @@ class Table:
         }
 
     def to_csv(self, out: TextIO) -> None:
-        """The rows as CSV with the headings as the header row."""
+        """The rows as CSV with the headings as the header row; a name that a spreadsheet would
+        run as a formula is quoted (:mod:`nervecentre.exports.safety`)."""
         writer = csv.writer(out)
         writer.writerow([h for _, h in self.columns])
         for row in self.rows:
-            writer.writerow([row.get(k, "") for k, _ in self.columns])
+            writer.writerow([neutralise(row.get(k, "")) for k, _ in self.columns])
 
 
 def annotate(graph: LinkGraph, *, seed: int = 1) -> GraphIndex:
