@@ -42,8 +42,10 @@ from nervecentre.hashing.digest import FileHashes, hash_bytes
 from nervecentre.hashing.match import Matcher
 
 Emit = Callable[[dict[str, Any]], None]
-_TAKE = 200  # URLs leased from the frontier at a time (other workers share the rest)
-_LOW_WATER = 100  # read more when fewer than this are waiting or in flight
+# URLs leased from the frontier at a time: twice what the worker has in flight, never more
+# than _TAKE, so that other workers on the job share the rest (a worker that leased
+# everything queued would leave them idle); more are read when half of them are done.
+_TAKE = 200
 _FLUSH_SECONDS = 0.25
 _FLUSH_SIZE = 400
 _STARVING_SECONDS = 0.05  # how soon new links are written when the loop has little to do
@@ -94,6 +96,7 @@ class Crawl:
         self.db_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-db")
         self.wakeup = asyncio.Event()
         self.slots = asyncio.Semaphore(config.fetch.concurrency)
+        self.take = max(8, min(_TAKE, 2 * config.fetch.concurrency))
         self.fetcher = Fetcher(config.fetch)
         self.robots = RobotsCache(self.fetcher)
         self.tasks: set[asyncio.Task[None]] = set()
@@ -114,18 +117,18 @@ class Crawl:
         try:
             async with self.fetcher:
                 while True:
-                    if self.waiting < _LOW_WATER and not dry:
-                        items = await loop.run_in_executor(self.db_pool, self.store.take, _TAKE)
+                    if self.waiting < self.take // 2 + 1 and not dry:
+                        items = await loop.run_in_executor(self.db_pool, self.store.take, self.take)
                         for item in items:
                             self.waiting += 1
                             self._dispatch(item)
-                        dry = len(items) < _TAKE
+                        dry = len(items) < self.take
                     now = time.monotonic()
                     if self.waiting and now - last_renew > renew_every:
                         await loop.run_in_executor(self.db_pool, frontier.renew)
                         last_renew = now
                     elapsed = now - last_flush
-                    starving = dry and self.waiting < _LOW_WATER
+                    starving = dry and self.waiting < self.take // 2 + 1
                     if len(self.batch) and (
                         len(self.batch) >= _FLUSH_SIZE
                         or elapsed > _FLUSH_SECONDS

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,11 @@ def _env(db: Database, **extra: str) -> dict[str, str]:
 
 
 def _job(db: Database, server: SynthServer) -> int:
-    config = build_config(
-        db.settings, [f"{b}/" for b in server.bases], ["synthetic"], max_pages=400
-    )
+    # Few requests in flight and each host's pages 0.2 s apart (the job keeps its settings:
+    # every worker crawls by them): a worker leases only a few URLs at a time and the crawl
+    # outlasts the workers' start, so that every worker finds work.
+    settings = replace(db.settings, crawl_concurrency=4, crawl_host_delay_ms=200)
+    config = build_config(settings, [f"{b}/" for b in server.bases], ["synthetic"], max_pages=400)
     return create_job(db, config, "test")
 
 

@@ -8,7 +8,7 @@ export const TYPE_COLOURS = {
   person: "#f4b183", case: "#9dc3e6", phone: "#c5e0b4", email: "#c5e0b4", upi: "#ffe699",
   bank_account: "#ffe699", crypto: "#ffe699", ip: "#d9d2e9", imei: "#d9d2e9",
   vehicle: "#d9d2e9", social: "#c5e0b4", url: "#d9d2e9", place: "#bdd7ee",
-  establishment: "#f8cbad", org: "#dbdbdb", group: "#ffd966",
+  establishment: "#f8cbad", org: "#dbdbdb", group: "#ffd966", campaign: "#f4cccc",
 };
 export const PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462",
   "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"];
