@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from nervecentre.cli import crawl_leads, crawl_schedule
 from nervecentre.cli._common import DatabaseOption, console, database, err_console, friendly_errors
+from nervecentre.cli._crawl_options import Hashsets, Keywords, MaxDepth, SameHost, Seeds
 
 CRAWL_HELP = (
     "Crawl web sites for known images (by hash) and keywords; keep the evidence.\n\n"
@@ -110,23 +111,14 @@ def register(app: typer.Typer) -> None:
     @crawl_app.command("run", epilog=EXIT_HELP)
     @friendly_errors
     def run_command(
-        seeds: Annotated[list[str], typer.Argument(help="URLs to start from.", show_default=False)],
-        hashsets: Annotated[
-            list[str], typer.Option("--hashset", "-s", help="Hash set to match (repeatable).")
-        ],
+        seeds: Seeds,
+        hashsets: Hashsets,
         max_pages: Annotated[
             int, typer.Option("--max-pages", min=1, help="Most pages to fetch in all.")
         ] = 1000,
-        max_depth: Annotated[
-            int, typer.Option("--max-depth", min=0, help="Most links followed from a seed.")
-        ] = 10,
-        same_host: Annotated[
-            bool, typer.Option("--same-host", help="Follow pages on the seeds' hosts only.")
-        ] = False,
-        keywords: Annotated[
-            Path | None,
-            typer.Option("--keywords", help="UTF-8 file: one keyword or phrase a line."),
-        ] = None,
+        max_depth: MaxDepth = 10,
+        same_host: SameHost = False,
+        keywords: Keywords = None,
         robots: Annotated[
             str | None,
             typer.Option(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nervecentre.cli._common import DatabaseOption, console, database, friendly_errors
+from nervecentre.cli._crawl_options import Hashsets, Keywords, MaxDepth, SameHost, Seeds
 
 
 def register(crawl_app: typer.Typer) -> None:
@@ -21,26 +21,17 @@ def register(crawl_app: typer.Typer) -> None:
     @friendly_errors
     def schedule_command(
         name: Annotated[str, typer.Argument(help="A name for the schedule.")],
-        seeds: Annotated[list[str], typer.Argument(help="URLs to start from.", show_default=False)],
-        hashsets: Annotated[
-            list[str], typer.Option("--hashset", "-s", help="Hash set to match (repeatable).")
-        ],
+        seeds: Seeds,
+        hashsets: Hashsets,
         every: Annotated[
             float, typer.Option("--every", min=0.01, help="Hours between two runs.")
         ] = 24.0,
         max_pages: Annotated[
             int, typer.Option("--max-pages", min=1, help="Most pages to fetch a run.")
         ] = 1000,
-        max_depth: Annotated[
-            int, typer.Option("--max-depth", min=0, help="Most links followed from a seed.")
-        ] = 10,
-        same_host: Annotated[
-            bool, typer.Option("--same-host", help="Follow pages on the seeds' hosts only.")
-        ] = False,
-        keywords: Annotated[
-            Path | None,
-            typer.Option("--keywords", help="UTF-8 file: one keyword or phrase a line."),
-        ] = None,
+        max_depth: MaxDepth = 10,
+        same_host: SameHost = False,
+        keywords: Keywords = None,
         db: DatabaseOption = None,
     ) -> None:
         """Crawl SEED_URLs every --every hours, first at the worker's next look.
