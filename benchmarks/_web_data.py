@@ -198,11 +198,11 @@ def count_cases(url: str) -> int:
 
 def verify_audit(url: str, work: Path) -> str:
     """The audit chain's verification, in a sentence."""
-    from nervecentre.security import audit
+    from nervecentre.security import audit_verify
 
     db = _database(url, work)
     try:
-        result = audit.verify(db)
+        result = audit_verify.verify(db)
     finally:
         db.dispose()
     return str(result)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from nervecentre.api._common import ERRORS, Who
-from nervecentre.security import audit
+from nervecentre.security import audit_verify
 from nervecentre.security.audit_view import AuditFilter, read_log
 from nervecentre.security.roles import can, permissions_of, require
 from nervecentre.types.times import SystemTime
@@ -127,7 +127,7 @@ def verify(request: Request, who: Who) -> Any:
     """Walk the audit chain against the checkpoints; report every entry altered, deleted,
     reordered, forged beyond the head, back-dated or cut off."""
     require(who.user, "audit.view")
-    result = audit.verify(database(request))
+    result = audit_verify.verify(database(request))
     return VerifyOut(
         ok=result.ok,
         entries_checked=result.entries_checked,

@@ -15,41 +15,24 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from nervecentre.errors import InvalidValue, NotFound
 from nervecentre.graph import analytics, evidence, paths
 from nervecentre.graph.build import build_graph
+from nervecentre.graph.chart_table import MAX_NAME, SavedChart
 from nervecentre.graph.index import GraphIndex
 from nervecentre.graph.model import EDGE_TYPES, NODE_TYPES, LinkGraph
 from nervecentre.security import audit
 from nervecentre.security.access import require_case
 from nervecentre.security.models import User
 from nervecentre.security.roles import require
-from nervecentre.store.base import Base, utcnow
 from nervecentre.store.db import Database
 
 MAX_CHART_NODES = 20_000
-MAX_NAME = 200
 _MAX_ID = 300
 _COLOURS = ("type", "community", "centrality")
 _LAYOUT = ("x", "y", "hidden", "pinned", "group")
-
-
-class SavedChart(Base):
-    """One chart saved to a case: its name, who saved it and its layout (JSON, ids only)."""
-
-    __tablename__ = "saved_charts"
-    __table_args__ = (Index("ix_saved_charts_case", "case_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(MAX_NAME))
-    state: Mapped[str] = mapped_column(Text)
-    nodes: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 @dataclass(frozen=True, slots=True)

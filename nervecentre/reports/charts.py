@@ -16,6 +16,7 @@ from html import escape
 import matplotlib
 
 matplotlib.use("Agg")
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
@@ -95,6 +96,15 @@ def _stacked(chart: Chart, fig: Figure) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
+def _flow_end(ax: Axes, span: Sequence[float], label: str, *, bar: float, text: float) -> None:
+    """One end of the flow chart: a dark bar over ``span`` at ``bar``, labelled at ``text``."""
+    top, bottom = span
+    box = matplotlib.transforms.Affine2D().scale(0.02, top - bottom).translate(bar, bottom)
+    ax.add_patch(PathPatch(MplPath.unit_rectangle().transformed(box), color="#333"))
+    align = "right" if text < bar else "left"
+    ax.text(text, (top + bottom) / 2, label, ha=align, va="center", fontsize=8)
+
+
 def _flows(chart: Chart, fig: Figure) -> None:
     """A two-column flow diagram (Sankey): sources left, destinations right, band width ∝ cases."""
     ax = fig.subplots()
@@ -148,44 +158,10 @@ def _flows(chart: Chart, fig: Figure) -> None:
         ax.add_patch(
             PathPatch(MplPath(verts, codes), alpha=0.45, lw=0, color=PALETTE[i % len(PALETTE)])
         )
-    for name, (top, bottom) in stack(sources).items():
-        ax.add_patch(
-            PathPatch(
-                MplPath.unit_rectangle().transformed(
-                    matplotlib.transforms.Affine2D()
-                    .scale(0.02, top - bottom)
-                    .translate(0.28, bottom)
-                ),
-                color="#333",
-            )
-        )
-        ax.text(
-            0.27,
-            (top + bottom) / 2,
-            f"{_short(name, 28)} ({sources[name]:,})",
-            ha="right",
-            va="center",
-            fontsize=8,
-        )
-    for name, (top, bottom) in stack(targets).items():
-        ax.add_patch(
-            PathPatch(
-                MplPath.unit_rectangle().transformed(
-                    matplotlib.transforms.Affine2D()
-                    .scale(0.02, top - bottom)
-                    .translate(0.70, bottom)
-                ),
-                color="#333",
-            )
-        )
-        ax.text(
-            0.73,
-            (top + bottom) / 2,
-            f"{_short(name, 28)} ({targets[name]:,})",
-            ha="left",
-            va="center",
-            fontsize=8,
-        )
+    for name, span in stack(sources).items():
+        _flow_end(ax, span, f"{_short(name, 28)} ({sources[name]:,})", bar=0.28, text=0.27)
+    for name, span in stack(targets).items():
+        _flow_end(ax, span, f"{_short(name, 28)} ({targets[name]:,})", bar=0.70, text=0.73)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
 

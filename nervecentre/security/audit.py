@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Integer, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,13 +30,10 @@ from nervecentre.security.audit_chain import GENESIS as GENESIS
 from nervecentre.security.audit_chain import canonical_json as canonical_json
 from nervecentre.security.audit_chain import diff as diff
 from nervecentre.security.audit_chain import entry_hash as entry_hash
-from nervecentre.security.models import AuditCheckpoint, AuditEntry, AuditHead, AuditTarget
+from nervecentre.security.models import AuditEntry, AuditHead, AuditTarget
 from nervecentre.security.roles import Principal
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import SQLITE_BUSY_TIMEOUT_MS, Database
-
-if TYPE_CHECKING:
-    from nervecentre.security.audit_verify import VerifyResult
 
 # Known actions; an unknown one is refused so a typo cannot hide entries from searches.
 ACTIONS = frozenset(
@@ -450,17 +447,3 @@ def find(
 def tail(db: Database, n: int = 20) -> list[AuditEntry]:
     """The newest ``n`` entries, oldest first (unfiltered, as :func:`find`)."""
     return find(db, limit=n)[::-1]
-
-
-def verify(db: Database, *, expect: tuple[int, str] | None = None) -> VerifyResult:
-    """Check the whole chain (see :func:`nervecentre.security.audit_verify.verify`)."""
-    from nervecentre.security.audit_verify import verify as verify_chain
-
-    return verify_chain(db, expect=expect)
-
-
-def checkpoint(db: Database, actor: Actor) -> AuditCheckpoint:
-    """Record and sign the chain head (see :mod:`nervecentre.security.audit_checkpoint`)."""
-    from nervecentre.security.audit_checkpoint import checkpoint as make_checkpoint
-
-    return make_checkpoint(db, actor).point

@@ -14,8 +14,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from nervecentre.security.models import ApiToken
-from nervecentre.security.sessions import WebSession
+from nervecentre.security.models import ApiToken, WebSession
 
 
 @dataclass(frozen=True)

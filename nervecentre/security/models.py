@@ -215,3 +215,32 @@ class AuditCheckpoint(Base):
     entry_id: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(120))
+
+
+class WebSession(Base):
+    """One signed-in browser: the hash of its cookie token, its CSRF token and its lifetime."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginFailure(Base):
+    """One failed sign-in: from which address, for which username; kept for the window only."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_ip_at", "ip", "at"),
+        Index("ix_login_failures_username_at", "username", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(45))
+    username: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -13,29 +13,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, String, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select, update
 
-from nervecentre.security.models import User
-from nervecentre.store.base import Base, utcnow
+from nervecentre.security.models import User, WebSession
+from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
 # Writing last_seen on every request would turn every page view into a write.
 _TOUCH_EVERY = timedelta(seconds=60)
-
-
-class WebSession(Base):
-    """One signed-in browser: the hash of its cookie token, its CSRF token and its lifetime."""
-
-    __tablename__ = "web_sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    csrf: Mapped[str] = mapped_column(String(64))
-    ip: Mapped[str | None] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 @dataclass(frozen=True)

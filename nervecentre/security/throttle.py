@@ -13,32 +13,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 
-from sqlalchemy import ColumnElement, DateTime, Index, String, delete, func, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.orm import Session
 
 from nervecentre.errors import InvalidValue, NervecentreError
 from nervecentre.security import audit
 from nervecentre.security.audit import Actor
+from nervecentre.security.models import LoginFailure
 from nervecentre.security.roles import require
-from nervecentre.store.base import Base, utcnow
+from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
 WINDOW = timedelta(minutes=10)
-
-
-class LoginFailure(Base):
-    """One failed sign-in: from which address, for which username; kept for the window only."""
-
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_ip_at", "ip", "at"),
-        Index("ix_login_failures_username_at", "username", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ip: Mapped[str] = mapped_column(String(45))
-    username: Mapped[str] = mapped_column(String(64), default="", server_default="")
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class TooManyAttempts(NervecentreError):

@@ -10,12 +10,9 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from nervecentre.synth._complaint import Complaint
 from nervecentre.synth._random import between, pick, rng_for
-
-if TYPE_CHECKING:
-    from nervecentre.synth.complaints import Complaint
 
 _START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 _SUBJECTS = ("Your account is hacked", "Security alert", "Re: payment", "Last warning", "Hello")

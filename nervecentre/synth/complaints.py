@@ -18,13 +18,14 @@ import json
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from faker import Faker
 
 from nervecentre.synth import _scam_addresses as wallets
 from nervecentre.synth import _scam_obfuscate as hide
+from nervecentre.synth._complaint import Complaint
 from nervecentre.synth._random import between, pick, rng_for
 from nervecentre.synth._scam_files import write_files
 from nervecentre.synth._scam_templates import (
@@ -51,32 +52,6 @@ class ComplaintConfig:
     benign: float = 0.2
     obfuscation: float = 0.4
     lookalikes: float = 0.15
-
-
-@dataclass
-class Complaint:
-    """One message: its body as written, and the truth about it."""
-
-    number: int
-    campaign: str | None
-    language: str
-    channel: str  # "mail" or "chat"
-    body: str
-    html: bool = False
-    indicators: list[tuple[str, str]] = field(default_factory=list)
-    decoys: list[str] = field(default_factory=list)  # look-alikes that must not be found
-    file: str = ""
-    message: str | int | None = None
-
-    def truth(self) -> dict[str, object]:
-        """The truth line for truth.jsonl."""
-        return {
-            "file": self.file,
-            "message": self.message,
-            "campaign": self.campaign,
-            "indicators": [{"kind": k, "value": v} for k, v in self.indicators],
-            "decoys": self.decoys,
-        }
 
 
 @dataclass

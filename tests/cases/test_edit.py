@@ -10,7 +10,7 @@ from nervecentre.cases.forms import FormErrors
 from nervecentre.cases.models import Case, CaseLink, Charge, Event, EventParticipant
 from nervecentre.cases.people import Identifier, IdentifierUse
 from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from nervecentre.security import audit, grants, users
+from nervecentre.security import audit, audit_verify, grants, users
 from nervecentre.security.models import AuditEntry
 from nervecentre.store.db import Database
 from tests.cases.editing import (
@@ -49,7 +49,7 @@ def test_create_case_stores_every_field_and_audits_it(world: World) -> None:
         other = s.get(Case, edit.create_case(world.db, inv, minimal))
         assert other is not None
         assert (other.fir_year, other.status, other.unit_code) == (2024, "registered", UNIT_A)
-    assert audit.verify(world.db).ok
+    assert audit_verify.verify(world.db).ok
 
 
 def test_create_case_into_an_ahtu_of_the_users_own(world: World, db: Database) -> None:

@@ -9,7 +9,7 @@ from nervecentre.cases import edit_people
 from nervecentre.cases.forms import FormErrors
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person, PersonAlias
 from nervecentre.errors import Conflict, InvalidValue, NotFound
-from nervecentre.security import audit
+from nervecentre.security import audit_verify
 from nervecentre.security.models import AuditEntry
 from nervecentre.security.reveal import reveal_victim
 from tests.cases.editing import (
@@ -211,4 +211,4 @@ def test_person_updates_are_checked(world: World) -> None:
     assert set(errors.value.errors) == {"name", "age"}
     with pytest.raises(NotFound):
         edit_people.update_person(world.db, inv, 999_999, {"name": "A B"})
-    assert audit.verify(world.db).ok
+    assert audit_verify.verify(world.db).ok

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from nervecentre.crawler.models import CrawlFinding, CrawlHost, CrawlKeywordHit, CrawlPage, CrawlUrl
 from nervecentre.crawler.synthweb import SynthServer, SynthWeb, running
 from nervecentre.hashing import hash_bytes
-from nervecentre.security import audit
+from nervecentre.security import audit, audit_verify
 from nervecentre.store.db import Database
 from tests.crawler.conftest import crawl, load_hashset, matched, planted
 
@@ -135,7 +135,7 @@ def test_each_finding_holds_its_evidence_and_is_audited(
     entries = audit.find(trap_db, action="crawl.match", limit=1000)
     assert sorted(int(e.target_id) for e in entries) == sorted(f.id for f in findings)
     assert {f.audit_id for f in findings} == {e.id for e in entries}
-    assert audit.verify(trap_db).ok
+    assert audit_verify.verify(trap_db).ok
 
 
 def test_no_image_bytes_reach_the_disk(

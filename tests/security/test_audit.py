@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from nervecentre.errors import InvalidValue, StorageError
-from nervecentre.security import audit
+from nervecentre.security import audit, audit_checkpoint, audit_verify
 from nervecentre.security.models import AuditEntry
 from nervecentre.store.db import Database
 from tests.security.conftest import attacker
@@ -25,13 +25,13 @@ def fill(db: Database, n: int = 10) -> None:
 
 
 def test_entries_chain_from_genesis_and_verify(db: Database) -> None:
-    assert audit.verify(db).ok and audit.verify(db).entries_checked == 0
+    assert audit_verify.verify(db).ok and audit_verify.verify(db).entries_checked == 0
     fill(db, 5)
     entries = audit.tail(db, 10)
     assert [e.id for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == audit.GENESIS
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert (result.ok, result.entries_checked, result.first_bad_id) == (True, 5, None)
     assert (result.last_id, result.last_hash) == (5, entries[-1].hash)
 
@@ -64,7 +64,7 @@ def test_record_validates_and_serialises_details(db: Database) -> None:
         "before": {"status": "registered"},
         "after": {"status": "chargesheeted"},
     }
-    assert entry.at == datetime(2024, 1, 1, 12, 0) and audit.verify(db).ok
+    assert entry.at == datetime(2024, 1, 1, 12, 0) and audit_verify.verify(db).ok
 
 
 def test_a_rolled_back_transaction_leaves_no_gap(db: Database) -> None:
@@ -73,7 +73,7 @@ def test_a_rolled_back_transaction_leaves_no_gap(db: Database) -> None:
         audit.record(session, "inv", "search", detail={"q": "x"})
         raise RuntimeError("the change failed, so its audit entry goes too")
     fill(db, 1)
-    assert [e.id for e in audit.tail(db)] == [1, 2, 3] and audit.verify(db).ok
+    assert [e.id for e in audit.tail(db)] == [1, 2, 3] and audit_verify.verify(db).ok
 
 
 def test_concurrent_appends_keep_one_chain(db: Database) -> None:
@@ -92,7 +92,7 @@ def test_concurrent_appends_keep_one_chain(db: Database) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert result.ok and result.entries_checked == 60, result
 
 
@@ -125,7 +125,7 @@ def test_appends_from_several_processes_never_go_back_in_time(db: Database) -> N
     for other in processes:
         other.dispose()
     assert errors == []
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert result.ok and result.entries_checked == 25 * len(pool), result
 
 
@@ -154,7 +154,7 @@ def test_appends_from_many_threads_commit_in_groups_each_returning_its_own(
     for t in pool:
         t.join()
     assert errors == []
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert result.ok and result.entries_checked == threads * each, result
     # Each caller got back its own entry, as stored, and entries never share an id.
     with db.session() as s:
@@ -202,7 +202,7 @@ def test_a_failed_group_commit_raises_in_every_caller_and_keeps_nothing(
     # Every caller whose entry went into a failed group was told; none of those is stored.
     kept = len(audit.tail(db, 100))
     assert len(errors) >= 1 and kept == 2 + 5 - len(errors)
-    assert audit.verify(db).ok
+    assert audit_verify.verify(db).ok
 
 
 def test_sqlite_append_waits_for_another_writer_then_gives_up_clearly(
@@ -219,7 +219,7 @@ def test_sqlite_append_waits_for_another_writer_then_gives_up_clearly(
     entry = audit.record(sqlite_db, "inv", "search", detail={"q": "waited"})
     waited = time.monotonic() - started
     timer.join()
-    assert entry.id == 2 and 0.25 < waited < 5 and audit.verify(sqlite_db).ok
+    assert entry.id == 2 and 0.25 < waited < 5 and audit_verify.verify(sqlite_db).ok
     # Held for longer than the wait allowed: a clear error, and the chain as it was.
     monkeypatch.setattr(audit, "_LOCKED_FOR_S", 0.2)
     other.execute("BEGIN IMMEDIATE")
@@ -229,7 +229,7 @@ def test_sqlite_append_waits_for_another_writer_then_gives_up_clearly(
     finally:
         other.execute("COMMIT")
         other.close()
-    assert [e.id for e in audit.tail(sqlite_db)] == [1, 2] and audit.verify(sqlite_db).ok
+    assert [e.id for e in audit.tail(sqlite_db)] == [1, 2] and audit_verify.verify(sqlite_db).ok
 
 
 @pytest.mark.parametrize("statement", [
@@ -246,20 +246,20 @@ def test_sqlite_append_waits_for_another_writer_then_gives_up_clearly(
 ])  # fmt: skip
 def test_database_refuses_to_change_or_delete_entries(db: Database, statement: str) -> None:
     fill(db, 3)
-    audit.checkpoint(db, "test")
+    audit_checkpoint.checkpoint(db, "test")
     refused = r"append-only|cannot be deleted|only moves forward"
     with pytest.raises(DBAPIError, match=refused), db.engine.begin() as conn:
         conn.execute(text(statement))
-    assert audit.verify(db).ok
+    assert audit_verify.verify(db).ok
 
 
 def _tampered(db: Database, *statements: str) -> audit.VerifyResult:
     fill(db)
-    assert audit.verify(db).ok
+    assert audit_verify.verify(db).ok
     with attacker(db) as conn:
         for statement in statements:
             conn.execute(text(statement))
-    return audit.verify(db)
+    return audit_verify.verify(db)
 
 
 def test_altered_field_is_found(db: Database) -> None:
@@ -272,7 +272,7 @@ def test_altered_detail_is_found(db: Database) -> None:
     fill(db)
     with attacker(db) as conn:
         conn.execute(text("UPDATE audit_log SET detail = :d WHERE id = 7"), {"d": '{"n":7}'})
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert (result.ok, result.first_bad_id) == (False, 7)
 
 
@@ -302,7 +302,7 @@ def test_swapped_entries_are_found(db: Database) -> None:
             values = {c: getattr(rows[source], c) for c in columns}
             sets = ", ".join(f"{c} = :{c}" for c in columns)
             conn.execute(text(f"UPDATE audit_log SET {sets} WHERE id = {target}"), values)
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert (result.ok, result.first_bad_id) == (False, 3)
 
 
@@ -317,7 +317,7 @@ def test_altered_and_rehashed_entry_breaks_the_next_link(db: Database) -> None:
         )  # fmt: skip
     with attacker(db) as conn:
         conn.execute(text("UPDATE audit_log SET actor='ana', hash=:h WHERE id=4"), {"h": forged})
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert (result.ok, result.first_bad_id) == (False, 5)
     assert "does not follow entry 4" in result.problem
 
@@ -330,7 +330,9 @@ def test_cut_off_tail_is_found_by_the_chain_head(db: Database) -> None:
 
 def test_tail_cut_with_forged_head_needs_a_checkpoint(db: Database) -> None:
     fill(db)
-    point = audit.checkpoint(db, "test")  # records entry 10, then logs itself as entry 11
+    point = audit_checkpoint.checkpoint(
+        db, "test"
+    ).point  # records entry 10, then logs itself as entry 11
     assert point.entry_id == 10
     with db.session() as s:
         eight = s.get(AuditEntry, 8)
@@ -339,7 +341,7 @@ def test_tail_cut_with_forged_head_needs_a_checkpoint(db: Database) -> None:
     with attacker(db) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE id > 8"))
         conn.execute(text(forge_head))
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert (result.ok, result.first_bad_id) == (False, 9) and "cut off" in result.problem
 
 
@@ -347,21 +349,21 @@ def test_without_any_checkpoint_a_forged_tail_cut_goes_unseen(db: Database) -> N
     # The documented limit: the chain alone cannot show that its newest entries are gone
     # when the attacker also rewinds the head. An offline copy of the head can.
     fill(db)
-    kept_offline = audit.verify(db)
+    kept_offline = audit_verify.verify(db)
     with db.session() as s:
         eight = s.get(AuditEntry, 8)
         assert eight is not None
     with attacker(db) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE id > 8"))
         conn.execute(text(f"UPDATE audit_chain_head SET last_id = 8, last_hash = '{eight.hash}'"))
-    assert audit.verify(db).ok
-    result = audit.verify(db, expect=(kept_offline.last_id, kept_offline.last_hash))
+    assert audit_verify.verify(db).ok
+    result = audit_verify.verify(db, expect=(kept_offline.last_id, kept_offline.last_hash))
     assert (result.ok, result.first_bad_id) == (False, 9)
 
 
 def test_wholesale_rewrite_is_found_only_against_an_offline_hash(db: Database) -> None:
     fill(db)
-    offline = audit.verify(db)
+    offline = audit_verify.verify(db)
     entries = audit.tail(db, 100)
     prev = audit.GENESIS
     with attacker(db) as conn:
@@ -377,8 +379,8 @@ def test_wholesale_rewrite_is_found_only_against_an_offline_hash(db: Database) -
             )
             prev = h
         conn.execute(text("UPDATE audit_chain_head SET last_hash=:h"), {"h": prev})
-    assert audit.verify(db).ok  # self-consistent: no key to forge, so this is possible
-    result = audit.verify(db, expect=(offline.last_id, offline.last_hash))
+    assert audit_verify.verify(db).ok  # self-consistent: no key to forge, so this is possible
+    result = audit_verify.verify(db, expect=(offline.last_id, offline.last_hash))
     assert (result.ok, result.first_bad_id) == (False, 10) and "rewritten" in result.problem
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import select, text
 
-from nervecentre.security import audit
+from nervecentre.security import audit, audit_verify
 from nervecentre.security.models import AuditHead, AuditTarget
 from nervecentre.store.db import Database
 from nervecentre.store.migrate import alembic_config, upgrade
@@ -43,4 +43,4 @@ def test_the_migration_back_fills_what_appends_write_and_starts_time_order_after
     with db.session() as s:
         head = s.execute(select(AuditHead.last_id, AuditHead.ordered_from)).one()
     assert head.ordered_from == head.last_id + 1
-    assert audit.verify(db).ok
+    assert audit_verify.verify(db).ok

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from nervecentre.security import users
-from nervecentre.security.throttle import LoginFailure, LoginThrottle
+from nervecentre.security.models import LoginFailure
+from nervecentre.security.throttle import LoginThrottle
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 

@@ -18,7 +18,7 @@ from nervecentre.cases import edit
 from nervecentre.cases.people import CaseRole
 from nervecentre.cli.main import app as cli
 from nervecentre.exports import run_export
-from nervecentre.security import audit
+from nervecentre.security import audit, audit_verify
 from nervecentre.security.models import AuditEntry
 from tests.security.conftest import World
 
@@ -105,7 +105,7 @@ def test_cli_exports_are_audited(world: World, tmp_path: Path) -> None:
         assert entry.action == "export" and entry.actor.startswith("cli")
         assert entry.details["format"] == fmt and entry.details["output"] == str(out)
         assert entry.details["cases"] == 2
-    assert audit.verify(world.db).ok
+    assert audit_verify.verify(world.db).ok
 
 
 def test_an_export_that_cannot_be_audited_is_removed(

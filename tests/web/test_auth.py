@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from nervecentre.security import audit
-from nervecentre.security.sessions import WebSession
+from nervecentre.security.models import WebSession
 from nervecentre.store.base import utcnow
 from tests.security.conftest import PASSWORD, World
 from tests.web.conftest import csrf_of, sign_in

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from nervecentre.cases.people import CaseRole, Person
-from nervecentre.graph.charts import SavedChart
+from nervecentre.graph.chart_table import SavedChart
 from nervecentre.security import audit
 from nervecentre.web.pages import network
 from tests.security.conftest import World

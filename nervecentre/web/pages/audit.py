@@ -9,7 +9,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from nervecentre.errors import InvalidValue
-from nervecentre.security import audit
+from nervecentre.security import audit, audit_verify
 from nervecentre.security.audit_view import AuditFilter, export_csv, read_log
 from nervecentre.security.roles import require
 from nervecentre.web.auth import Caller, client_ip, database, page_caller
@@ -47,7 +47,7 @@ async def audit_page(
             )
         )
     # Walking the whole chain takes time on a big log: only when asked.
-    result = await run_in_threadpool(audit.verify, db) if verify else None
+    result = await run_in_threadpool(audit_verify.verify, db) if verify else None
     context = {
         "entries": entries,
         "verify": result,
