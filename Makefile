@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo setup assets test-setup bench-setup browser test lint typecheck pytest bench clean help
+.PHONY: demo setup assets test-setup bench-setup browser ocr test lint typecheck pytest bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ -/'
@@ -61,7 +61,15 @@ browser:  ## install Debian's chromium and axe-core (npm ci) for the end-to-end 
 	  if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
 	  else echo "npm missing: run 'sudo apt-get install npm' (accessibility tests will skip)"; fi; }
 
-test: test-setup browser lint typecheck pytest  ## set up, then lint, type-check and run every test
+# The library OCRs scanned PDFs with Debian's Tesseract and its English, Hindi and Marathi data;
+# the tests run the real one (CI requires it: NERVECENTRE_TEST_REQUIRE_OCR=1).
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-hin tesseract-ocr-mar
+ocr:  ## install Debian's tesseract-ocr with Hindi and Marathi for the library's OCR, if missing
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx mar; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_PACKAGES); \
+	  else echo "Tesseract missing: run 'sudo apt-get install $(OCR_PACKAGES)' (OCR tests will skip)"; fi; }
+
+test: test-setup browser ocr lint typecheck pytest  ## set up, then lint, type-check and run every test
 
 lint: test-setup
 	$(BIN)/ruff check .
@@ -70,7 +78,7 @@ lint: test-setup
 typecheck: test-setup
 	$(BIN)/mypy
 
-pytest: test-setup browser
+pytest: test-setup browser ocr
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 bench: bench-setup  ## run every benchmark (slow, an hour or more; not part of the tests)

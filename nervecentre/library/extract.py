@@ -10,6 +10,7 @@ is an :class:`~nervecentre.errors.InputFileError` naming what is wrong with that
 from __future__ import annotations
 
 import codecs
+import functools
 import importlib.util
 import io
 import shutil
@@ -31,8 +32,14 @@ MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 200
 # A page with fewer characters than this in its text layer is taken as a scanned image.
 SCANNED_CHARS = 16
-OCR_LANGUAGES = "eng+hin+mar"
+# Tesseract's languages for the library's documents, as Debian packages them
+# (tesseract-ocr-eng, -hin, -mar); those installed here are used.
+OCR_LANGUAGES = ("eng", "hin", "mar")
 NOT_OCRD = "not OCR'd: Tesseract not installed"
+# A page is rendered at 300 dpi for OCR, less where that would exceed this many pixels (a
+# hostile PDF can declare a page of 200 x 200 inches: 3.6 billion pixels at 300 dpi).
+OCR_MAX_PIXELS = 40_000_000
+OCR_TIMEOUT = 120  # seconds per page
 _CONTROL = dict.fromkeys([c for c in range(32) if c not in (9, 10)] + [127], " ")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -137,33 +144,75 @@ def read_docx(data: bytes, name: str) -> str:
     return "\n".join(parts)
 
 
+@functools.cache
+def ocr_languages() -> tuple[str, ...]:
+    """The library's OCR languages that this machine's Tesseract has (none without it)."""
+    if shutil.which("tesseract") is None:
+        return ()
+    try:
+        # Our own arguments, no shell; Debian's tesseract-ocr, found on the PATH.
+        done = subprocess.run(
+            ["tesseract", "--list-langs"],  # noqa: S607
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    have = set(done.stdout.decode("utf-8", "replace").split()) if done.returncode == 0 else set()
+    return tuple(lang for lang in OCR_LANGUAGES if lang in have)
+
+
 def ocr_available() -> bool:
-    """Whether scanned pages can be OCR'd here: tesseract on the PATH and pypdfium2."""
-    return (
-        shutil.which("tesseract") is not None and importlib.util.find_spec("pypdfium2") is not None
-    )
+    """Whether scanned pages can be OCR'd here: tesseract with a language, and pypdfium2."""
+    return bool(ocr_languages()) and importlib.util.find_spec("pypdfium2") is not None
 
 
-def _ocr_pages(data: bytes, pages: list[int]) -> dict[int, str]:
+def _ocr_pages(data: bytes, pages: list[int]) -> dict[int, str | None]:
+    """Each page's OCR'd text, or None where Tesseract failed on it (or ran out of time)."""
     import pypdfium2  # type: ignore[import-not-found, unused-ignore]
 
-    out: dict[int, str] = {}
+    languages = "+".join(ocr_languages())
+    out: dict[int, str | None] = {}
     pdf = pypdfium2.PdfDocument(data)
     with tempfile.TemporaryDirectory(prefix="nc-ocr-") as tmp:
         for index in pages:
-            image = pdf[index].render(scale=300 / 72).to_pil()
+            page = pdf[index]
+            width, height = page.get_size()
+            scale = min(300 / 72, (OCR_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
             png = Path(tmp) / f"page{index}.png"
-            image.save(png)
-            command = ["tesseract", str(png), "stdout", "-l", OCR_LANGUAGES]
-            # Our own arguments, no shell; Debian's tesseract-ocr, found on the PATH.
-            done = subprocess.run(  # noqa: S603
-                command,
-                capture_output=True,
-                timeout=120,
-                check=False,
-            )
-            out[index] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+            page.render(scale=scale).to_pil().save(png)
+            command = ["tesseract", str(png), "stdout", "-l", languages]
+            try:
+                # Our own arguments, no shell; Debian's tesseract-ocr, found on the PATH.
+                done = subprocess.run(  # noqa: S603
+                    command,
+                    capture_output=True,
+                    timeout=OCR_TIMEOUT,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                out[index] = None
+                continue
+            ok = done.returncode == 0
+            out[index] = done.stdout.decode("utf-8", "replace") if ok else None
+            png.unlink(missing_ok=True)
     return out
+
+
+def _pages(count: int, what: str = "") -> str:
+    return f"{count} {what}page" if count == 1 else f"{count} {what}pages"
+
+
+def _ocr_note(failed: int) -> str:
+    """How a PDF with scanned pages was read: 'ocr' or 'text+ocr', and what fell short."""
+    notes = []
+    if failed:
+        notes.append(f"OCR failed on {_pages(failed)}")
+    missing = [lang for lang in OCR_LANGUAGES if lang not in ocr_languages()]
+    if missing:
+        notes.append(f"Tesseract lacks {', '.join(missing)}")
+    return "; ".join(notes)
 
 
 def read_pdf(data: bytes, name: str) -> tuple[str, int, str]:
@@ -189,13 +238,16 @@ def read_pdf(data: bytes, name: str) -> tuple[str, int, str]:
     how = "text"
     if scanned:
         if ocr_available():
-            for index, text in _ocr_pages(data, scanned).items():
-                texts[index] = text
+            read = _ocr_pages(data, scanned)
+            for index, text in read.items():
+                texts[index] = text or ""
             how = "ocr" if len(scanned) == count else "text+ocr"
+            note = _ocr_note(sum(text is None for text in read.values()))
+            how = f"{how} ({note})" if note else how
+        elif len(scanned) == count:
+            how = NOT_OCRD
         else:
-            how = (
-                NOT_OCRD if len(scanned) == count else f"{NOT_OCRD} ({len(scanned)} scanned pages)"
-            )
+            how = f"{NOT_OCRD} ({_pages(len(scanned), 'scanned ')})"
     return "\n\n".join(texts), count, how
 
 

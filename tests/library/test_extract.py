@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 
 from nervecentre.errors import InputFileError
@@ -41,8 +43,85 @@ def test_scanned_pdf_is_marked_not_ocrd_without_tesseract(monkeypatch: pytest.Mo
     assert scan.extraction == "not OCR'd: Tesseract not installed"
     assert scan.text == ""
     mixed = ex.extract(write_pdf(TEXT, pages_of_scan=1), "mixed.pdf")
-    assert mixed.extraction == "not OCR'd: Tesseract not installed (1 scanned pages)"
+    assert mixed.extraction == "not OCR'd: Tesseract not installed (1 scanned page)"
     assert "Section 370" in mixed.text
+
+
+# OCR runs Debian's real Tesseract (`make test` installs tesseract-ocr with its Hindi and
+# Marathi data); CI sets NERVECENTRE_TEST_REQUIRE_OCR=1 so that a missing one fails, not skips.
+needs_ocr = pytest.mark.skipif(
+    not ex.ocr_available() and not os.environ.get("NERVECENTRE_TEST_REQUIRE_OCR"),
+    reason="Tesseract (tesseract-ocr) or pypdfium2 not installed",
+)
+SCANNED_LINES = (
+    "IN THE COURT OF THE SESSIONS JUDGE, THANE",
+    "The accused is convicted under",
+    "Section 370 of the Indian Penal Code.",
+)
+
+
+def scanned_pdf(lines: tuple[str, ...] = SCANNED_LINES, *, dpi: float = 200) -> bytes:
+    """A one-page PDF holding only a picture of typed text (no text layer), as a scanner makes."""
+    page = Image.new("L", (1654, 2339), 255)
+    pen = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=40)
+    for row, line in enumerate(lines):
+        pen.text((150, 200 + 80 * row), line, font=font, fill=0)
+    out = io.BytesIO()
+    page.save(out, "PDF", resolution=dpi)
+    return out.getvalue()
+
+
+def append_pages(first: bytes, second: bytes) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(first)))
+    writer.append(PdfReader(io.BytesIO(second)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@needs_ocr
+def test_scanned_pdf_is_read_by_tesseract() -> None:
+    assert ex.ocr_available(), "Tesseract is required here (NERVECENTRE_TEST_REQUIRE_OCR)"
+    scan = ex.extract(scanned_pdf(), "scan.pdf")
+    assert (scan.kind, scan.pages, scan.extraction) == ("pdf", 1, "ocr")
+    words = " ".join(scan.text.split())
+    assert "SESSIONS JUDGE, THANE" in words
+    assert "convicted under Section 370" in words
+
+
+@needs_ocr
+def test_text_layer_and_scanned_page_in_one_pdf() -> None:
+    mixed = ex.extract(append_pages(write_pdf(TEXT), scanned_pdf()), "mixed.pdf")
+    assert (mixed.pages, mixed.extraction) == (2, "text+ocr")
+    assert "is convicted under Section 370 IPC" in mixed.text  # the text layer, as written
+    assert "Indian Penal Code" in mixed.text  # the scanned page, read
+
+
+@needs_ocr
+def test_a_page_of_two_hundred_inches_is_rendered_within_the_pixel_cap() -> None:
+    # 1654 x 2339 pixels declared at 2 dpi: a page of 827 x 1170 inches. Rendered at 300 dpi
+    # it would be 87 billion pixels; the cap renders it at OCR_MAX_PIXELS at most.
+    huge = ex.extract(scanned_pdf(dpi=2), "huge.pdf")
+    assert huge.pages == 1
+    assert huge.extraction == "ocr"
+
+
+@needs_ocr
+def test_tesseract_failing_on_a_page_is_said_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ex, "ocr_languages", lambda: ("no-such-language",))
+    failed = ex.extract(append_pages(write_pdf(TEXT), scanned_pdf()), "failed.pdf")
+    assert failed.extraction.startswith("text+ocr (OCR failed on 1 page")
+    assert "Tesseract lacks eng, hin, mar" in failed.extraction
+    assert "Section 370 IPC" in failed.text  # the text layer is kept
+
+
+@needs_ocr
+def test_missing_indic_languages_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ex, "ocr_languages", lambda: ("eng",))
+    scan = ex.extract(scanned_pdf(), "scan.pdf")
+    assert scan.extraction == "ocr (Tesseract lacks hin, mar)"
+    assert "Section 370" in scan.text
 
 
 def test_corrupt_pdf() -> None:

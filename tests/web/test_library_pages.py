@@ -203,3 +203,23 @@ def test_upload_page_refuses_hostile_input_and_keeps_nothing(
         "/library/add", data={"csrf_token": viewer_csrf}, files={"file": ("v.txt", b"text")}
     )
     assert refused.status_code == 403 and _documents(world) == 0
+
+
+def test_document_page_says_which_scanned_pages_could_not_be_read(
+    world: World, signed_in: Signed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nervecentre.library import extract
+    from nervecentre.library._pdf import write_pdf
+
+    monkeypatch.setattr(extract, "ocr_available", lambda: False)
+    pdf = write_pdf(JUDGMENT, pages_of_scan=1)
+    added = add_bytes(world.db, pdf, "scan.pdf", actor="t", case=case_key(world, world.case_a))
+    client, _ = signed_in("inv")
+    page = client.get(f"/library/{added.document_id}")
+    assert page.status_code == 200
+    assert "Tesseract not installed (1 scanned page)" in page.text
+    assert "Text on those scanned pages is not searchable." in page.text
+    assert "2 pages" in page.text
+    text_only = add_bytes(world.db, write_pdf(JUDGMENT), "j.pdf", actor="t")
+    plain = client.get(f"/library/{text_only.document_id}")
+    assert "1 page ·" in plain.text and "not searchable" not in plain.text
