@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.params import File, Form
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from nervecentre.api._common import ERRORS, Who
 from nervecentre.errors import InputFileError
-from nervecentre.library import ingest, search, similar, views
+from nervecentre.library import ingest, manage, search, similar, views
 from nervecentre.security.roles import require
 from nervecentre.web.auth import client_ip, database
 from nervecentre.web.params import RecordId
@@ -95,6 +95,55 @@ def similar_to_case(request: Request, who: Who, case_id: RecordId) -> Any:
     """Library documents and cases like this case, best first, with reasons."""
     found = similar.similar(database(request), who.user, case_id=case_id, ip=client_ip(request))
     return [s.as_json() for s in found]
+
+
+class LinkIn(BaseModel):
+    """The case to link a document to."""
+
+    case: str = Field(min_length=1, max_length=100, description="Case key or FIR/year")
+
+
+class RestrictIn(BaseModel):
+    """Restrict a document (true), or open it to the library (false; needs case.view_all)."""
+
+    restricted: bool
+
+
+class ChangedOut(BaseModel):
+    """What a change did; ``restricted`` is the document's state after it."""
+
+    document: int
+    case: str | None
+    restricted: bool
+    message: str
+
+
+def _changed(done: manage.Changed) -> ChangedOut:
+    return ChangedOut(
+        document=done.document_id, case=done.case_key, restricted=done.restricted,
+        message=done.message,
+    )  # fmt: skip
+
+
+@router.post("/library/documents/{document_id}/links", response_model=ChangedOut)
+def link_document(request: Request, who: Who, document_id: RecordId, body: LinkIn) -> Any:
+    """Link a visible document to a visible case (needs library.add; audited)."""
+    db, ip = database(request), client_ip(request)
+    return _changed(manage.link(db, who.user, document_id, body.case, ip=ip))
+
+
+@router.delete("/library/documents/{document_id}/links/{case_id}", response_model=ChangedOut)
+def unlink_document(request: Request, who: Who, document_id: RecordId, case_id: RecordId) -> Any:
+    """Unlink a document from a case; unlinking the last case restricts it (audited)."""
+    db, ip = database(request), client_ip(request)
+    return _changed(manage.unlink(db, who.user, document_id, case_id, ip=ip))
+
+
+@router.put("/library/documents/{document_id}/restricted", response_model=ChangedOut)
+def restrict_document(request: Request, who: Who, document_id: RecordId, body: RestrictIn) -> Any:
+    """Restrict a document, or open it to the library (needs case.view_all; audited)."""
+    db, ip = database(request), client_ip(request)
+    return _changed(manage.restrict(db, who.user, document_id, body.restricted, ip=ip))
 
 
 @router.post("/library/documents", response_model=AddedOut, status_code=201)

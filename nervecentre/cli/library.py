@@ -1,4 +1,5 @@
-"""CLI of the case-study library: ``library add``, ``search`` and ``similar``."""
+"""CLI of the case-study library: ``library add``, ``search``, ``similar``, ``link``, ``unlink``
+and ``restrict``."""
 
 from __future__ import annotations
 
@@ -193,6 +194,87 @@ def similar_command(
             escape("\n".join(item.reasons)),
         )  # fmt: skip
     console.print(table if found else "Nothing similar found.")
+
+
+DocumentArgument = Annotated[int, typer.Argument(metavar="ID", help="A library document id")]
+CaseOption = Annotated[str, typer.Option("--case", metavar="FIR", help="A case key or FIR/year")]
+
+
+def _say(changed: object) -> None:
+    from nervecentre.library.manage import Changed
+
+    assert isinstance(changed, Changed)
+    state = "restricted" if changed.restricted else "not restricted"
+    console.print(f"Document {changed.document_id}: {escape(changed.message)} ({state}).")
+
+
+@library_app.command("link")
+@friendly_errors
+def link_command(
+    document: DocumentArgument,
+    case: CaseOption,
+    as_user: AsOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Link a document to a case: whoever may see the case may then read the document.
+
+    Example:
+      nervecentre library link 12 --case MH-TNE-PS01/2024/123 --as a.patil
+    """
+    from nervecentre.library.manage import link
+
+    handle = database(db)
+    _say(link(handle, _user(handle, as_user), document, case))
+
+
+@library_app.command("unlink")
+@friendly_errors
+def unlink_command(
+    document: DocumentArgument,
+    case: CaseOption,
+    as_user: AsOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Unlink a document from a case (a link made by mistake, or to the wrong case).
+
+    A document linked to no case is read by everyone with library access, so unlinking the
+    last case restricts it (then only users who see every case read it; `library restrict
+    ID --open` opens it to all).
+
+    Example:
+      nervecentre library unlink 12 --case 123/2024 --as a.patil
+    """
+    from nervecentre.library.manage import unlink
+
+    handle = database(db)
+    _say(unlink(handle, _user(handle, as_user), document, case))
+
+
+@library_app.command("restrict")
+@friendly_errors
+def restrict_command(
+    document: DocumentArgument,
+    open_: Annotated[
+        bool,
+        typer.Option(
+            "--open",
+            help="Open it to everyone who may read the library instead (needs case.view_all)",
+        ),
+    ] = False,
+    as_user: AsOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Restrict a document: linked to no case, it is then read only by users who see every
+    case. A linked document is read by the users of its cases either way.
+
+    Examples:
+      nervecentre library restrict 12
+      nervecentre library restrict 12 --open --as supervisor
+    """
+    from nervecentre.library.manage import restrict
+
+    handle = database(db)
+    _say(restrict(handle, _user(handle, as_user), document, not open_))
 
 
 def register(app: typer.Typer) -> None:

@@ -50,7 +50,8 @@ ACTIONS = frozenset(
         "crawl.run", "crawl.match", "crawl.networks", "crawl.recheck", "crawl.removed",
         "crawl.notice", "crawl.notice_sent", "crawl.schedule", "crawl.report",
         "report.generate", "report.drilldown",
-        "library.add", "library.search", "library.view",
+        "library.add", "library.search", "library.view", "library.link", "library.unlink",
+        "library.restrict", "library.open",
         "scam.import", "scam.view", "scam.export",
         "graph.view", "chart.save", "chart.open",
     }

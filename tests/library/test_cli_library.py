@@ -23,7 +23,7 @@ def env(db: Database) -> dict[str, str]:
     return {"NERVECENTRE_DATABASE_URL": db.url, "NERVECENTRE_DATA_DIR": str(db.settings.data_dir)}
 
 
-@pytest.mark.parametrize("command", ["add", "search", "similar"])
+@pytest.mark.parametrize("command", ["add", "search", "similar", "link", "unlink", "restrict"])
 def test_help_teaches_with_examples(command: str) -> None:
     result = runner.invoke(app, ["library", command, "--help"], terminal_width=100)
     assert result.exit_code == 0

@@ -223,3 +223,69 @@ def test_document_page_says_which_scanned_pages_could_not_be_read(
     text_only = add_bytes(world.db, write_pdf(JUDGMENT), "j.pdf", actor="t")
     plain = client.get(f"/library/{text_only.document_id}")
     assert "1 page ·" in plain.text and "not searchable" not in plain.text
+
+
+def test_link_unlink_restrict_from_the_document_page(world: World, signed_in: Signed) -> None:
+    docs = _fill(world)
+    client, csrf = signed_in("inv")
+    page = client.get(f"/library/{docs['h']}")
+    assert 'action="/library/{}/links"'.format(docs["h"]) in page.text
+    assert "Restrict this document" in page.text and "Open to the library" not in page.text
+    key_a = case_key(world, world.case_a)
+    linked = client.post(
+        f"/library/{docs['h']}/links", data={"csrf_token": csrf, "case": key_a},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert linked.status_code == 303
+    page = client.get(f"/library/{docs['h']}")
+    assert f'href="/cases/{world.case_a}"' in page.text
+    hidden = client.post(
+        f"/library/{docs['h']}/links",
+        data={"csrf_token": csrf, "case": case_key(world, world.case_b)},
+    )
+    assert hidden.status_code == 422 and "no case with FIR" in hidden.text
+    unlink = f"/library/{docs['h']}/links/{world.case_a}/unlink"
+    assert f'action="{unlink}"' in page.text
+    done = client.post(unlink, data={"csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert client.get(f"/library/{docs['h']}").status_code == 404  # restricted: admin's only
+    admin, admin_csrf = signed_in("admin")
+    restricted = admin.get(f"/library/{docs['h']}")
+    assert "<strong>Restricted</strong>" in restricted.text
+    assert "Open to the library" in restricted.text
+    opened = admin.post(
+        f"/library/{docs['h']}/restricted", data={"csrf_token": admin_csrf, "restricted": "no"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert opened.status_code == 303 and client.get(f"/library/{docs['h']}").status_code == 200
+    no_csrf = client.post(f"/library/{docs['h']}/restricted", data={"restricted": "yes"})
+    assert no_csrf.status_code == 403
+    viewer, _ = signed_in("view")
+    assert "Restrict this document" not in viewer.get(f"/library/{docs['h']}").text
+
+
+def test_api_link_unlink_restrict(
+    world: World, app_for: Callable[..., TestClient], token_for: Callable[[str], dict[str, str]]
+) -> None:
+    docs = _fill(world)
+    api = app_for()
+    inv = token_for("inv")
+    url = f"/api/library/documents/{docs['h']}"
+    key_a = case_key(world, world.case_a)
+    linked = api.post(f"{url}/links", json={"case": key_a}, headers=inv)
+    assert linked.status_code == 200, linked.text
+    assert linked.json() == {
+        "document": docs["h"], "case": key_a, "restricted": False, "message": f"linked to {key_a}",
+    }  # fmt: skip
+    hidden = api.delete(f"{url}/links/{world.case_b}", headers=inv)
+    missing = api.delete(f"{url}/links/987654321", headers=inv)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"].replace(str(world.case_b), "ID") == missing.json()[
+        "detail"
+    ].replace("987654321", "ID")
+    last = api.delete(f"{url}/links/{world.case_a}", headers=inv)
+    assert last.status_code == 200 and last.json()["restricted"] is True
+    refused = api.put(f"{url}/restricted", json={"restricted": False}, headers=token_for("sup"))
+    assert refused.status_code in (403, 404)
+    opened = api.put(f"{url}/restricted", json={"restricted": False}, headers=token_for("admin"))
+    assert opened.status_code == 200 and opened.json()["restricted"] is False
