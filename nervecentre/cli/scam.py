@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         Example: [bold]nervecentre scam campaigns complaints/ --json[/]
         """
         from nervecentre.scams.campaigns import Document, cluster
-        from nervecentre.scams.ingest import message_indicators
+        from nervecentre.scams.ingest import racket_indicators
         from nervecentre.scams.masking import masked_message
         from nervecentre.scams.sources import MessageError, read_messages
 
@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
                 _error(item)
                 continue
             keys.append((item.path, item.ref))
-            found = [(i.kind, i.value) for i in message_indicators(item)]
+            found = [(i.kind, i.value) for i in racket_indicators(item)]
             documents.append(Document(masked_message(item.parsed), found))
         labels = cluster(documents)
         if as_json:

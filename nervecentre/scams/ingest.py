@@ -23,6 +23,7 @@ from nervecentre.cases.models import Case
 from nervecentre.cases.people import Person
 from nervecentre.errors import NervecentreError, NotFound
 from nervecentre.scams.campaigns import Document, cluster
+from nervecentre.scams.chat import victim_phones
 from nervecentre.scams.dedup import body_key, scam_message_id
 from nervecentre.scams.demands import demands
 from nervecentre.scams.indicators import Indicator, find_indicators
@@ -59,6 +60,19 @@ class ImportReport:
 def message_indicators(message: Message) -> list[Indicator]:
     """The validated indicators of a message (its subject, bodies, text attachments)."""
     return find_indicators(message.parsed.text)
+
+
+def racket_indicators(message: Message) -> list[Indicator]:
+    """The message's indicators of the racket: all of them but the complainant's own number.
+
+    A chat's own side (:func:`~nervecentre.scams.chat.victim_phones`: the numbers that sent
+    no payment details while another sender did) is the complainant, not the racket: their
+    number is not stored as an indicator, so it never links two complaints into one campaign
+    nor goes out in an export. It stays on the message, in its sender field, with its side;
+    ``scam extract`` still lists it (it reports what the text holds)."""
+    found = message_indicators(message)
+    own = victim_phones(message.parsed.chat) if message.parsed.chat else frozenset()
+    return [i for i in found if not (i.kind == "phone" and i.value in own)]
 
 
 def _case_id(session: Session, case: str | None) -> int | None:
@@ -152,7 +166,7 @@ def _store_batch(
             report.new_messages += new
             report.duplicates += not new
             if new:
-                for indicator in message_indicators(item):
+                for indicator in racket_indicators(item):
                     ident = _indicator_id(session, cache, indicator.kind, indicator.value)
                     session.add(ScamMessageIndicator(message_id=row.id, indicator_id=ident))
                     report.indicators += 1

@@ -165,3 +165,41 @@ def test_link_graph_joins_registry_identifiers_to_campaigns(world: World, tmp_pa
         seen = build_graph(world.db, world.user(name))
         assert not [e for e in seen.edges if e.type == "in_complaints"]
         assert not [n for n in seen.nodes if n.startswith("campaign:")]
+
+
+# One complainant, two rackets: her own number answers both chats.
+CHAT_ONE = (
+    "12/03/24, 10:15 pm - +91 98765 43210: I have your video call recording. Pay or it goes out\n"
+    "12/03/24, 10:16 pm - +91 91234 56789: please don't, I will pay\n"
+    "12/03/24, 10:17 pm - +91 98765 43210: send Rs 20000 to upi ravi.pay@ybl now\n"
+)
+CHAT_TWO = (
+    "02/05/24, 09:01 am - +91 99887 76655: Your phone was hacked and your camera recorded you.\n"
+    "02/05/24, 09:03 am - +91 91234 56789: who is this\n"
+    f"02/05/24, 09:04 am - +91 99887 76655: transfer 0.05 bitcoin to {BTC} within 24 hours\n"
+)
+
+
+def test_the_complainants_own_number_links_no_complaints(db: Database, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nervecentre.cli.main import app
+    from nervecentre.scams.models import ScamIndicator, ScamMessage
+
+    write(tmp_path / "in" / "one.txt", CHAT_ONE)
+    write(tmp_path / "in" / "two.txt", CHAT_TWO)
+    import_complaints(db, [tmp_path / "in"], operator="t")
+    with db.session() as s:
+        stored = {(k, v) for k, v in s.execute(select(ScamIndicator.kind, ScamIndicator.value))}
+        campaigns = set(s.scalars(select(ScamMessage.campaign_id)))
+    assert ("phone", "+919876543210") in stored and ("phone", "+919988776655") in stored
+    assert ("upi", "ravi.pay@ybl") in stored and ("btc", BTC) in stored
+    assert ("phone", "+919123456789") not in stored  # hers, not the rackets'
+    assert len(campaigns) == 2  # her number joined nothing
+    runner = CliRunner()
+    grouped = runner.invoke(app, ["scam", "campaigns", str(tmp_path / "in"), "--json"])
+    labels = {json.loads(line)["campaign"] for line in grouped.output.splitlines()}
+    assert grouped.exit_code == 0 and len(labels) == 2
+    listed = runner.invoke(app, ["scam", "extract", str(tmp_path / "in"), "--json"])
+    values = {json.loads(line)["value"] for line in listed.output.splitlines()}
+    assert "+919123456789" in values  # extraction reports what the text holds
