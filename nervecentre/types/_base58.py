@@ -6,6 +6,9 @@ import hashlib
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
+# Byte -> digit value, 255 for a byte outside the alphabet: bytes.translate maps a whole
+# address in C, and the loop below then reads small integers (no dictionary per character).
+_DIGITS = bytes(_INDEX.get(chr(b), 255) for b in range(256))
 # Monero encodes each 8-byte block as 11 characters; a short last block of n bytes takes
 # _XMR_SIZES[n] characters.
 _XMR_SIZES = (0, 2, 3, 5, 6, 7, 9, 10, 11)
@@ -16,11 +19,12 @@ class ChecksumError(ValueError):
 
 
 def _to_int(text: str) -> int:
+    digits = text.encode("utf-8").translate(_DIGITS)
+    if 255 in digits:
+        char = next(c for c in text if c not in _INDEX)
+        raise ValueError(f"{char!r} is not a base58 character")
     number = 0
-    for char in text:
-        digit = _INDEX.get(char)
-        if digit is None:
-            raise ValueError(f"{char!r} is not a base58 character")
+    for digit in digits:
         number = number * 58 + digit
     return number
 

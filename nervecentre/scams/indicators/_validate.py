@@ -128,9 +128,18 @@ def prepare() -> None:
     """Pay the one-time set-up now rather than on the first message that needs it: load
     libphonenumber's metadata for every country (it loads a country's on its first number,
     a few milliseconds each) and Keccak's C code. About a second; nothing is cached
-    about any value. A long import (or a benchmark) calls it once before reading."""
-    import phonenumbers
+    about any value. A long import (or a benchmark) calls it once before reading.
 
+    libphonenumber compiles its metadata's regular expressions through the `re` module's
+    cache, which holds 512 and is shared with every other library in the process: where a
+    country's patterns drop out, each number recompiles them (milliseconds). Its own pattern
+    cache (where the installed version has one) keeps them for the process."""
+    import phonenumbers
+    from phonenumbers import re_util
+
+    enable = getattr(re_util, "enable_pattern_cache", None)
+    if enable is not None:
+        enable()
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         example = phonenumbers.example_number(region)
         if example is not None:
