@@ -54,9 +54,9 @@ _NEXT = re.compile(r"[ \t\u00a0]{0,8}(?:-[ \t]{0,2})?(?:\r?\n[ \t>]*){0,2}([0-9A
 _MAX_PIECES = 40
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
-_AT = re.compile("@")
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 # The local part before an '@' (read backwards), and the domain or handle after it.
-_LOCAL_BACK = re.compile(r"[A-Za-z0-9._%+\-]{0,256}")  # over the text reversed: linear
+_LOCAL_BACK = re.compile(r"[A-Za-z0-9._%+\-]{0,256}")  # over the text before, reversed
 _AFTER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)*[A-Za-z0-9\-]*[A-Za-z0-9]")
 _TLD_END = re.compile(r"\.[A-Za-z]{2,24}$")
 # From each '://' or 'www.' (literal searches), the scheme before and the rest after.
@@ -203,27 +203,32 @@ def _hex_run_continues(text: str, pos: int, joined: str) -> bool:
 
 def at_signs(text: str) -> Iterator[Found]:
     """E-mail addresses and UPI IDs (known payment providers), found from each '@'."""
-    backwards: str | None = None
-    for at in _AT.finditer(text):
-        i = at.start()
-        if backwards is None:
-            backwards = text[::-1]  # the local part is read backwards from the '@'
-        local = _LOCAL_BACK.match(backwards, len(text) - i)
-        start = i - (local.end() - local.start()) if local else i
-        while start < i and not text[start].isalnum():
+    i = text.find("@")
+    while i >= 0:
+        at, i = i, text.find("@", i + 1)
+        if not at or text[at - 1] not in _LOCAL_CHARS:
+            continue
+        # The local part, read backwards from the '@' over (at most) the 256 characters before.
+        window = text[max(0, at - 256) : at][::-1]
+        start = at - _LOCAL_BACK.match(window).end()  # type: ignore[union-attr]
+        while start < at and not text[start].isalnum():
             start += 1  # a local part starts with a letter or digit
-        after = _AFTER.match(text, i + 1)
-        if start == i or after is None:
+        after = _AFTER.match(text, at + 1)
+        if start == at or after is None:
             continue
         end = after.end()
         if end < len(text) and (text[end].isalnum() or text[end] in "_@"):
             continue
         candidate = text[start:end]
-        if _TLD_END.search(after.group()):
+        domain = after.group()
+        if _TLD_END.search(domain):
             if value := _validate.email(candidate):
                 yield "email", value, start, end
-        elif "." not in after.group():
-            said = _SAYS_UPI.search(text, max(0, start - 60), start) is not None
+        elif "." not in domain:
+            # The words around matter only for a handle that is not a known provider's.
+            said = not _validate.known_upi_handle(domain) and (
+                _SAYS_UPI.search(text, max(0, start - 60), start) is not None
+            )
             if value := _validate.upi(candidate, said):
                 yield "upi", value, start, end
 

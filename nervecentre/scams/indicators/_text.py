@@ -68,6 +68,12 @@ class Cleaned:
     _orig: tuple[int, ...] = ()
     defanged: tuple[int, ...] = ()  # where a defanged dot ("[.]", "(dot)") was restored
 
+    @property
+    def edited(self) -> bool:
+        """Whether offsets moved (characters were removed or replaced by longer or shorter
+        text); if not, an offset in the cleaned text is the same in the original."""
+        return bool(self._clean)
+
     def origin(self, pos: int) -> int:
         """The offset in the original text of `pos` in the cleaned text."""
         i = bisect_right(self._clean, pos) - 1

@@ -51,12 +51,16 @@ def crypto(text: str) -> tuple[str, str] | None:
     return kind, value.value
 
 
+def known_upi_handle(handle: str) -> bool:
+    """Whether `handle` (what follows the '@') is a known payment provider's."""
+    return handle.lower() in known_psps()
+
+
 @lru_cache(maxsize=16384)
 def upi(text: str, said_upi: bool = False) -> str | None:
     """The lower-case UPI ID if its handle belongs to a known payment provider, or (when the
     text around says it is a UPI ID, `said_upi`) to any provider."""
-    handle = text.rpartition("@")[2]
-    if not said_upi and handle.lower() not in known_psps():
+    if not said_upi and not known_upi_handle(text.rpartition("@")[2]):
         return None
     try:
         return _UPI.parse(text, _NO_HINTS).value
@@ -146,6 +150,7 @@ def prepare() -> None:
             phonenumbers.is_valid_number(example)
     phonenumbers.parse("0044 20 7946 0000", "IN")  # an international prefix, read once
     keccak256(b"")  # pycryptodome binds its C code on first use
+    known_psps()  # the UPI providers' YAML, parsed once
 
 
 def check(kind: str, text: str, *, default_region: str = "IN") -> str | None:
