@@ -18,11 +18,20 @@ class ChecksumError(ValueError):
     """The text decodes but its checksum does not match: a character is wrong."""
 
 
-def _to_int(text: str) -> int:
+def _digits(text: str) -> bytes:
+    """Each character's base58 value, or ValueError naming the first that has none."""
     digits = text.encode("utf-8").translate(_DIGITS)
     if 255 in digits:
         char = next(c for c in text if c not in _INDEX)
         raise ValueError(f"{char!r} is not a base58 character")
+    return digits
+
+
+def _to_int(text: str) -> int:
+    return _number(_digits(text))
+
+
+def _number(digits: bytes) -> int:
     number = 0
     for digit in digits:
         number = number * 58 + digit
@@ -72,16 +81,14 @@ def check_encode(payload: bytes) -> str:
 
 def monero_decode(text: str) -> bytes:
     """Decode Monero block base58 (no checksum check here)."""
-    full, rest = divmod(len(text), 11)
-    if rest not in _XMR_SIZES:
+    if len(text) % 11 not in _XMR_SIZES:
         raise ValueError("invalid length for Monero base58")
     out = bytearray()
-    blocks = [text[i * 11 : i * 11 + 11] for i in range(full)]
-    if rest:
-        blocks.append(text[full * 11 :])
-    for block in blocks:
+    digits = _digits(text)
+    for start in range(0, len(digits), 11):
+        block = digits[start : start + 11]
         size = _XMR_SIZES.index(len(block))
-        number = _to_int(block)
+        number = _number(block)
         if number >= 1 << (8 * size):
             raise ValueError("Monero base58 block overflows")
         out += number.to_bytes(size, "big")

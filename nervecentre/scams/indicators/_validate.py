@@ -6,6 +6,7 @@ structure) validates; the value returned is the indicator's normalised form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -28,6 +29,7 @@ _UPI = UpiType()
 _URL = UrlType()
 
 # Chain code of nervecentre.types.crypto -> indicator kind; only main networks are money.
+_NOT_DIGIT = re.compile(r"\D+")
 _CHAIN_KINDS = {"BTC": "btc", "ETH": "eth", "XMR": "xmr", "LTC": "ltc", "TRX": "trx"}
 
 
@@ -74,7 +76,7 @@ def _impossible_indian(text: str) -> bool:
     an 1800/1860 service number."""
     if "+" in text or text.lstrip(" (").startswith("00"):
         return False  # international: libphonenumber reads the country code
-    digits = "".join(c for c in text if c.isdigit())
+    digits = _NOT_DIGIT.sub("", text)
     n = len(digits)
     if n == 10 or (n == 11 and digits[0] == "0"):
         return False
