@@ -73,7 +73,9 @@ def test_round_trips_on_random_payloads() -> None:
         assert _base58.monero_decode(_base58.monero_encode(monero)) == monero
 
 
-@pytest.mark.parametrize("text", ["1BoatSLRHtKNngkdXEeobR76b53LETtpy0", "1Boat\u0405LRHtKNngkd", "ｌ"])
+@pytest.mark.parametrize(
+    "text", ["1BoatSLRHtKNngkdXEeobR76b53LETtpy0", "1Boat\u0405LRHtKNngkd", "ｌ"]
+)
 def test_the_first_bad_character_is_named(text: str) -> None:
     bad = next(c for c in text if c not in ALPHABET)
     with pytest.raises(ValueError, match=repr(bad)):
