@@ -119,6 +119,14 @@ def _lengths_ok(family: str, length: int) -> bool:
 # Taproot): a whole token is checked at any length, a rejoined one only at these.
 _SEGWIT_DATA = frozenset({40, 60})
 _MAX_LENGTH = {"b58": 35, "xmr": 106, "eth": 42, "bech": 74}
+# The characters each family's addresses are written in (bech32's data part in either case):
+# a cheap necessary condition checked on each piece before any join is validated.
+_ALPHABETS = {
+    "b58": re.compile(f"[{_B58}]*"),
+    "xmr": re.compile(f"[{_B58}]*"),
+    "eth": re.compile("[0-9a-fA-F]*"),
+    "bech": re.compile("[02-9ac-hj-np-zAC-HJ-NP-Z]*"),
+}
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
@@ -154,11 +162,15 @@ def crypto(text: str) -> Iterator[Found]:
         longest = _MAX_LENGTH[family]
         if len(token) > longest or len(token) < 3 or not _strong(token):
             continue
+        alphabet = _ALPHABETS[family]
+        body_at = token.find("1") + 1 if family == "bech" else 2 if family == "eth" else 0
+        if not alphabet.fullmatch(token, body_at):  # past the '0x' or 'bc1' of the token
+            continue
         joined, pos = token, end
         for _ in range(_MAX_PIECES):
             piece = _NEXT.match(text, pos)
-            if piece is None:
-                break
+            if piece is None or not alphabet.fullmatch(piece.group(1)):
+                break  # a character no address of the family has: no longer join can be one
             joined += piece.group(1)
             pos = piece.end()
             if len(joined) > longest:
