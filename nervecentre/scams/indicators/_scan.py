@@ -105,14 +105,13 @@ def _strong(token: str) -> bool:
     return token[0].isdigit() or _STRONG.search(token, 1) is not None
 
 
-def _lengths_ok(family: str, length: int) -> bool:
-    if family == "b58":
-        return 26 <= length <= 35
-    if family == "xmr":
-        return length in (95, 106)
-    if family == "eth":
-        return length == 42
-    return 14 <= length <= 74
+# The lengths an address of each family can have (a set: one lookup per join tried).
+_LENGTHS = {
+    "b58": frozenset(range(26, 36)),
+    "xmr": frozenset({95, 106}),
+    "eth": frozenset({42}),
+    "bech": frozenset(range(14, 75)),
+}
 
 
 # Characters after the '1' of a segwit address for 20- and 32-byte programs (P2WPKH, P2WSH,
@@ -156,7 +155,8 @@ def crypto(text: str) -> Iterator[Found]:
         if start < skip_to:
             continue
         token = text[start:end]
-        if _lengths_ok(family, len(token)) and (found := _validate.crypto(token)):
+        lengths = _LENGTHS[family]
+        if end - start in lengths and (found := _validate.crypto(token)):
             yield _chain_by_context(text, start, found), found[1], start, end
             continue
         longest = _MAX_LENGTH[family]
@@ -175,7 +175,7 @@ def crypto(text: str) -> Iterator[Found]:
             pos = piece.end()
             if len(joined) > longest:
                 break
-            if not _lengths_ok(family, len(joined)):
+            if len(joined) not in lengths:
                 continue
             if family == "bech" and len(joined) - joined.index("1") not in _SEGWIT_DATA:
                 continue  # rejoined pieces: only the lengths of real witness programs
