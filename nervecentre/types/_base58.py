@@ -84,9 +84,8 @@ def monero_decode(text: str) -> bytes:
     if len(text) % 11 not in _XMR_SIZES:
         raise ValueError("invalid length for Monero base58")
     out = bytearray()
-    digits = _digits(text)
-    for start in range(0, len(digits), 11):
-        block = digits[start : start + 11]
+    for start in range(0, len(text), 11):
+        block = _digits(text[start : start + 11])  # block by block: the first fault is named
         size = _XMR_SIZES.index(len(block))
         number = _number(block)
         if number >= 1 << (8 * size):
