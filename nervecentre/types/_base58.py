@@ -6,6 +6,9 @@ import hashlib
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
+# Byte -> digit value, 255 for a byte outside the alphabet: bytes.translate maps a whole
+# address in C, and the loop below then reads small integers (no dictionary per character).
+_DIGITS = bytes(_INDEX.get(chr(b), 255) for b in range(256))
 # Monero encodes each 8-byte block as 11 characters; a short last block of n bytes takes
 # _XMR_SIZES[n] characters.
 _XMR_SIZES = (0, 2, 3, 5, 6, 7, 9, 10, 11)
@@ -15,12 +18,22 @@ class ChecksumError(ValueError):
     """The text decodes but its checksum does not match: a character is wrong."""
 
 
+def _digits(text: str) -> bytes:
+    """Each character's base58 value, or ValueError naming the first that has none."""
+    digits = text.encode("utf-8").translate(_DIGITS)
+    if 255 in digits:
+        char = next(c for c in text if c not in _INDEX)
+        raise ValueError(f"{char!r} is not a base58 character")
+    return digits
+
+
 def _to_int(text: str) -> int:
+    return _number(_digits(text))
+
+
+def _number(digits: bytes) -> int:
     number = 0
-    for char in text:
-        digit = _INDEX.get(char)
-        if digit is None:
-            raise ValueError(f"{char!r} is not a base58 character")
+    for digit in digits:
         number = number * 58 + digit
     return number
 
@@ -68,16 +81,13 @@ def check_encode(payload: bytes) -> str:
 
 def monero_decode(text: str) -> bytes:
     """Decode Monero block base58 (no checksum check here)."""
-    full, rest = divmod(len(text), 11)
-    if rest not in _XMR_SIZES:
+    if len(text) % 11 not in _XMR_SIZES:
         raise ValueError("invalid length for Monero base58")
     out = bytearray()
-    blocks = [text[i * 11 : i * 11 + 11] for i in range(full)]
-    if rest:
-        blocks.append(text[full * 11 :])
-    for block in blocks:
+    for start in range(0, len(text), 11):
+        block = _digits(text[start : start + 11])  # block by block: the first fault is named
         size = _XMR_SIZES.index(len(block))
-        number = _to_int(block)
+        number = _number(block)
         if number >= 1 << (8 * size):
             raise ValueError("Monero base58 block overflows")
         out += number.to_bytes(size, "big")

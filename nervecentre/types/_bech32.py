@@ -17,6 +17,10 @@ class Encoding(enum.Enum):
     BECH32M = 0x2BC830A3
 
 
+# Iterating an Enum class is slow; the checksum constants are looked up in a dict instead.
+_BY_CONSTANT = {encoding.value: encoding for encoding in Encoding}
+
+
 class ChecksumError(ValueError):
     """The string is well formed but its checksum verifies as neither Bech32 nor Bech32m."""
 
@@ -72,11 +76,10 @@ def _split(
 def decode(text: str) -> tuple[str, list[int], Encoding]:
     """Decode a Bech32 or Bech32m string into (hrp, data without checksum, encoding)."""
     hrp, data = _split(text, "1", 90, 6)
-    check = _polymod(_hrp_expand(hrp) + data)
-    for encoding in Encoding:
-        if check == encoding.value:
-            return hrp, data[:-6], encoding
-    raise ChecksumError("bech32 checksum mismatch")
+    encoding = _BY_CONSTANT.get(_polymod(_hrp_expand(hrp) + data))
+    if encoding is None:
+        raise ChecksumError("bech32 checksum mismatch")
+    return hrp, data[:-6], encoding
 
 
 def encode(hrp: str, data: list[int], encoding: Encoding) -> str:

@@ -21,6 +21,9 @@ _LABEL = re.compile(
 )
 _SHAPE = re.compile(r"^[\d\s().\-/+]+$")
 _LOOKS = re.compile(r"^\(?\+?[\d\s().\-]{7,24}$")
+# What is not a digit: on text that matched _SHAPE, removing it keeps exactly the characters
+# str.isdigit() accepts (one regex pass instead of a generator over every character).
+_NOT_DIGIT = re.compile(r"\D+")
 
 _TYPE_NAMES = {
     PhoneNumberType.MOBILE: "mobile",
@@ -122,7 +125,7 @@ class PhoneType(ValueType):
                 "+ ( ) . - or /",
                 text,
             )
-        digits = "".join(c for c in body if c.isdigit())
+        digits = _NOT_DIGIT.sub("", body)
         if not digits:
             raise self.invalid(f"phone {quote(text)} has no digits", text)
         plus = body.lstrip(" (").startswith("+")
@@ -206,7 +209,7 @@ def e164(text: str, region: str = DEFAULT_REGION) -> str | None:
     body = _LABEL.sub("", text.strip(), count=1)
     if not body or not _SHAPE.match(body):
         return None
-    digits = "".join(c for c in body if c.isdigit())
+    digits = _NOT_DIGIT.sub("", body)
     plus = body.lstrip(" (").startswith("+")
     if not digits or body.count("+") > int(plus):
         return None

@@ -10,7 +10,8 @@ scam mail hides them (see `_text`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from operator import itemgetter
+from typing import NamedTuple
 
 from nervecentre.scams.indicators import _scan
 from nervecentre.scams.indicators._text import clean
@@ -29,13 +30,15 @@ KINDS: tuple[str, ...] = (
     "onion",
 )
 
+_START = itemgetter(2)
+
 __all__ = ["KINDS", "Indicator", "check", "find_indicators", "prepare"]
 
 
-@dataclass(frozen=True, slots=True)
-class Indicator:
+class Indicator(NamedTuple):
     """One validated indicator: `(kind, value)` is its key; `start:end` is where it first
-    appears in the text given to `find_indicators` (obfuscation included)."""
+    appears in the text given to `find_indicators` (obfuscation included). Immutable (a named
+    tuple: built for every indicator of every message, it costs half a frozen dataclass)."""
 
     kind: str
     value: str
@@ -55,7 +58,8 @@ def find_indicators(text: str, *, default_region: str = "IN") -> list[Indicator]
     """
     cleaned = clean(text)
     body = cleaned.text
-    found = [*_scan.crypto(body), *_scan.phone(body, default_region.upper())]
+    found = list(_scan.crypto(body))
+    found += _scan.phone(body, default_region.upper())
     if "@" in body:
         found += _scan.at_signs(body)
     if "://" in body or "www." in body or "WWW." in body:
@@ -67,13 +71,18 @@ def find_indicators(text: str, *, default_region: str = "IN") -> list[Indicator]
         found += _scan.defanged_hosts(body, cleaned.defanged, taken)
     if not found:
         return []
-    found.sort(key=lambda item: item[2])
+    if len(found) > 1:
+        found.sort(key=_START)
     seen: set[tuple[str, str]] = set()
     out: list[Indicator] = []
+    edited = cleaned.edited
     for kind, value, start, end in found:
-        if (kind, value) in seen:
+        key = (kind, value)
+        if key in seen:
             continue
-        seen.add((kind, value))
-        origin_end = cleaned.origin(end - 1) + 1 if end > start else cleaned.origin(end)
-        out.append(Indicator(kind, value, cleaned.origin(start), origin_end))
+        seen.add(key)
+        if edited:  # map back to the original text's offsets
+            end = cleaned.origin(end - 1) + 1 if end > start else cleaned.origin(end)
+            start = cleaned.origin(start)
+        out.append(Indicator(kind, value, start, end))
     return out

@@ -54,9 +54,9 @@ _NEXT = re.compile(r"[ \t\u00a0]{0,8}(?:-[ \t]{0,2})?(?:\r?\n[ \t>]*){0,2}([0-9A
 _MAX_PIECES = 40
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
-_AT = re.compile("@")
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 # The local part before an '@' (read backwards), and the domain or handle after it.
-_LOCAL_BACK = re.compile(r"[A-Za-z0-9._%+\-]{0,256}")  # over the text reversed: linear
+_LOCAL_BACK = re.compile(r"[A-Za-z0-9._%+\-]{0,256}")  # over the text before, reversed
 _AFTER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)*[A-Za-z0-9\-]*[A-Za-z0-9]")
 _TLD_END = re.compile(r"\.[A-Za-z]{2,24}$")
 # From each '://' or 'www.' (literal searches), the scheme before and the rest after.
@@ -105,20 +105,27 @@ def _strong(token: str) -> bool:
     return token[0].isdigit() or _STRONG.search(token, 1) is not None
 
 
-def _lengths_ok(family: str, length: int) -> bool:
-    if family == "b58":
-        return 26 <= length <= 35
-    if family == "xmr":
-        return length in (95, 106)
-    if family == "eth":
-        return length == 42
-    return 14 <= length <= 74
+# The lengths an address of each family can have (a set: one lookup per join tried).
+_LENGTHS = {
+    "b58": frozenset(range(26, 36)),
+    "xmr": frozenset({95, 106}),
+    "eth": frozenset({42}),
+    "bech": frozenset(range(14, 75)),
+}
 
 
 # Characters after the '1' of a segwit address for 20- and 32-byte programs (P2WPKH, P2WSH,
 # Taproot): a whole token is checked at any length, a rejoined one only at these.
 _SEGWIT_DATA = frozenset({40, 60})
 _MAX_LENGTH = {"b58": 35, "xmr": 106, "eth": 42, "bech": 74}
+# The characters each family's addresses are written in (bech32's data part in either case):
+# a cheap necessary condition checked on each piece before any join is validated.
+_ALPHABETS = {
+    "b58": re.compile(f"[{_B58}]*"),
+    "xmr": re.compile(f"[{_B58}]*"),
+    "eth": re.compile("[0-9a-fA-F]*"),
+    "bech": re.compile("[02-9ac-hj-np-zAC-HJ-NP-Z]*"),
+}
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
@@ -148,22 +155,27 @@ def crypto(text: str) -> Iterator[Found]:
         if start < skip_to:
             continue
         token = text[start:end]
-        if _lengths_ok(family, len(token)) and (found := _validate.crypto(token)):
+        lengths = _LENGTHS[family]
+        if end - start in lengths and (found := _validate.crypto(token)):
             yield _chain_by_context(text, start, found), found[1], start, end
             continue
         longest = _MAX_LENGTH[family]
         if len(token) > longest or len(token) < 3 or not _strong(token):
             continue
+        alphabet = _ALPHABETS[family]
+        body_at = token.find("1") + 1 if family == "bech" else 2 if family == "eth" else 0
+        if not alphabet.fullmatch(token, body_at):  # past the '0x' or 'bc1' of the token
+            continue
         joined, pos = token, end
         for _ in range(_MAX_PIECES):
             piece = _NEXT.match(text, pos)
-            if piece is None:
-                break
+            if piece is None or not alphabet.fullmatch(piece.group(1)):
+                break  # a character no address of the family has: no longer join can be one
             joined += piece.group(1)
             pos = piece.end()
             if len(joined) > longest:
                 break
-            if not _lengths_ok(family, len(joined)):
+            if len(joined) not in lengths:
                 continue
             if family == "bech" and len(joined) - joined.index("1") not in _SEGWIT_DATA:
                 continue  # rejoined pieces: only the lengths of real witness programs
@@ -203,27 +215,32 @@ def _hex_run_continues(text: str, pos: int, joined: str) -> bool:
 
 def at_signs(text: str) -> Iterator[Found]:
     """E-mail addresses and UPI IDs (known payment providers), found from each '@'."""
-    backwards: str | None = None
-    for at in _AT.finditer(text):
-        i = at.start()
-        if backwards is None:
-            backwards = text[::-1]  # the local part is read backwards from the '@'
-        local = _LOCAL_BACK.match(backwards, len(text) - i)
-        start = i - (local.end() - local.start()) if local else i
-        while start < i and not text[start].isalnum():
+    i = text.find("@")
+    while i >= 0:
+        at, i = i, text.find("@", i + 1)
+        if not at or text[at - 1] not in _LOCAL_CHARS:
+            continue
+        # The local part, read backwards from the '@' over (at most) the 256 characters before.
+        window = text[max(0, at - 256) : at][::-1]
+        start = at - _LOCAL_BACK.match(window).end()  # type: ignore[union-attr]
+        while start < at and not text[start].isalnum():
             start += 1  # a local part starts with a letter or digit
-        after = _AFTER.match(text, i + 1)
-        if start == i or after is None:
+        after = _AFTER.match(text, at + 1)
+        if start == at or after is None:
             continue
         end = after.end()
         if end < len(text) and (text[end].isalnum() or text[end] in "_@"):
             continue
         candidate = text[start:end]
-        if _TLD_END.search(after.group()):
+        domain = after.group()
+        if _TLD_END.search(domain):
             if value := _validate.email(candidate):
                 yield "email", value, start, end
-        elif "." not in after.group():
-            said = _SAYS_UPI.search(text, max(0, start - 60), start) is not None
+        elif "." not in domain:
+            # The words around matter only for a handle that is not a known provider's.
+            said = not _validate.known_upi_handle(domain) and (
+                _SAYS_UPI.search(text, max(0, start - 60), start) is not None
+            )
             if value := _validate.upi(candidate, said):
                 yield "upi", value, start, end
 

@@ -51,6 +51,7 @@ _EDITS = re.compile(
 _EDIT_START = re.compile(r"[<&\[({\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # "hxxp" becomes "http" in place (same length, so offsets stay put).
 _HXXP = re.compile(r"[hH][xX][xX](?=[pP][sS]?(?::|\[:))")
+_XX = re.compile("[xX][xX]")
 _REPLACE = {"block": "\n", "drop": "", "dot": ".", "colon": ":", "slashes": "://", "at": "@"}
 # Look-alikes and invisible characters: texts without any skip translate() altogether.
 _FOLDABLE = re.compile(
@@ -67,6 +68,12 @@ class Cleaned:
     _clean: tuple[int, ...] = ()
     _orig: tuple[int, ...] = ()
     defanged: tuple[int, ...] = ()  # where a defanged dot ("[.]", "(dot)") was restored
+
+    @property
+    def edited(self) -> bool:
+        """Whether offsets moved (characters were removed or replaced by longer or shorter
+        text); if not, an offset in the cleaned text is the same in the original."""
+        return bool(self._clean)
 
     def origin(self, pos: int) -> int:
         """The offset in the original text of `pos` in the cleaned text."""
@@ -98,8 +105,12 @@ def clean(text: str) -> Cleaned:
     if not text.isascii():
         # Only the few foldable characters are touched (translate() would visit every one).
         text = _FOLDABLE.sub(_fold_one, text)
-    if "xx" in text or "XX" in text or "xX" in text or "Xx" in text:
+    if ("x" in text or "X" in text) and _XX.search(text):  # one-character finds are memchr
         text = _HXXP.sub(lambda m: m.group().replace("x", "t").replace("X", "T"), text)
+    if text.isascii() and not (  # no character an edit can start with (memchr calls, in C)
+        "<" in text or "&" in text or "[" in text or "(" in text or "{" in text
+    ):
+        return Cleaned(text)
     pieces: list[str] = []
     clean_at: list[int] = []
     orig_at: list[int] = []

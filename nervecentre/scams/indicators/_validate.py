@@ -6,6 +6,7 @@ structure) validates; the value returned is the indicator's normalised form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -28,6 +29,7 @@ _UPI = UpiType()
 _URL = UrlType()
 
 # Chain code of nervecentre.types.crypto -> indicator kind; only main networks are money.
+_NOT_DIGIT = re.compile(r"\D+")
 _CHAIN_KINDS = {"BTC": "btc", "ETH": "eth", "XMR": "xmr", "LTC": "ltc", "TRX": "trx"}
 
 
@@ -51,12 +53,16 @@ def crypto(text: str) -> tuple[str, str] | None:
     return kind, value.value
 
 
+def known_upi_handle(handle: str) -> bool:
+    """Whether `handle` (what follows the '@') is a known payment provider's."""
+    return handle.lower() in known_psps()
+
+
 @lru_cache(maxsize=16384)
 def upi(text: str, said_upi: bool = False) -> str | None:
     """The lower-case UPI ID if its handle belongs to a known payment provider, or (when the
     text around says it is a UPI ID, `said_upi`) to any provider."""
-    handle = text.rpartition("@")[2]
-    if not said_upi and handle.lower() not in known_psps():
+    if not said_upi and not known_upi_handle(text.rpartition("@")[2]):
         return None
     try:
         return _UPI.parse(text, _NO_HINTS).value
@@ -70,7 +76,7 @@ def _impossible_indian(text: str) -> bool:
     an 1800/1860 service number."""
     if "+" in text or text.lstrip(" (").startswith("00"):
         return False  # international: libphonenumber reads the country code
-    digits = "".join(c for c in text if c.isdigit())
+    digits = _NOT_DIGIT.sub("", text)
     n = len(digits)
     if n == 10 or (n == 11 and digits[0] == "0"):
         return False
@@ -128,15 +134,25 @@ def prepare() -> None:
     """Pay the one-time set-up now rather than on the first message that needs it: load
     libphonenumber's metadata for every country (it loads a country's on its first number,
     a few milliseconds each) and Keccak's C code. About a second; nothing is cached
-    about any value. A long import (or a benchmark) calls it once before reading."""
-    import phonenumbers
+    about any value. A long import (or a benchmark) calls it once before reading.
 
+    libphonenumber compiles its metadata's regular expressions through the `re` module's
+    cache, which holds 512 and is shared with every other library in the process: where a
+    country's patterns drop out, each number recompiles them (milliseconds). Its own pattern
+    cache (where the installed version has one) keeps them for the process."""
+    import phonenumbers
+    from phonenumbers import re_util
+
+    enable = getattr(re_util, "enable_pattern_cache", None)
+    if enable is not None:
+        enable()
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         example = phonenumbers.example_number(region)
         if example is not None:
             phonenumbers.is_valid_number(example)
     phonenumbers.parse("0044 20 7946 0000", "IN")  # an international prefix, read once
     keccak256(b"")  # pycryptodome binds its C code on first use
+    known_psps()  # the UPI providers' YAML, parsed once
 
 
 def check(kind: str, text: str, *, default_region: str = "IN") -> str | None:
