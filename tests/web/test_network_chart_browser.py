@@ -247,3 +247,25 @@ def test_the_chart_stays_on_its_own_origin(site: Site, traffic: Traffic) -> None
     assert traffic.page_errors == []
     problems: list[Any] = [c for c in traffic.console if "GL Driver Message" not in c]
     assert problems == []
+
+
+def test_the_renderer_opens_with_every_icon_in_its_atlas(
+    site: Site, new_context: NewContext
+) -> None:
+    """The page's opening puts each node type's icon in the image program's texture atlas
+    (the first chart then draws without re-uploading textures) instead of waiting out its
+    3-second limit: before, the warm-up's nodes were hidden by the chart's type filter, so no
+    icon was ever fetched and every opening took the whole limit."""
+    page = sign_in(new_context(), site, "demo-investigator")
+    visit(page, "/network")
+    page.evaluate("() => window.NCNetwork.ready")
+    missing: list[str] = page.evaluate(
+        """() => { const s = window.NCNetwork.state.sigma, atlas = s.nodePrograms.image.atlas;
+        const icons = window.NCNetwork.icons;
+        return Object.keys(icons).filter((type) => !atlas[icons[type]]); }"""
+    )
+    assert missing == []
+    # The chart's own filters are back in place once the warm-up is over.
+    assert page.evaluate(
+        "() => window.NCNetwork.state.sigma.getSetting('nodeReducer') !== null"
+    )
