@@ -63,6 +63,7 @@ EDGE_TYPES: dict[str, str] = {
     "account_at": "the bank account is held at this bank",
     "account_on": "the handle is an account on this platform",
     "in_complaints": "the identifier is given in sextortion complaints of this campaign",
+    "paid": "paid this wallet, in an imported blockchain transaction",
 }
 
 
@@ -155,6 +156,19 @@ class LinkGraph:
             centrality={
                 m: {n: v for n, v in s.items() if n in keep} for m, s in self.centrality.items()
             },
+            modularity=self.modularity,
+            since=self.since,
+            until=self.until,
+        )
+
+    def copy(self) -> LinkGraph:
+        """A copy whose nodes (and their attrs) and edge list are its own: what a caller may
+        annotate or extend without touching this graph (edges are shared: never changed)."""
+        return LinkGraph(
+            nodes={k: Node(n.id, n.type, n.label, dict(n.attrs)) for k, n in self.nodes.items()},
+            edges=list(self.edges),
+            communities=dict(self.communities),
+            centrality={m: dict(s) for m, s in self.centrality.items()},
             modularity=self.modularity,
             since=self.since,
             until=self.until,

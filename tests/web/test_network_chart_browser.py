@@ -266,6 +266,4 @@ def test_the_renderer_opens_with_every_icon_in_its_atlas(
     )
     assert missing == []
     # The chart's own filters are back in place once the warm-up is over.
-    assert page.evaluate(
-        "() => window.NCNetwork.state.sigma.getSetting('nodeReducer') !== null"
-    )
+    assert page.evaluate("() => window.NCNetwork.state.sigma.getSetting('nodeReducer') !== null")

@@ -1,0 +1,70 @@
+"""Each user's link graph, kept by the process while the data it was built from holds.
+
+Building a user's graph reads every visible case's people, identifiers, places, events,
+links and the tracker's campaigns and payments: at 100,000 cases that takes seconds, and the
+chart asks for it on every expand and path. A built graph is kept per database, user and
+date range, with what it was read under:
+
+- the ``graph`` generation counter (migration ``0024_graph_payments``), which moves on any
+  change to what a graph is built from (cases, people, identifiers, access-independent
+  links, the tracker's campaigns, complaints, transactions and rates);
+- the ``access`` counter (users, units, grants, restrictions: who may see what) and the
+  user's :class:`~nervecentre.security.access.Visibility` and role as read now, so a grant
+  that expires (no write moves a counter then) is a change too.
+
+Both counters are read before the graph (:mod:`nervecentre.store.generations`): a kept graph
+is never older than its counters say. A database without the counters keeps nothing. Every
+caller gets its own copy (the analytics write measures onto nodes), never the kept graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from nervecentre.graph.model import LinkGraph
+from nervecentre.security.access import Visibility, visibility
+from nervecentre.security.models import User
+from nervecentre.store.generations import Kept, generation
+
+#: Graphs kept per database (all are dropped when one more would pass it): each user's
+#: whole graph and a few date ranges. A 100,000-case graph takes some hundreds of MB.
+MAX_KEPT = 8
+
+_Key = tuple[int, str, date | None, date | None]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    generations: tuple[int, int]
+    seen: Visibility
+    graph: LinkGraph
+
+
+_KEPT: Kept[_Key, _Entry] = Kept(MAX_KEPT)
+
+
+def kept_graph(
+    session: Session,
+    user: User,
+    since: date | None,
+    until: date | None,
+    build: Callable[[], LinkGraph],
+) -> LinkGraph:
+    """A copy of the user's kept graph while it holds, else of one ``build`` makes (and it
+    is kept). ``build`` reads through ``session``, after the counters are read here."""
+    graph_gen, access_gen = generation(session, "graph"), generation(session, "access")
+    seen = visibility(session, user)
+    if graph_gen is None or access_gen is None:
+        return build()
+    engine = session.get_bind().engine
+    key: _Key = (user.id, user.role, since, until)
+    found = _KEPT.get(engine, key)
+    if found is not None and found.generations == (graph_gen, access_gen) and found.seen == seen:
+        return found.graph.copy()
+    graph = build()
+    _KEPT.put(engine, key, _Entry((graph_gen, access_gen), seen, graph))
+    return graph.copy()
