@@ -19,20 +19,26 @@ caller gets its own copy (the analytics write measures onto nodes), never the ke
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from nervecentre.graph.model import LinkGraph
 from nervecentre.security.access import Visibility, visibility
 from nervecentre.security.models import User
-from nervecentre.store.generations import Kept, generation
+from nervecentre.store.generations import generation
 
-#: Graphs kept per database (all are dropped when one more would pass it): each user's
-#: whole graph and a few date ranges. A 100,000-case graph takes some hundreds of MB.
+#: Graphs kept per database, and the links they may hold together (a link with its node
+#: share takes about 600 bytes: 2,000,000 links, a 100,000-case registry's whole graph, about
+#: 1.2 GiB). When one more would pass either, the others are dropped; a graph larger than
+#: the budget alone is not kept.
 MAX_KEPT = 8
+MAX_KEPT_EDGES = 2_000_000
 
 _Key = tuple[int, str, date | None, date | None]
 
@@ -44,7 +50,25 @@ class _Entry:
     graph: LinkGraph
 
 
-_KEPT: Kept[_Key, _Entry] = Kept(MAX_KEPT)
+_KEPT: weakref.WeakKeyDictionary[Engine, dict[_Key, _Entry]] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _get(engine: Engine, key: _Key) -> _Entry | None:
+    with _LOCK:
+        return _KEPT.get(engine, {}).get(key)
+
+
+def _put(engine: Engine, key: _Key, entry: _Entry) -> None:
+    size = len(entry.graph.edges)
+    with _LOCK:
+        kept = _KEPT.setdefault(engine, {})
+        kept.pop(key, None)
+        held = sum(len(e.graph.edges) for e in kept.values())
+        if len(kept) >= MAX_KEPT or held + size > MAX_KEPT_EDGES:
+            kept.clear()
+        if size <= MAX_KEPT_EDGES:
+            kept[key] = entry
 
 
 def kept_graph(
@@ -62,9 +86,9 @@ def kept_graph(
         return build()
     engine = session.get_bind().engine
     key: _Key = (user.id, user.role, since, until)
-    found = _KEPT.get(engine, key)
+    found = _get(engine, key)
     if found is not None and found.generations == (graph_gen, access_gen) and found.seen == seen:
         return found.graph.copy()
     graph = build()
-    _KEPT.put(engine, key, _Entry((graph_gen, access_gen), seen, graph))
+    _put(engine, key, _Entry((graph_gen, access_gen), seen, graph))
     return graph.copy()

@@ -62,9 +62,7 @@ def eigenvector(index: GraphIndex) -> Floats:
 SPARSE_LEVEL = 3
 
 
-def _levels(
-    adj: sp.csr_array, sources: Ints
-) -> tuple[Floats, npt.NDArray[np.int32], list[Ints]]:
+def _levels(adj: sp.csr_array, sources: Ints) -> tuple[Floats, npt.NDArray[np.int32], list[Ints]]:
     """Shortest-path counts and depths (-1: unreached) from each source (one column each),
     and the nodes at each depth for some source (the rows a level touches)."""
     n, k = adj.shape[0], len(sources)
@@ -80,10 +78,8 @@ def _levels(
     # In place where it can be: each fresh n x k array costs page faults as well as time.
     while True:
         at = rows[-1]
-        if len(at) * SPARSE_LEVEL < n:  # adj is symmetric: its rows `at` are its columns
-            reached = adj[at].T @ frontier[at]
-        else:
-            reached = adj @ frontier
+        # adj is symmetric: its rows `at` are its columns.
+        reached = adj[at].T @ frontier[at] if len(at) * SPARSE_LEVEL < n else adj @ frontier
         np.greater(reached, 0, out=new)
         new &= unseen
         hit = new.any(axis=1)

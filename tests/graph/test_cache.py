@@ -177,3 +177,19 @@ def test_a_database_without_the_counter_keeps_nothing(gworld: World, builds: lis
     build_graph(gworld.db, gworld.user("admin"))
     build_graph(gworld.db, gworld.user("admin"))
     assert len(builds) == 2
+
+
+def test_a_graph_over_the_budget_is_not_kept(
+    gworld: World, builds: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nervecentre.graph import cache
+
+    size = len(build_graph(gworld.db, gworld.user("admin")).edges)
+    monkeypatch.setattr(cache, "MAX_KEPT_EDGES", size - 1)
+    build_graph(gworld.db, gworld.user("admin"), since=date(2020, 1, 1))
+    build_graph(gworld.db, gworld.user("admin"), since=date(2020, 1, 1))
+    assert len(builds) == 3  # the first was kept under the real budget; these two are not
+    # Smaller graphs are kept, and one more than the budget allows drops the others.
+    build_graph(gworld.db, gworld.user("inv"))
+    build_graph(gworld.db, gworld.user("inv"))
+    assert len(builds) == 4
