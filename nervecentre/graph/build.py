@@ -46,7 +46,12 @@ _NOT_A_PLACE = re.compile(r"^\s*(online|unknown|not known|n/?a)\b", re.I)
 
 
 def build_graph(
-    db: Database, user: User, *, since: date | None = None, until: date | None = None
+    db: Database,
+    user: User,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    shared: bool = False,
 ) -> LinkGraph:
     """The link graph of everything ``user`` may see, limited to cases whose FIR date (and
     events whose date) fall in ``since``..``until`` (both inclusive; None: open-ended).
@@ -55,7 +60,8 @@ def build_graph(
     only), identifiers, places, route legs and links between visible cases. Read-only; the
     caller audits (``graph.view``/``graph.export``) where it matters. Kept per user while
     nothing it was built from changes (:mod:`nervecentre.graph.cache`): each call returns a
-    copy of its own.
+    copy of its own, or with ``shared`` the kept graph itself, for a caller that only reads
+    it and takes subgraphs (whose nodes are copies) to annotate.
     """
     with db.session() as session:
         one_snapshot(session)  # PostgreSQL: the counters and the graph on one snapshot
@@ -65,6 +71,7 @@ def build_graph(
             since,
             until,
             lambda: _Builder(session, user, since, until, _cipher(db)).build(),
+            shared=shared,
         )
 
 

@@ -203,3 +203,19 @@ def test_a_graph_over_the_budget_is_not_kept(
     build_graph(gworld.db, gworld.user("inv"))
     build_graph(gworld.db, gworld.user("inv"))
     assert len(builds) == 4
+
+
+def test_the_charts_reads_share_the_kept_graph_and_leave_it_as_it_was(
+    gworld: World, builds: list[int]
+) -> None:
+    from nervecentre.graph.charts import neighbourhood_view, path_view
+
+    admin = gworld.user("admin")
+    kept = build_graph(gworld.db, admin, shared=True)
+    before = json.dumps(kept.to_json(), sort_keys=True)
+    body = neighbourhood_view(gworld.db, admin, "phone:+919876543001", hops=2)
+    assert any("centrality" in n for n in body["nodes"])  # annotated: the subgraph's copies
+    path_view(gworld.db, admin, "case:1", "case:4")
+    assert build_graph(gworld.db, admin, shared=True) is kept and len(builds) == 1
+    assert json.dumps(kept.to_json(), sort_keys=True) == before
+    assert not kept.centrality and all("component" not in n.attrs for n in kept.nodes.values())
