@@ -267,3 +267,38 @@ def test_the_renderer_opens_with_every_icon_in_its_atlas(
     assert missing == []
     # The chart's own filters are back in place once the warm-up is over.
     assert page.evaluate("() => window.NCNetwork.state.sigma.getSetting('nodeReducer') !== null")
+
+
+def test_payments_are_drawn_apart_and_filtered_by_their_link_type(
+    site: Site, new_context: NewContext
+) -> None:
+    page = sign_in(new_context(), site, "demo-investigator")
+    visit(page, "/network")
+    page.evaluate("() => window.NCNetwork.ready")
+    wallet = {"type": "crypto", "attrs": {"kind": "crypto"}, "layout": {"x": 0, "y": 0}}
+    body = {
+        "nodes": [
+            {**wallet, "id": "crypto:a", "label": "wallet a"},
+            {**wallet, "id": "crypto:b", "label": "wallet b", "layout": {"x": 9, "y": 9}},
+        ],
+        "edges": [
+            {"id": 0, "source": "crypto:a", "target": "crypto:b", "type": "paid",
+             "case_id": None, "record": "scam_transactions:7", "date": "2024-03-01",
+             "attrs": {"amount": "0.5", "chain": "BTC", "txid": "t1"}},
+            {"id": 1, "source": "crypto:a", "target": "crypto:b", "type": "seen_in",
+             "case_id": 3, "record": "identifier_uses:2", "date": "2024-03-01", "attrs": {}},
+        ],
+        "since": None, "until": None, "modularity": None,
+    }  # fmt: skip
+    page.evaluate("(b) => window.NCNetwork.load(b)", body)
+    shown = """() => { const s = window.NCNetwork.state.sigma, g = window.NCNetwork.state.graph;
+        const out = {}; g.forEachEdge((e, a) => { const d = s.getEdgeDisplayData(e);
+        out[a.edgeType] = { colour: d.color, size: d.size, hidden: d.hidden, label: a.label }; });
+        return out; }"""
+    edges = page.evaluate(shown)
+    assert edges["paid"]["colour"] != edges["seen_in"]["colour"]
+    assert edges["paid"]["size"] > edges["seen_in"]["size"]
+    assert edges["paid"]["label"] == "paid 0.5 BTC" and not edges["paid"]["hidden"]
+    page.locator("input[name=edge_type][value=paid]").uncheck()
+    edges = page.evaluate(shown)
+    assert edges["paid"]["hidden"] and not edges["seen_in"]["hidden"]
