@@ -35,7 +35,7 @@ from nervecentre.cases.people import Identifier
 from nervecentre.graph.model import Edge, LinkGraph, Node
 from nervecentre.scams.links import registry_key
 from nervecentre.scams.models import ScamTransaction
-from nervecentre.scams.payments import CHAINS, _rates, rate_on
+from nervecentre.scams.payments import CHAINS, day_rates, rate_on
 from nervecentre.security.fields import FieldCipher
 from nervecentre.security.models import User
 from nervecentre.security.roles import can
@@ -75,7 +75,7 @@ def add_payment_links(
     rows = _touching(session, set(visible))
     found = [p for p in _payments(rows) if _in_range(graph, p.at)]
     ends = _Ends(session, graph, visible, cipher)
-    rates = _rates(session, {p.chain for p in found})
+    rates = day_rates(session, {p.chain for p in found})
     reached = set(visible.values())
     added = 0
     for p in found:

@@ -305,7 +305,8 @@ def store_rates(
     return count
 
 
-def _rates(session: Session, chains: set[str]) -> dict[str, dict[date, Decimal]]:
+def day_rates(session: Session, chains: set[str]) -> dict[str, dict[date, Decimal]]:
+    """Rupees per coin by day, for each chain (asset) asked for."""
     out: dict[str, dict[date, Decimal]] = {c: {} for c in chains}
     if chains:
         for asset, day, inr in session.execute(
@@ -334,7 +335,7 @@ def totals(session: Session, wallets: Iterable[tuple[str, str]]) -> Totals:
     rows = session.scalars(
         select(ScamTransaction).where(ScamTransaction.address.in_(addresses))
     ).all()
-    rates = _rates(session, {c for c, _ in wanted})
+    rates = day_rates(session, {c for c, _ in wanted})
     by_wallet: dict[tuple[str, str], WalletTotal] = {}
     for row in rows:
         if (row.chain, row.address) not in wanted:
