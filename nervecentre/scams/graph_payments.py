@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from nervecentre.cases.people import Identifier
 from nervecentre.graph.model import Edge, LinkGraph, Node
+from nervecentre.scams.indicators import find_indicators
 from nervecentre.scams.links import registry_key
 from nervecentre.scams.models import ScamTransaction
 from nervecentre.scams.payments import CHAINS, day_rates, rate_on
@@ -109,7 +110,10 @@ def _touching(session: Session, values: set[str]) -> list[ScamTransaction]:
     """The rows of transactions one of whose ends may be a visible wallet."""
     columns = (ScamTransaction.chain, ScamTransaction.txid)
     rows: dict[int, ScamTransaction] = {}
-    wanted = sorted(values)
+    # The tracker stores an address as its indicators give it (an Ethereum address in lower
+    # case), the registry in its own normalisation (EIP-55 mixed case): ask for both.
+    forms = {i.value for v in values for i in find_indicators(v) if i.kind in CHAINS}
+    wanted = sorted(values | forms)
     for i in range(0, len(wanted), _CHUNK):
         query = select(ScamTransaction).where(ScamTransaction.address.in_(wanted[i : i + _CHUNK]))
         rows.update({r.id: r for r in session.scalars(query)})

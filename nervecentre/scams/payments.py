@@ -164,7 +164,10 @@ def read_csv(text: str, address: str | None = None) -> Iterator[Payment]:
             paid_by: tuple[str, ...] = ()
             if payer is not None and row[payer].strip():
                 # A transfer list: the row's 'to' received what its 'from' paid.
-                paid_by, value = (_canonical(row[payer])[1],), abs(value)
+                payer_chain, payer_wallet = _canonical(row[payer])
+                if payer_chain != chain:
+                    raise InvalidValue(f"'from' is a {payer_chain} address, 'to' a {chain} one")
+                paid_by, value = (payer_wallet,), abs(value)
             yield Payment(chain, wallet, row[txid].strip(), _when(row[when]), value, paid_by)
         except (InvalidValue, IndexError) as exc:
             raise InputFileError(f"row {number}: {exc}") from None

@@ -30,6 +30,8 @@ W_B = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"
 W_V = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 W_V2 = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
 W_X = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+ETH = "0x52908400098527886E0F7030069857D2E4169EE7"  # EIP-55 test vectors (mixed case)
+ETH_X = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
 TRANSFERS = f"""txid,date,from,to,amount
 t1,2024-03-01,{W_V},{W_A},0.5
 t2,2024-03-02,{W_A},{W_B},0.3
@@ -152,10 +154,16 @@ def test_exports_carry_paid_edges(pworld: World, tmp_path: Path) -> None:
     assert rels.count(",PAID,") == 4 and ",0.5 BTC,2500000.00" in rels
 
 
-def test_a_transfer_list_with_a_bad_payer_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("payer", "message"),
+    [("not-a-wallet", "row 2: not a valid address"), (ETH, "row 2: 'from' is a ETH address")],
+)
+def test_a_transfer_list_with_a_bad_payer_is_refused(
+    tmp_path: Path, payer: str, message: str
+) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text(f"txid,date,from,to,amount\nt1,2024-03-01,not-a-wallet,{W_A},0.5\n")
-    with pytest.raises(InputFileError, match="row 2"):
+    bad.write_text(f"txid,date,from,to,amount\nt1,2024-03-01,{payer},{W_A},0.5\n")
+    with pytest.raises(InputFileError, match=message):
         payments.read_payments(bad)
 
 
@@ -175,3 +183,22 @@ def test_esplora_keeps_the_other_side(tmp_path: Path) -> None:
         ("e1", Decimal("0.00002"), (W_X,)),
         ("e2", Decimal("-0.00002"), (W_B,)),
     ]
+
+
+def test_an_ethereum_wallet_is_found_however_each_side_writes_it(
+    db: Database, tmp_path: Path
+) -> None:
+    """The registry keeps EIP-55 mixed case, the tracker lower case: one wallet still."""
+    world = make_world(db, tmp_path)
+    rows = [row(31, Accused=f"Salim Shaikh (M/34) - {ETH}", Arrests="")]
+    assert import_register(db, write_csv(tmp_path / "eth.csv", rows)).rejected_rows == 0
+    (tmp_path / "e.csv").write_text(
+        f"txid,date,from,to,amount\ne1,2024-03-01,{ETH_X.lower()},{ETH},1.5\n"
+    )
+    stored = payments.read_payments(tmp_path / "e.csv")
+    assert stored[0].address == ETH.lower()
+    payments.store_payments(db, stored, "e.csv")
+    graph = build_graph(db, world.user("inv"))
+    [paid] = [e for e in graph.edges if e.type == "paid"]
+    assert paid.target == f"crypto:{ETH}" and paid.attrs["chain"] == "ETH"
+    assert paid.source == f"crypto:{ETH_X}"  # the registry's form, though never in a case
