@@ -208,6 +208,10 @@ def registry(cases: int, *, resolve: bool = True, build_only: bool = False) -> N
             f"resident memory {before:.0f} -> {_rss_mib():.0f} MiB, process peak "
             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
         )
+        t, _ = timed(lambda: build_graph(db, admin))
+        print(f"build_graph again, nothing changed (kept graph, a copy): {t:.2f} s")
+        t, _ = timed(lambda: build_graph(db, admin, shared=True))
+        print(f"build_graph again, shared as the chart reads it (no copy): {t:.3f} s")
         print(f"load average {os.getloadavg()[0]:.1f}")
         if build_only:
             return

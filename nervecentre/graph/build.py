@@ -24,13 +24,17 @@ from sqlalchemy.orm import Session
 
 from nervecentre.cases.models import Case, CaseLink, Event, EventParticipant, RouteStop, Unit
 from nervecentre.cases.people import CaseRole, Identifier, IdentifierUse, Person
+from nervecentre.errors import NervecentreError
+from nervecentre.graph.cache import kept_graph
 from nervecentre.graph.model import Edge, LinkGraph, Node
 from nervecentre.places.normalise import normalise_place
 from nervecentre.resolve.models import EntityLink
 from nervecentre.security.access import visibility
+from nervecentre.security.fields import FieldCipher, cipher_for
 from nervecentre.security.models import User
 from nervecentre.security.roles import can
 from nervecentre.store.db import Database
+from nervecentre.store.generations import one_snapshot
 
 # Beyond this many accused in one case, co-accused pairs say nothing (and grow as n²).
 MAX_CO_ACCUSED = 40
@@ -42,17 +46,40 @@ _NOT_A_PLACE = re.compile(r"^\s*(online|unknown|not known|n/?a)\b", re.I)
 
 
 def build_graph(
-    db: Database, user: User, *, since: date | None = None, until: date | None = None
+    db: Database,
+    user: User,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    shared: bool = False,
 ) -> LinkGraph:
     """The link graph of everything ``user`` may see, limited to cases whose FIR date (and
     events whose date) fall in ``since``..``until`` (both inclusive; None: open-ended).
 
     Cases come with their people (person.view needed; else cases, identifiers and places
     only), identifiers, places, route legs and links between visible cases. Read-only; the
-    caller audits (``graph.view``/``graph.export``) where it matters.
+    caller audits (``graph.view``/``graph.export``) where it matters. Kept per user while
+    nothing it was built from changes (:mod:`nervecentre.graph.cache`): each call returns a
+    copy of its own, or with ``shared`` the kept graph itself, for a caller that only reads
+    it and takes subgraphs (whose nodes are copies) to annotate.
     """
     with db.session() as session:
-        return _Builder(session, user, since, until).build()
+        one_snapshot(session)  # PostgreSQL: the counters and the graph on one snapshot
+        return kept_graph(
+            session,
+            user,
+            since,
+            until,
+            lambda: _Builder(session, user, since, until, _cipher(db)).build(),
+            shared=shared,
+        )
+
+
+def _cipher(db: Database) -> FieldCipher | None:
+    try:
+        return cipher_for(db.settings)
+    except NervecentreError:
+        return None  # no key: no protected identifier can be recognised (see graph_payments)
 
 
 def place_id(text: str) -> str | None:
@@ -65,9 +92,14 @@ def place_id(text: str) -> str | None:
 
 class _Builder:
     def __init__(
-        self, session: Session, user: User, since: date | None, until: date | None
+        self,
+        session: Session,
+        user: User,
+        since: date | None,
+        until: date | None,
+        cipher: FieldCipher | None = None,
     ) -> None:
-        self.session, self.user = session, user
+        self.session, self.user, self.cipher = session, user, cipher
         self.graph = LinkGraph(since=since, until=until)
         self.since, self.until = since, until
         self.cases: dict[int, date] = {}
@@ -101,8 +133,11 @@ class _Builder:
             # Campaigns whose complaints give a visible identifier (issue 15), under the
             # tracker's own need-to-know; imported here: scams reads the registry's models.
             from nervecentre.scams.graph_links import add_complaint_links
+            from nervecentre.scams.graph_payments import add_payment_links
 
             add_complaint_links(self.session, self.user, self.graph)
+            # Who paid whom among visible wallets, from imported transactions (issue 13).
+            add_payment_links(self.session, self.user, self.graph, self.cipher)
         return self.graph
 
     def _scoped(self, query: Select[Any] | Any, visible: ColumnElement[bool], case_col: Any) -> Any:

@@ -57,8 +57,14 @@ def eigenvector(index: GraphIndex) -> Floats:
     return np.asarray(v / v.max())
 
 
-def _levels(adj: sp.csr_array, sources: Ints) -> tuple[Floats, npt.NDArray[np.int32], int]:
-    """Shortest-path counts and depths (-1: unreached) from each source (one column each)."""
+# A level whose nodes are fewer than n / SPARSE_LEVEL is multiplied through the rows it
+# touches only (the first and last levels of a search are small): the same sums, less work.
+SPARSE_LEVEL = 3
+
+
+def _levels(adj: sp.csr_array, sources: Ints) -> tuple[Floats, npt.NDArray[np.int32], list[Ints]]:
+    """Shortest-path counts and depths (-1: unreached) from each source (one column each),
+    and the nodes at each depth for some source (the rows a level touches)."""
     n, k = adj.shape[0], len(sources)
     sigma = np.zeros((n, k))
     depth = np.full((n, k), -1, dtype=np.int32)
@@ -66,29 +72,54 @@ def _levels(adj: sp.csr_array, sources: Ints) -> tuple[Floats, npt.NDArray[np.in
     sigma[sources, cols] = 1.0
     depth[sources, cols] = 0
     frontier = sigma.copy()
-    level = 0
+    rows = [np.unique(sources)]
+    unseen = depth < 0
+    new = np.empty((n, k), dtype=bool)
+    # In place where it can be: each fresh n x k array costs page faults as well as time.
     while True:
-        reached = adj @ frontier
-        new = (reached > 0) & (depth < 0)
-        if not new.any():
-            return sigma, depth, level
-        level += 1
-        depth[new] = level
-        frontier = np.where(new, reached, 0.0)
-        sigma += frontier
+        at = rows[-1]
+        # adj is symmetric: its rows `at` are its columns.
+        reached = adj[at].T @ frontier[at] if len(at) * SPARSE_LEVEL < n else adj @ frontier
+        np.greater(reached, 0, out=new)
+        new &= unseen
+        hit = new.any(axis=1)
+        if not hit.any():
+            return sigma, depth, rows
+        np.copyto(depth, len(rows), where=new)
+        unseen &= ~new
+        reached *= new
+        sigma += reached
+        frontier = reached
+        rows.append(np.flatnonzero(hit))
 
 
 def _betweenness_of(adj: sp.csr_array, sources: Ints) -> Floats:
     """The dependency of every node on the sources' shortest paths, summed (Brandes)."""
-    sigma, depth, deepest = _levels(adj, sources)
+    sigma, depth, rows = _levels(adj, sources)
+    n = adj.shape[0]
+    inverse = np.divide(1.0, sigma, out=np.zeros_like(sigma), where=sigma > 0)
     delta = np.zeros_like(sigma)
-    safe = np.where(sigma > 0, sigma, 1.0)
-    for level in range(deepest, 0, -1):
-        at = depth == level
-        coefficient = np.where(at, (1.0 + delta) / safe, 0.0)
-        pulled = adj @ coefficient
-        above = depth == level - 1
-        delta += np.where(above, sigma * pulled, 0.0)
+    coefficient = np.empty_like(sigma)
+    at = np.equal(depth, len(rows) - 1)
+    above = np.empty_like(at)
+    for level in range(len(rows) - 1, 0, -1):
+        # (1 + delta) / sigma at this level's nodes, pulled back to the level above.
+        np.add(delta, 1.0, out=coefficient)
+        coefficient *= inverse
+        coefficient *= at
+        np.equal(depth, level - 1, out=above)
+        up = rows[level - 1]
+        if len(up) * SPARSE_LEVEL < n:
+            pulled = adj[up] @ coefficient
+            pulled *= sigma[up]
+            pulled *= above[up]
+            delta[up] += pulled
+        else:
+            pulled = adj @ coefficient
+            pulled *= sigma
+            pulled *= above
+            delta += pulled
+        at, above = above, at
     delta[sources, np.arange(len(sources))] = 0.0
     return np.asarray(delta.sum(axis=1))
 

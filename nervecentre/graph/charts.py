@@ -177,7 +177,7 @@ def open_chart(db: Database, user: User, chart_id: int, *, ip: str | None = None
         state = json.loads(chart.state)
         case_id = case.id
         meta = {"id": chart.id, "case_id": case_id, "case_key": case.case_key, "name": chart.name}
-    graph = build_graph(db, user)
+    graph = build_graph(db, user, shared=True)  # read only: subgraphs copy their nodes
     saved = {n["id"]: n for n in state["nodes"]}
     shown = graph.subgraph(saved)
     body = shown.to_json()
@@ -278,7 +278,7 @@ def neighbourhood_view(
     of the node: a person's neighbourhood is a read of that person)."""
     if not 1 <= hops <= MAX_HOPS:
         raise InvalidValue(f"hops is 1 to {MAX_HOPS}", kind="hops", value=hops)
-    graph = build_graph(db, user, since=since, until=until)
+    graph = build_graph(db, user, since=since, until=until, shared=True)  # read only
     start = find_node(graph, ref)
     keep, truncated = _nearest(graph, start, hops, limit)
     shown = _annotated(graph.subgraph(keep))
@@ -306,7 +306,7 @@ def path_view(
 ) -> dict[str, Any]:
     """The shortest chain of links from ``a`` to ``b`` and the evidence of each hop: the edges
     (case, source record, date) that join its two ends. Empty when they are not connected."""
-    graph = build_graph(db, user, since=since, until=until)
+    graph = build_graph(db, user, since=since, until=until, shared=True)  # read only
     start, end = find_node(graph, a), find_node(graph, b)
     path = _shortest(graph, start, end)
     shown = graph.subgraph(path)

@@ -17,11 +17,14 @@ from xml.etree import ElementTree as ET
 
 from nervecentre.errors import InvalidValue, StorageError
 from nervecentre.exports.safety import neutralise
-from nervecentre.graph.model import EDGE_TYPES, LinkGraph
+from nervecentre.graph.model import EDGE_TYPES, Edge, LinkGraph
 
 FORMATS = ("graphml", "gexf", "i2", "neo4j")
 _NODE_KEYS = (("type", "string"), ("label", "string"), ("community", "int"))
-_EDGE_KEYS = (("type", "string"), ("case_id", "string"), ("record", "string"), ("date", "string"))
+_EDGE_KEYS = (
+    ("type", "string"), ("case_id", "string"), ("record", "string"), ("date", "string"),
+    ("amount", "string"), ("amount_inr", "string"),
+)  # fmt: skip
 _SCORES = ("degree", "betweenness", "closeness", "eigenvector", "pagerank")
 
 
@@ -34,6 +37,13 @@ def _node_values(graph: LinkGraph, node_id: str) -> dict[str, Any]:
         if node_id in graph.centrality.get(measure, {}):
             values[measure] = graph.centrality[measure][node_id]
     return values
+
+
+def _amount(e: Edge) -> tuple[str, str]:
+    """A ``paid`` edge's amount in coins (``0.5 BTC``) and in rupees where a rate was known."""
+    if "amount" not in e.attrs:
+        return "", ""
+    return f"{e.attrs['amount']} {e.attrs.get('chain', '')}".strip(), e.attrs.get("inr") or ""
 
 
 def _score_keys(graph: LinkGraph) -> list[tuple[str, str]]:
@@ -61,13 +71,17 @@ def graphml(graph: LinkGraph) -> bytes:
         element = ET.SubElement(
             body, "edge", {"id": f"e{i}", "source": e.source, "target": e.target}
         )
+        amount, inr = _amount(e)
         for name, value in (
             ("type", e.type),
             ("case_id", "" if e.case_id is None else str(e.case_id)),
             ("record", e.record),
             ("date", e.date.isoformat() if e.date else ""),
+            ("amount", amount),
+            ("amount_inr", inr),
         ):
-            ET.SubElement(element, "data", {"key": f"e_{name}"}).text = value
+            if value or name not in ("amount", "amount_inr"):  # a payment's only
+                ET.SubElement(element, "data", {"key": f"e_{name}"}).text = value
     return _xml(root)
 
 
@@ -85,7 +99,7 @@ def gexf(graph: LinkGraph) -> bytes:
     for i, (name, kind) in enumerate(node_keys):
         ET.SubElement(attrs, "attribute", {"id": str(i), "title": name, "type": kind})
     edge_attrs = ET.SubElement(body, "attributes", {"class": "edge", "mode": "static"})
-    for i, name in enumerate(("type", "case_id", "record")):
+    for i, name in enumerate(("type", "case_id", "record", "amount", "amount_inr")):
         ET.SubElement(edge_attrs, "attribute", {"id": str(i), "title": name, "type": "string"})
     nodes = ET.SubElement(body, "nodes")
     for node_id in graph.nodes:
@@ -102,7 +116,8 @@ def gexf(graph: LinkGraph) -> bytes:
             fields["start"] = e.date.isoformat()
         element = ET.SubElement(edges, "edge", fields)
         holder = ET.SubElement(element, "attvalues")
-        for j, value in enumerate((e.type, "" if e.case_id is None else str(e.case_id), e.record)):
+        case = "" if e.case_id is None else str(e.case_id)
+        for j, value in enumerate((e.type, case, e.record, *_amount(e))):
             ET.SubElement(holder, "attvalue", {"for": str(j), "value": value})
     return _xml(root)
 
@@ -129,7 +144,7 @@ def _csv(rows: list[list[Any]], *, spreadsheet: bool) -> bytes:
 I2_COLUMNS = (
     "Entity1_Identity", "Entity1_Type", "Entity1_Label",
     "Entity2_Identity", "Entity2_Type", "Entity2_Label",
-    "Link_Type", "Link_Description", "Case_Id", "Source_Record", "Date",
+    "Link_Type", "Link_Description", "Case_Id", "Source_Record", "Date", "Amount", "Amount_INR",
 )  # fmt: skip
 I2_SPECIFICATION = """i2 Analyst's Notebook import specification for links.csv (nervecentre)
 
@@ -144,7 +159,8 @@ Entity 1:  Identity <- Entity1_Identity   Label <- Entity1_Label
                         social / url -> Web Site, place -> Location,
                         establishment -> Building, org -> Organisation)
 Link:      Type <- Link_Type   Label <- Link_Description
-           Date <- Date (format yyyy-MM-dd)   Attributes: Case_Id, Source_Record
+           Date <- Date (format yyyy-MM-dd)   Attributes: Case_Id, Source_Record,
+           Amount and Amount_INR (a "paid" link's coins and rupees)
 Entity 2:  as Entity 1 with the Entity2_ columns.
 Merge entities by Identity (the same identity is one chart item, however many rows name it).
 Save the specification in the wizard (File > Save Specification) to reuse it.
@@ -163,7 +179,7 @@ def i2(graph: LinkGraph) -> dict[str, bytes]:
             [
                 a.id, a.type, a.label, b.id, b.type, b.label, e.type,
                 EDGE_TYPES.get(e.type, e.type), e.case_id, e.record,
-                e.date.isoformat() if e.date else "",
+                e.date.isoformat() if e.date else "", *_amount(e),
             ]
         )  # fmt: skip
     nodes: list[list[Any]] = [["Identity", "Type", "Label", "Community"]]
@@ -202,7 +218,16 @@ def neo4j(graph: LinkGraph) -> dict[str, bytes]:
             ]
         )
     rels: list[list[Any]] = [
-        [":START_ID", ":END_ID", ":TYPE", "case_id:long", "record", "date:date"]
+        [
+            ":START_ID",
+            ":END_ID",
+            ":TYPE",
+            "case_id:long",
+            "record",
+            "date:date",
+            "amount",
+            "amount_inr:double",
+        ]
     ]
     for e in graph.edges:
         rels.append(
@@ -213,6 +238,7 @@ def neo4j(graph: LinkGraph) -> dict[str, bytes]:
                 "" if e.case_id is None else e.case_id,
                 e.record,
                 e.date.isoformat() if e.date else "",
+                *_amount(e),
             ]
         )
     return {

@@ -63,6 +63,7 @@ EDGE_TYPES: dict[str, str] = {
     "account_at": "the bank account is held at this bank",
     "account_on": "the handle is an account on this platform",
     "in_complaints": "the identifier is given in sextortion complaints of this campaign",
+    "paid": "paid this wallet, in an imported blockchain transaction",
 }
 
 
@@ -146,15 +147,29 @@ class LinkGraph:
         return self.subgraph(seen)
 
     def subgraph(self, node_ids: Iterable[str]) -> LinkGraph:
-        """These nodes (unknown ids ignored) and every edge between two of them, with measures."""
+        """These nodes (unknown ids ignored) and every edge between two of them, with measures.
+        Its nodes are copies: annotating the subgraph leaves this graph as it was."""
         keep = {n for n in node_ids if n in self.nodes}
         return LinkGraph(
-            nodes={n: self.nodes[n] for n in self.nodes if n in keep},
+            nodes={n: _copy(self.nodes[n]) for n in self.nodes if n in keep},
             edges=[e for e in self.edges if e.source in keep and e.target in keep],
             communities={n: c for n, c in self.communities.items() if n in keep},
             centrality={
                 m: {n: v for n, v in s.items() if n in keep} for m, s in self.centrality.items()
             },
+            modularity=self.modularity,
+            since=self.since,
+            until=self.until,
+        )
+
+    def copy(self) -> LinkGraph:
+        """A copy whose nodes (and their attrs) and edge list are its own: what a caller may
+        annotate or extend without touching this graph (edges are shared: never changed)."""
+        return LinkGraph(
+            nodes={k: _copy(n) for k, n in self.nodes.items()},
+            edges=list(self.edges),
+            communities=dict(self.communities),
+            centrality={m: dict(s) for m, s in self.centrality.items()},
             modularity=self.modularity,
             since=self.since,
             until=self.until,
@@ -206,3 +221,7 @@ class LinkGraph:
             "until": self.until.isoformat() if self.until else None,
             "modularity": self.modularity,
         }
+
+
+def _copy(node: Node) -> Node:
+    return Node(node.id, node.type, node.label, dict(node.attrs))

@@ -118,6 +118,9 @@ class ScamTransaction(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     amount: Mapped[str] = mapped_column(String(40))  # decimal text, received (+) or sent (-)
     source: Mapped[str] = mapped_column(String(300), default="")
+    # The other side as the export names it: payers of a payment in, payees of one out
+    # (space-separated addresses; empty when the export does not say).
+    counterparties: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ScamRate(Base):

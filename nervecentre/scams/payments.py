@@ -7,10 +7,12 @@ Inputs (no network, ever):
   seconds) and an amount column (``amount``, ``value``, ``received``; in coins, or in
   satoshis when the column name says ``sat``), with an ``address`` column or the address
   given; negative amounts, or a ``type``/``direction``/``category`` column saying
-  send/sent/out, are payments *out*;
+  send/sent/out, are payments *out*; a ``from`` column (``from_address``, ``sender``)
+  beside a ``to`` column makes each row a payment from one to the other;
 - a node's JSON: ``listtransactions`` entries (``address``, ``category``, ``amount``,
   ``txid``, ``time``) or Esplora transactions (``txid``, ``status.block_time``, ``vin``
-  ``prevout``, ``vout`` with ``scriptpubkey_address`` and values in satoshis);
+  ``prevout``, ``vout`` with ``scriptpubkey_address`` and values in satoshis: the other
+  addresses of a transaction are kept as its counterparties);
 - exchange rates: a CSV of ``date`` and rupees per coin (``inr``, ``rate``, ``close``,
   ``price``).
 
@@ -62,6 +64,8 @@ class Payment:
     txid: str
     at: datetime
     amount: Decimal
+    #: The other side, as the export names it: who paid (coins in) or who was paid (out).
+    counterparties: tuple[str, ...] = ()
 
 
 @dataclass
@@ -139,6 +143,7 @@ def read_csv(text: str, address: str | None = None) -> Iterator[Payment]:
     header = rows[0]
     txid, when, amount = _column(header, _TXID), _column(header, _DATE), _column(header, _AMOUNT)
     where = _column(header, ("address", "wallet", "to", "to_address"))
+    payer = _column(header, ("from", "from_address", "from address", "sender"))
     kind = _column(header, ("type", "direction", "category"))
     if txid is None or when is None or amount is None:
         raise InputFileError(
@@ -156,7 +161,14 @@ def read_csv(text: str, address: str | None = None) -> Iterator[Payment]:
             if kind is not None and row[kind].strip().lower() in _OUT:
                 value = -abs(value)
             chain, wallet = _canonical(row[where] if where is not None else str(address))
-            yield Payment(chain, wallet, row[txid].strip(), _when(row[when]), value)
+            paid_by: tuple[str, ...] = ()
+            if payer is not None and row[payer].strip():
+                # A transfer list: the row's 'to' received what its 'from' paid.
+                payer_chain, payer_wallet = _canonical(row[payer])
+                if payer_chain != chain:
+                    raise InvalidValue(f"'from' is a {payer_chain} address, 'to' a {chain} one")
+                paid_by, value = (payer_wallet,), abs(value)
+            yield Payment(chain, wallet, row[txid].strip(), _when(row[when]), value, paid_by)
         except (InvalidValue, IndexError) as exc:
             raise InputFileError(f"row {number}: {exc}") from None
 
@@ -186,9 +198,18 @@ def read_json(data: Any, address: str | None = None) -> Iterator[Payment]:
             when = status.get("block_time")
             if when is None:
                 continue  # unconfirmed: not yet money received
-            yield Payment(
-                chain, wallet, str(entry["txid"]), _when(str(when)), Decimal(sats) / 100_000_000
+            # The other side: who paid into it (inputs), or whom it paid (outputs).
+            inputs = [vin.get("prevout") or {} for vin in entry.get("vin") or []]
+            side = (
+                [prevout.get("scriptpubkey_address") for prevout in inputs]
+                if sats > 0
+                else [out.get("scriptpubkey_address") for out in entry.get("vout") or []]
             )
+            others = tuple(dict.fromkeys(a for a in side if a and a != wallet))
+            yield Payment(
+                chain, wallet, str(entry["txid"]), _when(str(when)),
+                Decimal(sats) / 100_000_000, others,
+            )  # fmt: skip
             continue
         chain, wallet = _canonical(str(entry.get("address") or address or ""))
         value = _decimal(entry.get("amount", 0))
@@ -235,6 +256,7 @@ def store_payments(db: Database, payments: Iterable[Payment], source: str) -> tu
                 ScamTransaction(
                     chain=p.chain, address=p.address, txid=p.txid[:100], at=p.at,
                     amount=str(p.amount), source=source[:300],
+                    counterparties=" ".join(p.counterparties),
                 )
             )  # fmt: skip
             session.flush()
@@ -286,7 +308,8 @@ def store_rates(
     return count
 
 
-def _rates(session: Session, chains: set[str]) -> dict[str, dict[date, Decimal]]:
+def day_rates(session: Session, chains: set[str]) -> dict[str, dict[date, Decimal]]:
+    """Rupees per coin by day, for each chain (asset) asked for."""
     out: dict[str, dict[date, Decimal]] = {c: {} for c in chains}
     if chains:
         for asset, day, inr in session.execute(
@@ -315,7 +338,7 @@ def totals(session: Session, wallets: Iterable[tuple[str, str]]) -> Totals:
     rows = session.scalars(
         select(ScamTransaction).where(ScamTransaction.address.in_(addresses))
     ).all()
-    rates = _rates(session, {c for c, _ in wanted})
+    rates = day_rates(session, {c for c, _ in wanted})
     by_wallet: dict[tuple[str, str], WalletTotal] = {}
     for row in rows:
         if (row.chain, row.address) not in wanted:

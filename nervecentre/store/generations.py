@@ -6,7 +6,9 @@ what the counter covers changes:
 
 - ``cases``: the case list's filter, sort and row columns (the case index and its rows);
 - ``text``: what a free-text search finds;
-- ``access``: users, their units, API tokens, grants and restrictions (who may see what).
+- ``access``: users, their units, API tokens, grants and restrictions (who may see what);
+- ``graph`` (``0024_graph_payments``, both backends): everything a user's link graph is
+  built from (``nervecentre.graph.cache``).
 
 A process that keeps an answer keeps the counter it read *before* reading the answer, and
 uses the answer only while a fresh read gives the same value. On PostgreSQL a counter moves
@@ -50,7 +52,8 @@ def _counted(conn: Connection | Session) -> bool:
 
 _ONE_SNAPSHOT = "nervecentre.generations"
 _ALL = _sql(
-    "SELECT name, generation FROM data_generations WHERE name IN ('cases', 'text', 'access')"
+    "SELECT name, generation FROM data_generations "
+    "WHERE name IN ('cases', 'text', 'access', 'graph')"
 )
 
 

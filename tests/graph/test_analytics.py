@@ -62,6 +62,34 @@ def test_measures_agree_with_networkx_on_a_random_graph() -> None:
     assert int(np.argmax(centrality.eigenvector(index))) == top
 
 
+@pytest.mark.parametrize(
+    "g",
+    [
+        nx.path_graph(90),  # long and thin: every level touches few rows
+        nx.grid_2d_graph(12, 15),  # many shortest paths per pair
+        nx.disjoint_union(nx.star_graph(30), nx.gnm_random_graph(70, 90, seed=2)),
+        nx.gnm_random_graph(200, 1500, seed=4),  # dense: middle levels touch most rows
+        nx.barabasi_albert_graph(300, 3, seed=7),
+    ],
+    ids=["path", "grid", "star and scatter", "dense", "hubs"],
+)
+def test_betweenness_from_some_sources_is_brandes_exactly(g: nx.Graph) -> None:
+    """Levels of a search that touch few nodes are multiplied through those rows only;
+    the sums must not change (exact and from chosen sources, as igraph's ``sources=``)."""
+    g = nx.convert_node_labels_to_integers(g)
+    index = _index(g)
+    expected = nx.betweenness_centrality(g, normalized=False)
+    assert np.allclose(
+        centrality.betweenness(index, normalised=False), [expected[i] for i in range(len(g))]
+    )
+    sources = np.random.default_rng(1).choice(len(g), 7, replace=False)
+    subset = nx.betweenness_centrality_subset(
+        g, sources=sources.tolist(), targets=list(g), normalized=False
+    )
+    found = centrality.betweenness_from(index, sources.astype(np.int64))
+    assert np.allclose(found / 2.0, [subset[i] for i in range(len(g))])
+
+
 def test_sampled_betweenness_estimates_the_exact_one() -> None:
     g = nx.barabasi_albert_graph(600, 2, seed=3)
     index = _index(g)

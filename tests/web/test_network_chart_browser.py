@@ -247,3 +247,58 @@ def test_the_chart_stays_on_its_own_origin(site: Site, traffic: Traffic) -> None
     assert traffic.page_errors == []
     problems: list[Any] = [c for c in traffic.console if "GL Driver Message" not in c]
     assert problems == []
+
+
+def test_the_renderer_opens_with_every_icon_in_its_atlas(
+    site: Site, new_context: NewContext
+) -> None:
+    """The page's opening puts each node type's icon in the image program's texture atlas
+    (the first chart then draws without re-uploading textures) instead of waiting out its
+    3-second limit: before, the warm-up's nodes were hidden by the chart's type filter, so no
+    icon was ever fetched and every opening took the whole limit."""
+    page = sign_in(new_context(), site, "demo-investigator")
+    visit(page, "/network")
+    page.evaluate("() => window.NCNetwork.ready")
+    missing: list[str] = page.evaluate(
+        """() => { const s = window.NCNetwork.state.sigma, atlas = s.nodePrograms.image.atlas;
+        const icons = window.NCNetwork.icons;
+        return Object.keys(icons).filter((type) => !atlas[icons[type]]); }"""
+    )
+    assert missing == []
+    # The chart's own filters are back in place once the warm-up is over.
+    assert page.evaluate("() => window.NCNetwork.state.sigma.getSetting('nodeReducer') !== null")
+
+
+def test_payments_are_drawn_apart_and_filtered_by_their_link_type(
+    site: Site, new_context: NewContext
+) -> None:
+    page = sign_in(new_context(), site, "demo-investigator")
+    visit(page, "/network")
+    page.evaluate("() => window.NCNetwork.ready")
+    wallet = {"type": "crypto", "attrs": {"kind": "crypto"}, "layout": {"x": 0, "y": 0}}
+    body = {
+        "nodes": [
+            {**wallet, "id": "crypto:a", "label": "wallet a"},
+            {**wallet, "id": "crypto:b", "label": "wallet b", "layout": {"x": 9, "y": 9}},
+        ],
+        "edges": [
+            {"id": 0, "source": "crypto:a", "target": "crypto:b", "type": "paid",
+             "case_id": None, "record": "scam_transactions:7", "date": "2024-03-01",
+             "attrs": {"amount": "0.5", "chain": "BTC", "txid": "t1"}},
+            {"id": 1, "source": "crypto:a", "target": "crypto:b", "type": "seen_in",
+             "case_id": 3, "record": "identifier_uses:2", "date": "2024-03-01", "attrs": {}},
+        ],
+        "since": None, "until": None, "modularity": None,
+    }  # fmt: skip
+    page.evaluate("(b) => window.NCNetwork.load(b)", body)
+    shown = """() => { const s = window.NCNetwork.state.sigma, g = window.NCNetwork.state.graph;
+        const out = {}; g.forEachEdge((e, a) => { const d = s.getEdgeDisplayData(e);
+        out[a.edgeType] = { colour: d.color, size: d.size, hidden: d.hidden, label: a.label }; });
+        return out; }"""
+    edges = page.evaluate(shown)
+    assert edges["paid"]["colour"] != edges["seen_in"]["colour"]
+    assert edges["paid"]["size"] > edges["seen_in"]["size"]
+    assert edges["paid"]["label"] == "paid 0.5 BTC" and not edges["paid"]["hidden"]
+    page.locator("input[name=edge_type][value=paid]").uncheck()
+    edges = page.evaluate(shown)
+    assert edges["paid"]["hidden"] and not edges["seen_in"]["hidden"]

@@ -1,7 +1,7 @@
 // The link chart: sigma.js (WebGL) over a graphology graph, fed by the graph API. The page
 // loads this module; the others hold one concept each.
 import { $, libs, root, state, status } from "./state.js";
-import { iconsReady } from "./icons.js";
+import { iconData, iconsReady } from "./icons.js";
 import { merge, resetGraph } from "./graph.js";
 import { layout, openRenderer, readFilters, redraw } from "./draw.js";
 import { expand, show, start } from "./loading.js";
@@ -65,6 +65,7 @@ window.NCNetwork = {
   },
   // Resolves once the renderer has opened with every icon in place (see draw.js).
   get ready() { return state.ready; },
+  icons: iconData,
   nodePosition(node) { const s = state.sigma; return s ? s.framedGraphToViewport(s.getNodeDisplayData(node)) : null; },
 };
 

@@ -34,6 +34,8 @@ export function openRenderer() {
 
 // Every icon into the image program's texture atlas before the first chart: each icon that
 // arrives later redraws the whole chart as it comes (and may recompile the program).
+// The program fetches an image only for a node it draws, and the chart's reducers hide any
+// node whose type is not a checked filter box: the warm-up's nodes are drawn without them.
 async function warmIcons(s) {
   await iconsReady;
   if (s.getGraph() !== state.graph || state.graph.order) return; // a chart came first
@@ -43,6 +45,8 @@ async function warmIcons(s) {
   });
   const chart = $("chart");
   chart.style.visibility = "hidden";
+  s.setSetting("nodeReducer", null);
+  s.setSetting("edgeReducer", null);
   s.setGraph(warm);
   const program = s.nodePrograms && s.nodePrograms.image;
   const sources = Object.values(iconData);
@@ -51,6 +55,8 @@ async function warmIcons(s) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     if (!program || !program.atlas || sources.every((src) => program.atlas[src])) break;
   }
+  s.setSetting("nodeReducer", nodeReducer);
+  s.setSetting("edgeReducer", edgeReducer);
   if (s.getGraph() === warm) s.setGraph(state.graph);
   chart.style.visibility = "";
 }
@@ -65,6 +71,10 @@ function draw() {
   if (s.getSetting("hideEdgesOnMove") !== many) {
     s.setSetting("hideEdgesOnMove", many);
     s.setSetting("hideLabelsOnMove", many);
+  }
+  if (s.getSetting("nodeReducer") !== nodeReducer) { // a chart came during the warm-up
+    s.setSetting("nodeReducer", nodeReducer);
+    s.setSetting("edgeReducer", edgeReducer);
   }
   if (s.getGraph() !== state.graph) {
     s.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });

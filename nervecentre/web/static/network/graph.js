@@ -1,5 +1,5 @@
 // The chart's graph: API data merged into graphology (or a stand-in without the libraries).
-import { $, TYPE_COLOURS, libs, state } from "./state.js";
+import { $, EDGE_STYLES, TYPE_COLOURS, libs, state } from "./state.js";
 import { iconOf } from "./icons.js";
 
 export function newGraph() {
@@ -74,10 +74,11 @@ export function merge(body, near) {
   for (const e of body.edges) {
     const key = edgeKey(e);
     if (g.hasEdge(key) || !g.hasNode(e.source) || !g.hasNode(e.target)) continue;
-    const label = edgeLabels[e.type] || (edgeLabels[e.type] = e.type.replace(/_/g, " "));
+    let label = edgeLabels[e.type] || (edgeLabels[e.type] = e.type.replace(/_/g, " "));
+    if (e.attrs && e.attrs.amount) label += ` ${e.attrs.amount} ${e.attrs.chain || ""}`.trimEnd();
     g.addEdgeWithKey(key, e.source, e.target, {
       edgeType: e.type, caseId: e.case_id, record: e.record, date: e.date,
-      info: e.attrs || {}, size: 1, color: "#aab4c0", label,
+      info: e.attrs || {}, size: 1, color: "#aab4c0", label, ...EDGE_STYLES[e.type],
     });
   }
   return added;

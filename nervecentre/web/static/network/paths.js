@@ -34,7 +34,8 @@ export function renderHops(body) {
     const ul = document.createElement("ul");
     for (const e of hop.evidence) {
       const item = document.createElement("li");
-      const text = `${e.type.replace(/_/g, " ")}${e.date ? ", " + e.date : ""}, record ${e.record}`;
+      const paid = e.attrs && e.attrs.amount ? ` ${e.attrs.amount} ${e.attrs.chain || ""}`.trimEnd() : "";
+      const text = `${e.type.replace(/_/g, " ")}${paid}${e.date ? ", " + e.date : ""}, record ${e.record}`;
       if (e.case_id) {
         const a = document.createElement("a"); a.href = `/cases/${e.case_id}`;
         a.textContent = nameOf(`case:${e.case_id}`);

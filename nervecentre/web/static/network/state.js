@@ -10,6 +10,8 @@ export const TYPE_COLOURS = {
   vehicle: "#d9d2e9", social: "#c5e0b4", url: "#d9d2e9", place: "#bdd7ee",
   establishment: "#f8cbad", org: "#dbdbdb", group: "#ffd966", campaign: "#f4cccc",
 };
+// Links drawn apart from the grey evidence links: money paid, in green and thicker.
+export const EDGE_STYLES = { paid: { color: "#2e7d32", size: 2 } };
 export const PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462",
   "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"];
 export const state = {
