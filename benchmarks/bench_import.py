@@ -84,10 +84,25 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _ours(url: str, register: Path, data_dir: Path, revision: str) -> tuple[float, int]:
+def _ours(
+    url: str, register: Path, data_dir: Path, revision: str, every: int = 0
+) -> tuple[float, int]:
     db = _migrated(url, data_dir, revision, max(register.stat().st_size, 1))
     start, cpu = time.perf_counter(), _cpu()
-    report = import_register(db, register, "demo-register")
+    read = 0
+
+    def progress(rows: int) -> None:  # a run stopped early still tells its pace
+        nonlocal read
+        read += rows
+        if every and read % every == 0:
+            print(
+                f"  {read:,} rows read: {time.perf_counter() - start:,.0f} s,"
+                f" CPU {_cpu() - cpu:,.0f} s (workers counted when they end),"
+                f" load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+
+    report = import_register(db, register, "demo-register", progress=progress)
     elapsed = time.perf_counter() - start
     CPU["ours"] = _cpu() - cpu
     db.dispose()
@@ -244,11 +259,13 @@ def _million(args: argparse.Namespace, work: Path) -> None:
         register = big.register
         generated = f"generated in {time.perf_counter() - start:.0f} s, "
     url = f"sqlite:///{work / 'million.db'}"
-    elapsed, stored = _ours(url, register, work, args.revision)
+    print(f"{datetime.now(UTC):%H:%M} UTC: importing {register}", flush=True)
+    elapsed, stored = _ours(url, register, work, args.revision, every=50_000)
     own, children = _peak_mb()
     print(
-        f"1,000,000 cases ({register.stat().st_size / 1e6:.0f} MB CSV): {generated}"
-        f"imported in {elapsed:.0f} s ({stored:,} cases, {stored / elapsed:,.0f} cases/s); "
+        f"{stored:,} cases ({register.stat().st_size / 1e6:.0f} MB CSV): {generated}"
+        f"imported in {elapsed:.0f} s ({stored / elapsed:,.0f} cases/s), CPU"
+        f" {CPU['ours']:,.0f} s ({CPU['ours'] / stored * 1e6:,.0f} µs a case, all processes); "
         f"peak memory: this process {own:,.0f} MB, largest worker {children:,.0f} MB"
     )
 

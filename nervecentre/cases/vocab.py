@@ -79,7 +79,11 @@ def can_move(status_from: str, status_to: str) -> bool:
     return status_from == status_to or status_to in vocabulary("case_status")[status_from].next
 
 
+@cache
+def _protected_roles() -> frozenset[str]:
+    return frozenset(code for code, term in vocabulary("person_role").items() if term.protected)
+
+
 def protected_role(role: str) -> bool:
     """Whether people in this role (victims) are stored encrypted and shown by code only."""
-    term = vocabulary("person_role").get(role)
-    return bool(term and term.protected)
+    return role in _protected_roles()  # (asked several times for every person written)

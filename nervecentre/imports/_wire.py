@@ -7,6 +7,7 @@ tuples of strings, numbers and datetimes pickle in C. Fields are taken by the re
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -29,6 +30,14 @@ _C = {name: i for i, name in enumerate(CaseRecord.__match_args__)}
 _P = {name: i for i, name in enumerate(PersonRecord.__match_args__)}
 _CHARGES, _PEOPLE, _EVENTS = _C["charges"], _C["people"], _C["events"]
 _ROUTE, _C_IDENTS, _P_IDENTS = _C["route"], _C["identifiers"], _P["identifiers"]
+_C_TIMES = tuple(
+    _C[name] for name in ("fir_at", "info_received_at", "occurred_from", "occurred_to")
+)
+_E_AT = EventRecord.__match_args__.index("at")
+# A datetime unpickles at several times the cost of an int: naive ones travel as microseconds
+# since 0001-01-01 (aware ones, which registers do not make, travel as they are).
+_ORIGIN = datetime(1, 1, 1)
+_MICRO = timedelta(microseconds=1)
 _NO_EXTRA = Extra()
 # Rebuilt values are immutable, so equal ones are shared; the memo is emptied when full.
 _MEMO_SIZE = 200_000
@@ -38,6 +47,22 @@ Packed = tuple[Any, ...]
 
 def _value(v: Value) -> tuple[str, str, str, tuple[tuple[str, str], ...]]:
     return v.kind, v.value, v.display, tuple(v.extra.items()) if v.extra else ()
+
+
+def _time(at: Any) -> Any:
+    if type(at) is datetime and at.tzinfo is None and not at.fold:
+        return (at - _ORIGIN) // _MICRO
+    return at
+
+
+def _untime(at: Any) -> Any:
+    return _ORIGIN + timedelta(microseconds=at) if type(at) is int else at
+
+
+def _event(e: EventRecord) -> Packed:
+    fields = list(_EVENT(e))
+    fields[_E_AT] = _time(e.at)
+    return tuple(fields)
 
 
 def _person(p: PersonRecord) -> Packed:
@@ -53,9 +78,11 @@ def pack(record: CaseRecord) -> Packed:
         (c.ref.law, c.ref.section, c.ref.subsection, c.stage) for c in record.charges
     ]
     fields[_PEOPLE] = [_person(p) for p in record.people]
-    fields[_EVENTS] = [_EVENT(e) for e in record.events]
+    fields[_EVENTS] = [_event(e) for e in record.events]
     fields[_ROUTE] = [_STOP(s) for s in record.route]
     fields[_C_IDENTS] = [(_value(v), raw) for v, raw in record.identifiers]
+    for at in _C_TIMES:
+        fields[at] = _time(fields[at])
     return tuple(fields)
 
 
@@ -96,7 +123,15 @@ class Unpacker:
             for law, section, sub, stage in packed[_CHARGES]
         ]
         fields[_PEOPLE] = [self._person(p) for p in packed[_PEOPLE]]
-        fields[_EVENTS] = [EventRecord(*e) for e in packed[_EVENTS]]
+        fields[_EVENTS] = [self._event(e) for e in packed[_EVENTS]]
         fields[_ROUTE] = [RouteStopRecord(*s) for s in packed[_ROUTE]]
         fields[_C_IDENTS] = [(self._value(v), raw) for v, raw in packed[_C_IDENTS]]
+        for at in _C_TIMES:
+            fields[at] = _untime(fields[at])
         return CaseRecord(*fields)
+
+    @staticmethod
+    def _event(packed: Packed) -> EventRecord:
+        fields = list(packed)
+        fields[_E_AT] = _untime(fields[_E_AT])
+        return EventRecord(*fields)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from re import _parser as _re_parser  # type: ignore[attr-defined]
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -62,12 +63,53 @@ _IN_FORMATS = tuple(
 )
 
 
-def _indian_international(nsn: str) -> str:
-    """``+91`` and the national number grouped as ``format_number(…, INTERNATIONAL)`` does."""
+def _leading_width() -> int | None:
+    """How many digits the leading-digits patterns can look at, at most (None: unbounded).
+
+    Which format applies depends only on that many first digits and the number's length, so
+    the choice is memoised by them (a register's phones share a few thousand prefixes).
+    """
+    widths = []
+    for leading, _, _ in _IN_FORMATS:
+        if leading is None:
+            continue
+        if "(?=" in leading.pattern or "(?!" in leading.pattern or "(?<" in leading.pattern:
+            return None  # a look-around could look further than its width says
+        widths.append(_re_parser.parse(leading.pattern).getwidth()[1])
+    width = max(widths, default=0)
+    return width if width <= _MAX_MEMO_WIDTH else None  # (unbounded: MAXREPEAT)
+
+
+_MAX_MEMO_WIDTH = 8
+_LEADING_WIDTH = _leading_width()
+# (first digits, length) → the format's pattern and rule, or None where no format applies.
+_FORMAT_MEMO: dict[tuple[str, int], tuple[re.Pattern[str], str] | None] = {}
+
+
+def _format_for(nsn: str) -> tuple[re.Pattern[str], str] | None:
     for leading, pattern, rule in _IN_FORMATS:
         if (leading is None or leading.match(nsn)) and pattern.fullmatch(nsn):
-            return "+91 " + pattern.sub(rule, nsn)
-    return "+91 " + nsn
+            # Most rules are the groups joined by spaces ("$1 $2 $3"): joined without sub().
+            spaced = " ".join(f"\\{i}" for i in range(1, pattern.groups + 1))
+            return pattern, "" if rule == spaced else rule
+    return None
+
+
+def _indian_international(nsn: str) -> str:
+    """``+91`` and the national number grouped as ``format_number(…, INTERNATIONAL)`` does."""
+    if _LEADING_WIDTH is None:
+        chosen = _format_for(nsn)
+    else:
+        key = (nsn[:_LEADING_WIDTH], len(nsn))
+        if key in _FORMAT_MEMO:
+            chosen = _FORMAT_MEMO[key]
+        else:
+            chosen = _FORMAT_MEMO[key] = _format_for(nsn)
+    match = chosen[0].fullmatch(nsn) if chosen is not None else None
+    if chosen is None or match is None:  # (patterns match by length only: not None here)
+        return "+91 " + nsn
+    pattern, rule = chosen
+    return "+91 " + (pattern.sub(rule, nsn) if rule else " ".join(match.groups()))
 
 
 def _indian_nsn(digits: str, plus: bool) -> str:
