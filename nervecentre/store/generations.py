@@ -6,7 +6,9 @@ what the counter covers changes:
 
 - ``cases``: the case list's filter, sort and row columns (the case index and its rows);
 - ``text``: what a free-text search finds;
-- ``access``: users, their units, API tokens, grants and restrictions (who may see what).
+- ``access``: users, their units, API tokens, grants and restrictions (who may see what);
+- ``library``: the library's documents and their case links (``0020_library`` on SQLite,
+  ``0024_pg_library_access`` on PostgreSQL).
 
 A process that keeps an answer keeps the counter it read *before* reading the answer, and
 uses the answer only while a fresh read gives the same value. On PostgreSQL a counter moves
@@ -35,6 +37,11 @@ _EXISTS = _sql("SELECT to_regclass('data_generations') IS NOT NULL")
 # table would abort the caller's transaction there, so it is asked once, before.
 _COUNTED: weakref.WeakSet[Engine] = weakref.WeakSet()
 _COUNTED_LOCK = threading.Lock()
+
+
+def has_counters(conn: Connection | Session) -> bool:
+    """PostgreSQL: whether the database has the counters' table (asked once per engine)."""
+    return _counted(conn)
 
 
 def _counted(conn: Connection | Session) -> bool:
