@@ -109,29 +109,33 @@ def page(
     conn: Connection,
     tsq: Any,
     key: tuple[tuple[int, ...], str, int] | None,
-    keys: list[str] | None,
+    keys: Callable[[], list[str] | None],
     until: Callable[[], datetime | None],
     offset: int,
     limit: int,
     marks: tuple[str, str, int],
 ) -> list[tuple[int, float, str]]:
-    """(id, score, snippet) of one page of the matches ``keys`` let through, best first.
+    """(id, score, snippet) of one page of the matches the user's keys let through, best
+    first.
 
     ``key``: (counters, query, scope) under which the ranking is kept, None to keep nothing
-    (a database without the counters); ``until``: a callable giving when the user's first
-    grant expires, called only when nothing is kept (a ranking is kept until then)."""
+    (a database without the counters). ``keys`` gives the user's :func:`user_keys` and
+    ``until`` when their first grant expires (a ranking is kept until then); both are read
+    only when a ranking is."""
     want = offset + limit
-    now = utcnow()
     ranked = _KEPT.get(conn.engine, key) if key is not None else None
-    if ranked is not None and ranked.until is not None and now >= ranked.until:
+    if ranked is not None and ranked.until is not None and utcnow() >= ranked.until:
         ranked = None
+    user_keys_: list[str] | None = None
+    if ranked is None or (len(ranked.ids) < want and not ranked.complete):
+        user_keys_ = keys()
     if ranked is None:
-        ranked = _fetch(conn, tsq, keys, max(2 * want, _FIRST_MIN), until())
+        ranked = _fetch(conn, tsq, user_keys_, max(2 * want, _FIRST_MIN), until())
         if key is not None:
             _KEPT.put(conn.engine, key, ranked)
     if len(ranked.ids) < want and not ranked.complete:
         known, expires = ranked.snippets, ranked.until
-        ranked = _fetch(conn, tsq, keys, _MORE if want <= _MORE // 2 else -1, expires)
+        ranked = _fetch(conn, tsq, user_keys_, _MORE if want <= _MORE // 2 else -1, expires)
         ranked.snippets = known
         if key is not None:
             _KEPT.put(conn.engine, key, ranked)

@@ -200,13 +200,12 @@ def _pg_search(db: Database, user: User, terms: Terms, limit: int, offset: int) 
         view_all = can(user, "case.view_all")
         key = None if gens is None else (gens, terms.fts5(), 0 if view_all else (user.id or -1))
         with Session(conn) as session:
-            seen = visibility(session, user)
             expiry = {"user_id": user.id, "now": utcnow()}
             found = _pg.page(
                 conn,
                 _pg_tsquery(terms),
                 key,
-                _pg.user_keys(seen),
+                lambda: _pg.user_keys(visibility(session, user)),
                 lambda: None if view_all else session.scalar(FIRST_EXPIRY, expiry),
                 offset,
                 limit,
