@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from nervecentre.cases.models import Case
 from nervecentre.library import _pg
@@ -220,3 +220,10 @@ def test_access_keys_agree_with_the_filter(world: World) -> None:
         s.execute(delete(Case).where(Case.id == world.case_b))
     agree()
     assert _by_keys(world, "admin") == set(docs)
+    # Emptied at once (no row triggers fire): every remaining document is an unlinked one.
+    late = _doc(world, "late", "late.txt", a)
+    assert late not in _by_keys(world, "inv")  # case A is in unit B now
+    with world.db.session() as s:
+        s.execute(text("TRUNCATE library_links"))
+    agree()
+    assert _by_keys(world, "inv") == (set(docs) - {docs[2]}) | {late}  # docs[2]: restricted

@@ -105,6 +105,14 @@ BEGIN
     RETURN NULL;
 END $$
 """
+# A table emptied at once (TRUNCATE fires no row triggers): every document's keys again.
+_ON_TRUNCATE = """
+CREATE FUNCTION library_access_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE library_documents d SET search_access = library_access_keys(d.id, d.restricted);
+    RETURN NULL;
+END $$
+"""
 _TRIGGERS = [
     "CREATE TRIGGER library_access_document BEFORE INSERT OR UPDATE OF id, restricted "
     "ON library_documents FOR EACH ROW EXECUTE FUNCTION library_access_document()",
@@ -122,6 +130,10 @@ _TRIGGERS = [
     "EXECUTE FUNCTION library_access_case()",
     "CREATE TRIGGER library_access_restriction AFTER INSERT OR DELETE OR UPDATE "
     "ON case_restrictions FOR EACH ROW EXECUTE FUNCTION library_access_restriction()",
+    "CREATE TRIGGER library_access_links_truncate AFTER TRUNCATE ON library_links "
+    "FOR EACH STATEMENT EXECUTE FUNCTION library_access_all()",
+    "CREATE TRIGGER library_access_restriction_truncate AFTER TRUNCATE ON case_restrictions "
+    "FOR EACH STATEMENT EXECUTE FUNCTION library_access_all()",
 ]
 _TRIGGER_TABLES = [
     ("library_access_document", "library_documents"),
@@ -130,6 +142,8 @@ _TRIGGER_TABLES = [
     ("library_access_links_update", "library_links"),
     ("library_access_case_unit", "cases"),
     ("library_access_restriction", "case_restrictions"),
+    ("library_access_links_truncate", "library_links"),
+    ("library_access_restriction_truncate", "case_restrictions"),
 ]
 
 
@@ -153,7 +167,7 @@ def upgrade() -> None:
     )
     op.execute(_KEYS)
     op.execute("UPDATE library_documents SET search_access = library_access_keys(id, restricted)")
-    for function in (_ON_DOCUMENT, _ON_LINKS, _ON_CASE, _ON_RESTRICTION):
+    for function in (_ON_DOCUMENT, _ON_LINKS, _ON_CASE, _ON_RESTRICTION, _ON_TRUNCATE):
         op.execute(function)
     for trigger in _TRIGGERS:
         op.execute(trigger)
@@ -171,7 +185,7 @@ def downgrade() -> None:
     op.execute("CREATE INDEX search_library_text ON library_documents USING gin (search_vector)")
     for trigger, table in _TRIGGER_TABLES:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-    functions = ("document", "links", "case", "restriction")
+    functions = ("document", "links", "case", "restriction", "all")
     for function in (f"library_access_{name}" for name in functions):
         op.execute(f"DROP FUNCTION IF EXISTS {function}()")
     op.execute("DROP FUNCTION IF EXISTS library_access_keys(integer, boolean)")
