@@ -227,3 +227,61 @@ def test_access_keys_agree_with_the_filter(world: World) -> None:
         s.execute(text("TRUNCATE library_links"))
     agree()
     assert _by_keys(world, "inv") == (set(docs) - {docs[2]}) | {late}  # docs[2]: restricted
+
+
+def _keys_of(world: World, doc: int) -> list[str]:
+    with world.db.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT search_access FROM library_documents WHERE id = :d"), {"d": doc}
+        ).scalar_one()
+    return sorted(found)
+
+
+def _concurrently(world: World, first: str, second: str, params: dict[str, int]) -> None:
+    """``first`` runs in an open transaction; ``second`` starts in a thread meanwhile (and
+    waits for a lock of the first's, as the triggers mean it to), then the first commits."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run_second() -> None:
+        try:
+            with world.db.engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+                conn.execute(text(second), params)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    with world.db.engine.begin() as conn:
+        conn.execute(text(first), params)
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the second writer did not wait for the first"
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not errors, errors
+
+
+def test_concurrent_writers_leave_exact_keys(world: World) -> None:
+    """PostgreSQL: two links added to one document at once both count; a case restricted
+    while a document is being linked to it leaves no unit key behind."""
+    if world.db.dialect != "postgresql":
+        pytest.skip("access keys are PostgreSQL's")
+    doc = _doc(world, "shared", "s.txt")
+    link = "INSERT INTO library_links (document_id, case_id) VALUES (:d, :{})"
+    ids = {"d": doc, "a": world.case_a, "b": world.case_b}
+    _concurrently(world, link.format("a"), link.format("b"), ids)
+    with world.db.session() as s:
+        units = {int(r[0]): str(r[1]) for r in s.execute(select(Case.id, Case.unit_code))}
+    expected = [f"c:{world.case_a}", f"c:{world.case_b}"]
+    expected += [f"u:{units[world.case_a]}", f"u:{units[world.case_b]}"]
+    assert _keys_of(world, doc) == sorted(expected)
+    other = _doc(world, "other", "o.txt")
+    restrict = (
+        "INSERT INTO case_restrictions (case_id, restricted_by, reason, restricted_at) "
+        "VALUES (:a, 't', 'r', now())"
+    )
+    _concurrently(world, link.format("a").replace(":d", ":o"), restrict, {**ids, "o": other})
+    assert _keys_of(world, other) == [f"c:{world.case_a}"]
+    agree = {name: _by_keys(world, name) == _by_filter(world, name) for name in ("inv", "inv-b")}
+    assert all(agree.values()), agree

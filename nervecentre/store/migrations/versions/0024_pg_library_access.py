@@ -67,24 +67,38 @@ BEGIN
     RETURN NEW;
 END $$
 """
+# Lock the documents first, in id order (two writers never deadlock on them), then compute
+# their keys in a statement of its own: under READ COMMITTED it sees every link committed by
+# a writer waited for, so two concurrent links to one document both count.
+_REFRESH = """
+CREATE FUNCTION library_access_refresh(docs integer[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM library_documents WHERE id = ANY(docs) ORDER BY id FOR UPDATE;
+    UPDATE library_documents d SET search_access = library_access_keys(d.id, d.restricted)
+    WHERE d.id = ANY(docs);
+END $$
+"""
 # Statement triggers with transition tables: a batch of links recomputes each document once.
 _ON_LINKS = """
 CREATE FUNCTION library_access_links() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE library_documents d SET search_access = library_access_keys(d.id, d.restricted)
-        WHERE d.id IN (SELECT document_id FROM changed_new);
+        PERFORM library_access_refresh(ARRAY(SELECT document_id FROM changed_new));
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        UPDATE library_documents d SET search_access = library_access_keys(d.id, d.restricted)
-        WHERE d.id IN (SELECT document_id FROM changed_old);
+        PERFORM library_access_refresh(ARRAY(SELECT document_id FROM changed_old));
     END IF;
     RETURN NULL;
 END $$
 """
+# A case's unit or restriction changed: its row locked FOR UPDATE first, which waits for any
+# transaction linking a document to it (the link's foreign key holds KEY SHARE on the case)
+# and makes any later one wait; then its documents, as they are after that wait.
 _RECOMPUTE = (
-    "UPDATE library_documents d SET search_access = library_access_keys(d.id, d.restricted) "
-    "WHERE d.id IN (SELECT document_id FROM library_links WHERE case_id = {case})"
+    "PERFORM 1 FROM cases WHERE id = {case} FOR UPDATE; "
+    "PERFORM library_access_refresh("
+    "ARRAY(SELECT document_id FROM library_links WHERE case_id = {case}))"
 )
 _ON_CASE = f"""
 CREATE FUNCTION library_access_case() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -167,7 +181,7 @@ def upgrade() -> None:
     )
     op.execute(_KEYS)
     op.execute("UPDATE library_documents SET search_access = library_access_keys(id, restricted)")
-    for function in (_ON_DOCUMENT, _ON_LINKS, _ON_CASE, _ON_RESTRICTION, _ON_TRUNCATE):
+    for function in (_REFRESH, _ON_DOCUMENT, _ON_LINKS, _ON_CASE, _ON_RESTRICTION, _ON_TRUNCATE):
         op.execute(function)
     for trigger in _TRIGGERS:
         op.execute(trigger)
@@ -188,6 +202,7 @@ def downgrade() -> None:
     functions = ("document", "links", "case", "restriction", "all")
     for function in (f"library_access_{name}" for name in functions):
         op.execute(f"DROP FUNCTION IF EXISTS {function}()")
+    op.execute("DROP FUNCTION IF EXISTS library_access_refresh(integer[])")
     op.execute("DROP FUNCTION IF EXISTS library_access_keys(integer, boolean)")
     op.execute("ALTER TABLE library_documents DROP COLUMN IF EXISTS search_access")
     for table in _WATCHED:
