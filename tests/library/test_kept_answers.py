@@ -8,6 +8,7 @@ test shows that answers are kept at all (with the counters frozen, the old set c
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -285,3 +286,35 @@ def test_concurrent_writers_leave_exact_keys(world: World) -> None:
     assert _keys_of(world, other) == [f"c:{world.case_a}"]
     agree = {name: _by_keys(world, name) == _by_filter(world, name) for name in ("inv", "inv-b")}
     assert all(agree.values()), agree
+
+
+def test_migration_backfill_gives_the_triggers_keys(world: World) -> None:
+    """PostgreSQL: the keys migration 0024 computes for an existing library, set-wise, are
+    the ones its triggers keep."""
+    if world.db.dialect != "postgresql":
+        pytest.skip("access keys are PostgreSQL's")
+    import importlib.util
+
+    from nervecentre.store import migrations
+
+    a, b = case_key(world, world.case_a), case_key(world, world.case_b)
+    docs = [_doc(world, str(i), f"{i}.txt", [a, b, None, a][i % 4]) for i in range(8)]
+    with world.db.session() as s:
+        s.add(LibraryLink(document_id=docs[0], case_id=world.case_b))
+        restrict = update(LibraryDocument).where(LibraryDocument.id == docs[2])
+        s.execute(restrict.values(restricted=True))
+    grants.restrict_case(world.db, world.user("admin"), world.case_b, ["inv"], REASON)
+    path = Path(migrations.__path__[0]) / "versions" / "0024_pg_library_access.py"
+    spec = importlib.util.spec_from_file_location("migration_0024", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    read = text("SELECT id, search_access FROM library_documents ORDER BY id")
+    with world.db.engine.begin() as conn:
+        kept = [(r[0], sorted(r[1])) for r in conn.execute(read)]
+        conn.execute(text("UPDATE library_documents SET search_access = '{*}'"))
+        for statement in module._BACKFILL:
+            conn.execute(text(statement))
+        filled = [(r[0], sorted(r[1])) for r in conn.execute(read)]
+    assert filled == kept
+    assert {len(keys) for _, keys in kept} >= {0, 1, 3}  # restricted, unlinked, two cases

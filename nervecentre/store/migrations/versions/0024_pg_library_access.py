@@ -161,6 +161,32 @@ _TRIGGER_TABLES = [
 ]
 
 
+# An existing library's keys in two set-wise statements (what library_access_keys gives).
+_BACKFILL = [
+    """
+    UPDATE library_documents d SET search_access = linked.keys
+    FROM (
+        SELECT l.document_id, array_agg(DISTINCT k.key ORDER BY k.key) AS keys
+        FROM library_links l
+        JOIN cases c ON c.id = l.case_id
+        CROSS JOIN LATERAL (VALUES
+            ('c:' || c.id),
+            (CASE WHEN c.unit_code IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM case_restrictions r WHERE r.case_id = c.id
+            ) THEN 'u:' || c.unit_code END)
+        ) AS k(key)
+        WHERE k.key IS NOT NULL
+        GROUP BY l.document_id
+    ) AS linked
+    WHERE d.id = linked.document_id
+    """,
+    """
+    UPDATE library_documents d SET search_access = '{}'
+    WHERE d.restricted AND NOT EXISTS (SELECT 1 FROM library_links l WHERE l.document_id = d.id)
+    """,
+]
+
+
 def _postgresql() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
@@ -176,16 +202,20 @@ def upgrade() -> None:
             f"AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION data_generation_touch('library')"
         )
+    # The old index first: the keys' backfill then writes no entries into it.
+    op.execute("DROP INDEX IF EXISTS search_library_text")
+    # '*' as the column's first default costs no rewrite; only the other documents are written.
     op.execute(
-        "ALTER TABLE library_documents ADD COLUMN search_access text[] NOT NULL DEFAULT '{}'"
+        "ALTER TABLE library_documents ADD COLUMN search_access text[] NOT NULL DEFAULT '{*}'"
     )
+    op.execute("ALTER TABLE library_documents ALTER COLUMN search_access SET DEFAULT '{}'")
     op.execute(_KEYS)
-    op.execute("UPDATE library_documents SET search_access = library_access_keys(id, restricted)")
+    for statement in _BACKFILL:
+        op.execute(statement)
     for function in (_REFRESH, _ON_DOCUMENT, _ON_LINKS, _ON_CASE, _ON_RESTRICTION, _ON_TRUNCATE):
         op.execute(function)
     for trigger in _TRIGGERS:
         op.execute(trigger)
-    op.execute("DROP INDEX IF EXISTS search_library_text")
     op.execute(
         "CREATE INDEX search_library_visible ON library_documents "
         "USING gin (search_vector, search_access) WITH (fastupdate = off)"
