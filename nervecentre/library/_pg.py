@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, Float, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -54,8 +56,8 @@ def visible_condition(keys: list[str] | None) -> Any:
 
 @dataclass
 class _Ranked:
-    ids: list[int]
-    scores: list[float]
+    ids: npt.NDArray[np.int64]  # arrays, not lists: a deep page keeps every match's id
+    scores: npt.NDArray[np.float64]
     complete: bool
     until: datetime | None  # when the first of the user's grants expires
     snippets: dict[int, str] = field(default_factory=dict)
@@ -80,8 +82,8 @@ def _fetch(
     # that ts_rank over many rows passes) takes longer than running it.
     conn.execute(_NO_JIT)
     rows = conn.execute(statement).all()
-    ids = [int(r[0]) for r in rows]
-    scores = [float(r[1]) for r in rows]
+    ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    scores = np.fromiter((r[1] for r in rows), np.float64, len(rows))
     return _Ranked(ids, scores, n < 0 or len(rows) < n, until)
 
 
@@ -139,6 +141,9 @@ def page(
         ranked.snippets = known
         if key is not None:
             _KEPT.put(conn.engine, key, ranked)
-    chosen = [(ranked.ids[i], ranked.scores[i]) for i in range(offset, min(want, len(ranked.ids)))]
+    chosen = [
+        (int(ranked.ids[i]), float(ranked.scores[i]))
+        for i in range(offset, min(want, len(ranked.ids)))
+    ]
     _snippets(conn, tsq, ranked, [doc for doc, _ in chosen], marks)
     return [(doc, score, ranked.snippets.get(doc, "")) for doc, score in chosen]
