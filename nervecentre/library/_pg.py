@@ -1,6 +1,6 @@
 """PostgreSQL's side of library search: need-to-know inside the index, answers kept.
 
-Migration ``0024_pg_library_access`` holds each document's access keys
+Migration ``0025_pg_library_access`` holds each document's access keys
 (``search_access``) in the full-text GIN index beside its tsvector; a search tests the
 user's keys (:func:`user_keys`) with ``&&`` in the same index scan as its words, so the
 heap rows of documents the user may not see are never read and ``ts_rank`` runs on visible

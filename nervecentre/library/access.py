@@ -5,7 +5,7 @@ document by everyone with ``library.view``, unless it is restricted: then only w
 ``case.view_all``. Invisible and missing documents raise the same NotFound.
 
 PostgreSQL holds each document's visibility in its search index instead (migration
-``0024_pg_library_access``, :mod:`nervecentre.library._pg`).
+``0025_pg_library_access``, :mod:`nervecentre.library._pg`).
 
 On SQLite a search reads a user's visible documents once, as a boolean array by document
 id, and keeps it while the ``library``, ``cases`` and ``access`` generation counters stay
@@ -105,7 +105,7 @@ FIRST_EXPIRY = select(func.min(AccessGrant.expires_at)).where(
 
 def generations(conn: Connection) -> tuple[int, ...] | None:
     """The library, cases and access counters in one read; None on a database without them
-    (SQLite before migration 0020_library, PostgreSQL before 0024_pg_library_access)."""
+    (SQLite before migration 0020_library, PostgreSQL before 0025_pg_library_access)."""
     if conn.dialect.name not in ("sqlite", "postgresql"):
         return None
     if conn.dialect.name == "postgresql" and not has_counters(conn):

@@ -11,7 +11,7 @@ are kept per query and mask while the ``library`` generation stays, so a repeate
 search costs array lookups and the snippets of one page.
 
 On PostgreSQL each document's visibility is held in the full-text index beside its words
-(migration ``0024_pg_library_access``), so the ranking statement reads and ranks the
+(migration ``0025_pg_library_access``), so the ranking statement reads and ranks the
 visible matches only; its ranked ids and snippets are kept per query and user while the
 ``library``, ``cases`` and ``access`` counters stay (:mod:`nervecentre.library._pg`).
 """

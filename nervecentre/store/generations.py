@@ -8,7 +8,7 @@ what the counter covers changes:
 - ``text``: what a free-text search finds;
 - ``access``: users, their units, API tokens, grants and restrictions (who may see what);
 - ``library``: the library's documents and their case links (``0020_library`` on SQLite,
-  ``0024_pg_library_access`` on PostgreSQL).
+  ``0025_pg_library_access`` on PostgreSQL).
 
 A process that keeps an answer keeps the counter it read *before* reading the answer, and
 uses the answer only while a fresh read gives the same value. On PostgreSQL a counter moves

@@ -304,7 +304,7 @@ def test_migration_backfill_gives_the_triggers_keys(world: World) -> None:
         restrict = update(LibraryDocument).where(LibraryDocument.id == docs[2])
         s.execute(restrict.values(restricted=True))
     grants.restrict_case(world.db, world.user("admin"), world.case_b, ["inv"], REASON)
-    path = Path(migrations.__path__[0]) / "versions" / "0024_pg_library_access.py"
+    path = Path(migrations.__path__[0]) / "versions" / "0025_pg_library_access.py"
     spec = importlib.util.spec_from_file_location("migration_0024", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

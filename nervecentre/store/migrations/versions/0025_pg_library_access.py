@@ -1,7 +1,7 @@
 """library on PostgreSQL: a generation counter, and need-to-know held in the search index
 
-Revision ID: 0024_pg_library_access
-Revises: 0023_pg_generations
+Revision ID: 0025_pg_library_access
+Revises: 0024_graph_payments
 Create Date: 2026-12-07 22:10:00
 
 PostgreSQL only (SQLite has its ``library`` counter since ``0020_library``, and keeps each
@@ -30,8 +30,8 @@ import secrets
 
 from alembic import op
 
-revision = "0024_pg_library_access"
-down_revision = "0023_pg_generations"
+revision = "0025_pg_library_access"
+down_revision = "0024_graph_payments"
 branch_labels = None
 depends_on = None
 
