@@ -4,6 +4,9 @@ A document linked to cases is seen by whoever may see at least one of them; an u
 document by everyone with ``library.view``, unless it is restricted: then only with
 ``case.view_all``. Invisible and missing documents raise the same NotFound.
 
+PostgreSQL holds each document's visibility in its search index instead (migration
+``0025_pg_library_access``, :mod:`nervecentre.library._pg`).
+
 On SQLite a search reads a user's visible documents once, as a boolean array by document
 id, and keeps it while the ``library``, ``cases`` and ``access`` generation counters stay
 where they were and none of the user's grants has expired: checking a hit is then an
@@ -42,7 +45,7 @@ from nervecentre.security.models import AccessGrant, User
 from nervecentre.security.roles import can, require
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
-from nervecentre.store.generations import Kept
+from nervecentre.store.generations import Kept, has_counters
 
 Mask = npt.NDArray[np.bool_]
 _log = logging.getLogger(__name__)
@@ -93,7 +96,7 @@ _MASKS: Kept[int, _KeptMask] = Kept(256)
 _GENERATIONS_SQL = (
     "SELECT name, generation FROM data_generations WHERE name IN ('library', 'cases', 'access')"
 )
-_FIRST_EXPIRY = select(func.min(AccessGrant.expires_at)).where(
+FIRST_EXPIRY = select(func.min(AccessGrant.expires_at)).where(
     AccessGrant.grantee_id == bindparam("user_id"),
     AccessGrant.revoked_at.is_(None),
     AccessGrant.expires_at > bindparam("now"),
@@ -101,8 +104,11 @@ _FIRST_EXPIRY = select(func.min(AccessGrant.expires_at)).where(
 
 
 def generations(conn: Connection) -> tuple[int, ...] | None:
-    """SQLite: the library, cases and access counters in one read; None on PostgreSQL."""
-    if conn.dialect.name != "sqlite":
+    """The library, cases and access counters in one read; None on a database without them
+    (SQLite before migration 0020_library, PostgreSQL before 0025_pg_library_access)."""
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        return None
+    if conn.dialect.name == "postgresql" and not has_counters(conn):
         return None
     cursor = conn.connection.cursor()  # every search reads this: the DBAPI cursor itself
     try:
@@ -235,7 +241,7 @@ def visible_mask(db: Database, user: User, gens: tuple[int, ...]) -> Mask:
         return kept.mask
     with db.session() as session:
         seen = visibility(session, user, now=now)
-        until = session.scalar(_FIRST_EXPIRY, {"user_id": user.id, "now": now})
+        until = session.scalar(FIRST_EXPIRY, {"user_id": user.id, "now": now})
         mask = _read_mask(session, user, seen, gens[0])
     _MASKS.put(db.engine, user.id or 0, _KeptMask(gens, until, mask))
     return mask

@@ -9,6 +9,11 @@ On SQLite the user's kept visibility mask (:mod:`nervecentre.library.access`) is
 inside the ranking statement, so BM25 is computed for visible documents only; the ranked ids
 are kept per query and mask while the ``library`` generation stays, so a repeated or paged
 search costs array lookups and the snippets of one page.
+
+On PostgreSQL each document's visibility is held in the full-text index beside its words
+(migration ``0025_pg_library_access``), so the ranking statement reads and ranks the
+visible matches only; its ranked ids and snippets are kept per query and user while the
+``library``, ``cases`` and ``access`` counters stay (:mod:`nervecentre.library._pg`).
 """
 
 from __future__ import annotations
@@ -21,23 +26,23 @@ from datetime import date
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Connection, Float, bindparam, cast, func, literal_column, select
-from sqlalchemy import text as sql_text
+from sqlalchemy import Connection, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from nervecentre.library import _fts5
+from nervecentre.library import _fts5, _pg
 from nervecentre.library.access import (
+    FIRST_EXPIRY,
     generations,
     kept_mask,
     read_mask_later,
-    visible_documents_filter,
     visible_in_sql,
 )
 from nervecentre.library.models import LibraryDocument
 from nervecentre.security import audit
 from nervecentre.security.access import visibility
 from nervecentre.security.models import User
-from nervecentre.security.roles import require
+from nervecentre.security.roles import can, require
+from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 from nervecentre.store.generations import Kept
 
@@ -50,7 +55,6 @@ _TERM = re.compile(r'"([^"]*)"|(\S+)')
 _SNIPPET_WORDS = 24
 # PostgreSQL: the stored tsvector of migration 0020_library (title and text, GIN-indexed).
 _PG_DOCUMENT = "library_documents.search_vector"
-_NO_JIT = sql_text("SET LOCAL jit = off")
 
 
 @dataclass(frozen=True)
@@ -188,38 +192,26 @@ def _pg_tsquery(terms: Terms) -> Any:
     return query
 
 
-def _pg_search(
-    session: Session, user: User, terms: Terms, limit: int, offset: int
-) -> list[tuple[int, float, str]]:
-    """The best visible matches first, in one statement: need-to-know is a condition of the
-    ranking query (hashed semi-joins on the links), so ``ts_rank`` runs on visible matches
-    only. Headlines are made for the page's rows alone."""
-    tsq = _pg_tsquery(terms)
-    vector: Any = literal_column(_PG_DOCUMENT)
-    score = cast(func.ts_rank(vector, tsq), Float)
-    visible = visible_documents_filter(user, seen=visibility(session, user))
-    # A search is short: compiling its plan (PostgreSQL's JIT, on by default above a cost
-    # that ts_rank over many rows passes) takes longer than running it.
-    session.execute(_NO_JIT)
-    ranked = session.execute(
-        select(D.id, score)
-        .where(vector.op("@@")(tsq), visible)
-        .order_by(score.desc(), D.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    if not ranked:
-        return []
-    options = (
-        f"StartSel={START}, StopSel={STOP}, MaxWords={_SNIPPET_WORDS}, MinWords=8, "
-        "MaxFragments=2, FragmentDelimiter=…"
-    )
-    headline = func.ts_headline(
-        literal_column("'simple'::regconfig"), func.left(D.text, 200_000), tsq, options
-    )
-    page = select(D.id, headline).where(D.id.in_([r[0] for r in ranked]))
-    lines: dict[int, str] = {int(r[0]): str(r[1] or "") for r in session.execute(page)}
-    return [(int(doc), float(score_), lines.get(doc) or "") for doc, score_ in ranked]
+def _pg_search(db: Database, user: User, terms: Terms, limit: int, offset: int) -> list[Hit]:
+    """PostgreSQL: one read of the counters, then a kept ranking or one ranking statement
+    whose index scan holds the user's need-to-know (:mod:`nervecentre.library._pg`)."""
+    with db.engine.connect() as conn:
+        gens = generations(conn)  # before what it covers is read
+        view_all = can(user, "case.view_all")
+        key = None if gens is None else (gens, terms.fts5(), 0 if view_all else (user.id or -1))
+        with Session(conn) as session:
+            expiry = {"user_id": user.id, "now": utcnow()}
+            found = _pg.page(
+                conn,
+                _pg_tsquery(terms),
+                key,
+                lambda: _pg.user_keys(visibility(session, user)),
+                lambda: None if view_all else session.scalar(FIRST_EXPIRY, expiry),
+                offset,
+                limit,
+                (START, STOP, _SNIPPET_WORDS),
+            )
+        return _hits(conn, found, None if gens is None else gens[0])
 
 
 D = LibraryDocument
@@ -253,11 +245,18 @@ def search(
     terms = parse_query(query)
     if not terms.phrases:
         return []
-    hits = _sqlite_search(db, user, terms, limit, offset) if db.dialect == "sqlite" else None
-    if hits is None:
-        with db.session() as session:
-            found = _pg_search(session, user, terms, limit, offset)
-            hits = _hits(session.connection(), found, None)
+    hits = (
+        _sqlite_search(db, user, terms, limit, offset)
+        if db.dialect == "sqlite"
+        else _pg_search(db, user, terms, limit, offset)
+    )
+    if hits is None:  # a SQLite database from before the library's counter
+        with db.engine.connect() as conn:
+            visible = visible_in_sql(conn, user)
+            found = _fts5.page_checked(
+                conn, terms.fts5(), visible, offset, limit, (START, STOP, _SNIPPET_WORDS)
+            )
+            hits = _hits(conn, found, None)
     if audit_search:
         detail = {"query": query[:MAX_QUERY], "hits": len(hits), "offset": offset}
         audit.record(db, user, "library.search", "document", None, detail, ip=ip)

@@ -9,6 +9,8 @@ what the counter covers changes:
 - ``access``: users, their units, API tokens, grants and restrictions (who may see what);
 - ``graph`` (``0024_graph_payments``, both backends): everything a user's link graph is
   built from (``nervecentre.graph.cache``).
+- ``library``: the library's documents and their case links (``0020_library`` on SQLite,
+  ``0025_pg_library_access`` on PostgreSQL).
 
 A process that keeps an answer keeps the counter it read *before* reading the answer, and
 uses the answer only while a fresh read gives the same value. On PostgreSQL a counter moves
@@ -37,6 +39,11 @@ _EXISTS = _sql("SELECT to_regclass('data_generations') IS NOT NULL")
 # table would abort the caller's transaction there, so it is asked once, before.
 _COUNTED: weakref.WeakSet[Engine] = weakref.WeakSet()
 _COUNTED_LOCK = threading.Lock()
+
+
+def has_counters(conn: Connection | Session) -> bool:
+    """PostgreSQL: whether the database has the counters' table (asked once per engine)."""
+    return _counted(conn)
 
 
 def _counted(conn: Connection | Session) -> bool:
