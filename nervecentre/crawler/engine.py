@@ -392,7 +392,9 @@ class Crawl:
                 self.hashed.move_to_end(digest)
         if mine:
             try:
-                pending.set_result(hash_bytes(body, item.url))
+                # The PDQ is estimated (numpy, luma-only JPEG decode: half the time, mostly
+                # outside the GIL); settle_and_match re-hashes exactly near the threshold.
+                pending.set_result(hash_bytes(body, item.url, estimate=True))
             except BaseException as exc:
                 pending.set_exception(exc)
                 raise
