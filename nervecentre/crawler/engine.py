@@ -3,8 +3,10 @@
 URLs come from the job's frontier in the database, oldest first, and wait in one queue per
 host; each host has at most ``host_concurrency`` requests in flight, started at least
 ``host_delay`` apart, and a 429 or 503 pushes that host's next start back by its Retry-After
-(or an exponential back-off) before the URL is tried again. Hashing runs on worker threads
-(the hash engine releases the GIL in its C code) so the loop keeps fetching. What the crawl
+(or an exponential back-off) before the URL is tried again. Everything about an image (the
+copy check, hashing, settling near the threshold, matching) runs on worker threads, with the
+PDQ estimated by the hash engine's numpy path (its decoders and numpy release the GIL), so
+the loop keeps fetching. What the crawl
 learns is written in batches (:mod:`nervecentre.crawler.store`); new links reach the frontier
 with the next batch.
 """
