@@ -10,10 +10,11 @@ Same synthetic web (served by its own process on loopback), same hash list, same
   to the same concurrency (64 in all, 8 per host) and robots.txt obeyed.
 Pages/s and images hashed/s are over each crawl's own run time (process start excluded);
 recall is of the planted known images (exact and edited copies), false positives are matches
-of anything else. ``--frontier`` also measures the resident memory of a crawl process as its
-frontier grows (URLs written to the database through the crawler's own store).
-Every image is a generated benign picture (colour fields and shapes). Needs the ``bench``
-extra (Scrapy).
+of anything else; "server CPU s" is what the synthetic web's own process spent serving each
+crawl (it shares the machine's cores with the crawler). ``--frontier`` also measures the
+resident memory of a crawl process as its frontier grows (URLs written to the database
+through the crawler's own store). Every image is a generated benign picture (colour fields
+and shapes). Needs the ``bench`` extra (Scrapy).
 
     python benchmarks/bench_crawl.py [--sites 4] [--pages 400] [--frontier 10000 100000 1000000]
 """
@@ -124,6 +125,15 @@ def serve(sites: int, pages: int, ready: Any) -> None:
     import uvloop
 
     uvloop.run(run())
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far; None where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_measured(argv: list[str], env: dict[str, str]) -> tuple[str, float, int, float]:
@@ -259,17 +269,24 @@ def main() -> None:
             f"{'crawler':<12} {'pages':>6} {'images':>7} {'seconds':>8} {'pages/s':>8} "
             f"{'images/s':>9} {'recall':>7} {'false+':>6} {'peak MiB':>9} {'CPU s':>6}"
         )
-        print(header)
+        print(header + f" {'server CPU s':>12}")
+        assert server.pid is not None
+        served: dict[str, float | None] = {}
+        before = process_cpu(server.pid)
         results = {"nervecentre": ours(bases, folder, max_pages)}
+        after = process_cpu(server.pid)
+        served["nervecentre"] = after - before if after is not None and before is not None else None
         if not args.skip_scrapy:
             results["scrapy"] = scrapy(bases, folder, known)
+            done = process_cpu(server.pid)
+            served["scrapy"] = done - after if done is not None and after is not None else None
         for name, r in results.items():
             recall = len(r["found"] & planted) / len(planted)
             print(
                 f"{name:<12} {r['pages']:>6} {r['images']:>7} {r['seconds']:>8.1f} "
                 f"{r['pages'] / r['seconds']:>8.0f} {r['images'] / r['seconds']:>9.0f} "
                 f"{recall:>7.3f} {len(r['found'] - planted):>6} {r['peak'] / 2**20:>9.0f} "
-                f"{r['cpu']:>6.1f}"
+                f"{r['cpu']:>6.1f} {served.get(name) or float('nan'):>12.1f}"
             )
         if "scrapy" in results:
             a, b = results["nervecentre"], results["scrapy"]

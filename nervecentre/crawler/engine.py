@@ -3,8 +3,10 @@
 URLs come from the job's frontier in the database, oldest first, and wait in one queue per
 host; each host has at most ``host_concurrency`` requests in flight, started at least
 ``host_delay`` apart, and a 429 or 503 pushes that host's next start back by its Retry-After
-(or an exponential back-off) before the URL is tried again. Hashing runs on worker threads
-(the hash engine releases the GIL in its C code) so the loop keeps fetching. What the crawl
+(or an exponential back-off) before the URL is tried again. Everything about an image (the
+copy check, hashing, settling near the threshold, matching) runs on worker threads, with the
+PDQ estimated by the hash engine's numpy path (its decoders and numpy release the GIL), so
+the loop keeps fetching. What the crawl
 learns is written in batches (:mod:`nervecentre.crawler.store`); new links reach the frontier
 with the next batch.
 """
@@ -13,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +43,7 @@ from nervecentre.crawler.robots import RobotsCache
 from nervecentre.crawler.store import Batch, Item, JobStore
 from nervecentre.crawler.urls import calendar_shape, host_of, url_key
 from nervecentre.hashing.digest import FileHashes, hash_bytes
-from nervecentre.hashing.match import Matcher
+from nervecentre.hashing.match import Match, Matcher
 
 Emit = Callable[[dict[str, Any]], None]
 # URLs leased from the frontier at a time: twice what the worker has in flight, never more
@@ -89,9 +93,11 @@ class Crawl:
         self.calendars: collections.Counter[str] = collections.Counter()
         self.pages: collections.OrderedDict[str, PageInfo] = collections.OrderedDict()
         self.seen: collections.OrderedDict[str, None] = collections.OrderedDict()
-        self.hashed: collections.OrderedDict[str, asyncio.Future[FileHashes]] = (
+        self.hashed: collections.OrderedDict[bytes, concurrent.futures.Future[FileHashes]] = (
             collections.OrderedDict()
         )
+        self.hashed_lock = threading.Lock()
+        self.matcher.preload_labels()
         self.hash_pool = ThreadPoolExecutor(hash_threads, thread_name_prefix="crawl-hash")
         self.db_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-db")
         self.wakeup = asyncio.Event()
@@ -334,24 +340,10 @@ class Crawl:
 
     async def _media(self, item: Item, fetched: Fetched, robots: str) -> None:
         loop = asyncio.get_running_loop()
-        body, fetched.body = fetched.body, b""  # the only reference left is this one
-        # The same bytes at another URL (mirrors, thumbnails reused) are not decoded again,
-        # even when both arrive at once: the second waits for the first one's hashing.
-        digest = hashlib.sha256(body).hexdigest()
-        pending = self.hashed.get(digest)
-        if pending is None:
-            pending = loop.run_in_executor(self.hash_pool, hash_bytes, body, item.url)
-            self.hashed[digest] = pending
-            while len(self.hashed) > _HASHED_KEPT:
-                self.hashed.popitem(last=False)
-        else:
-            self.hashed.move_to_end(digest)
-        hashes = dataclasses.replace(await pending, path=item.url)
-        if self.matcher.near_threshold(hashes):  # the estimate is not trusted near the line
-            exact = functools.partial(hash_bytes, body, item.url, exact=True)
-            hashes = await loop.run_in_executor(self.hash_pool, exact)
+        body, fetched.body = fetched.body, b""  # the only reference left is the hash task's
+        # Hashing, settling and matching all happen on a hash thread, off the event loop.
+        hashes, matches = await loop.run_in_executor(self.hash_pool, self._hash_media, body, item)
         del body
-        matches = self.matcher.match(hashes)
         image = (hashes.media_type or "").startswith("image/")
         problem = hashes.error if image else None
         self._finish(
@@ -385,6 +377,33 @@ class Crawl:
             robots=robots,
         )
         self._add_finding(item, fetched, hashes, matches, page, record)
+
+    def _hash_media(self, body: bytes, item: Item) -> tuple[FileHashes, list[Match]]:
+        """On a hash thread: an image's hashes (the exact PDQ when the estimate is near the
+        line) and its matches. The same bytes at another URL (mirrors, thumbnails reused) are
+        not decoded again, even when both arrive at once: the second waits for the first."""
+        digest = hashlib.sha256(body).digest()
+        with self.hashed_lock:
+            pending = self.hashed.get(digest)
+            mine = pending is None
+            if pending is None:
+                pending = self.hashed[digest] = concurrent.futures.Future()
+                while len(self.hashed) > _HASHED_KEPT:
+                    self.hashed.popitem(last=False)
+            else:
+                self.hashed.move_to_end(digest)
+        if mine:
+            try:
+                # The PDQ is estimated (numpy, luma-only JPEG decode: half the time, mostly
+                # outside the GIL); settle_and_match re-hashes exactly near the threshold.
+                pending.set_result(hash_bytes(body, item.url, estimate=True))
+            except BaseException as exc:
+                pending.set_exception(exc)
+                raise
+        hashes = dataclasses.replace(pending.result(), path=item.url)
+        # The estimate is not trusted near the line: the reference's PDQ decides there.
+        exact = functools.partial(_exact_hashes, body, item.url)
+        return self.matcher.settle_and_match(hashes, exact)
 
     def _add_finding(
         self, item: Item, fetched: Fetched, hashes: Any, matches: list[Any], page: Any, record: Any
@@ -474,3 +493,8 @@ class Crawl:
                 "fetched_at": now_utc(),
             }
         )
+
+
+def _exact_hashes(body: bytes, url: str, _estimate: FileHashes) -> FileHashes:
+    """The file's hashes with the reference's PDQ (no reduced decode)."""
+    return hash_bytes(body, url, exact=True)

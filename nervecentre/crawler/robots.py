@@ -27,12 +27,13 @@ class Robots:
     text: str | None
     parser: RobotFileParser | None
     disallow_all: bool = False
+    allow_all: bool = False  # no rule disallows anything: no URL need be checked
 
     def allows(self, url: str, agent: str) -> bool:
         """Whether the rules let ``agent`` fetch ``url``."""
         if self.disallow_all:
             return False
-        return self.parser is None or self.parser.can_fetch(agent, url)
+        return self.allow_all or self.parser is None or self.parser.can_fetch(agent, url)
 
     def record(self, job_id: int) -> dict[str, object]:
         """The row kept for the job."""
@@ -84,4 +85,19 @@ class RobotsCache:
         text = fetched.body.decode("utf-8", errors="replace")
         parser = RobotFileParser()
         parser.parse(text.splitlines())
-        return Robots(host, status, text, parser)
+        return Robots(host, status, text, parser, allow_all=_allows_everything(parser))
+
+
+def _allows_everything(parser: RobotFileParser) -> bool:
+    """Whether no rule of any group disallows anything (``Disallow:`` with no path allows).
+
+    Read from the parser's groups (not in its documented API): where they are missing the
+    answer is False, and every URL is checked as before.
+    """
+    groups = getattr(parser, "entries", None)
+    if groups is None or not hasattr(parser, "default_entry"):
+        return False
+    default = parser.default_entry
+    groups = [*groups, *([default] if default is not None else [])]
+    rules = [rule for group in groups for rule in getattr(group, "rulelines", [None])]
+    return all(getattr(rule, "allowance", False) is True for rule in rules)

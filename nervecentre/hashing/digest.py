@@ -70,13 +70,15 @@ def hash_bytes(
     pdq: bool = True,
     max_pixels: int | None = None,
     exact: bool = False,
+    estimate: bool = False,
 ) -> FileHashes:
     """Hash bytes already in memory; ``path`` only names them in the result.
 
     With ``pdq`` false no image work is done and non-images are not an error. ``max_pixels``
     defaults to the ``max_image_pixels`` setting; larger images are refused as bombs.
     ``exact`` gives the reference's PDQ where the fast path would estimate it (see
-    :func:`~nervecentre.hashing.images.image_pdq`).
+    :func:`~nervecentre.hashing.images.image_pdq`); ``estimate`` estimates it for images of
+    every size (faster, within a few bits; see the same).
     """
     digests = _Digests()
     digests.update(data)
@@ -88,7 +90,9 @@ def hash_bytes(
         error = "empty file"
     elif pdq:
         try:
-            pdq_hex, quality, pillow_type = image_pdq(data, max_pixels=max_pixels, exact=exact)
+            pdq_hex, quality, pillow_type = image_pdq(
+                data, max_pixels=max_pixels, exact=exact, estimate=estimate
+            )
             media_type = media_type or pillow_type
         except ImageProblem as exc:
             error = str(exc)

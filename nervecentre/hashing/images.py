@@ -170,10 +170,13 @@ def _jpeg_scale(img: Image.Image) -> int:
     return next((k for k in (8, 4, 2) if -(-short // k) >= MIN_REDUCED_SIDE), 1)
 
 
-def _draft(img: Image.Image) -> int:
-    """Ask libjpeg for a reduced (and, for colour JPEGs, luma-only) decode; the scale it took."""
+def _draft(img: Image.Image, *, estimate: bool = False) -> int:
+    """Ask libjpeg for a reduced (and, for colour JPEGs, luma-only) decode; the scale it took.
+
+    With ``estimate`` a colour JPEG too small to reduce is still decoded luma-only.
+    """
     scale = _jpeg_scale(img)
-    if scale == 1:
+    if scale == 1 and not (estimate and img.format in ("JPEG", "MPO") and img.mode == "RGB"):
         return 1
     width, height = img.size
     # "L" makes libjpeg skip chroma: its Y is PDQ's luma (same BT.601 weights).
@@ -255,14 +258,21 @@ def _wide_affine(img: Image.Image) -> tuple[float, float] | None:
 
 
 def _hash_loaded(
-    img: Image.Image, full_size: tuple[int, int], scale: int, *, dihedral: bool
+    img: Image.Image,
+    full_size: tuple[int, int],
+    scale: int,
+    *,
+    dihedral: bool,
+    estimate: bool = False,
 ) -> tuple[dict[str, str], int]:
-    """Hashes of a decoded image: the reference binding, or stripes of numpy when reduced/huge."""
+    """Hashes of a decoded image: the reference binding, or stripes of numpy when reduced,
+    huge or estimated."""
     converter = _Converter(img)
     width, height = img.size
     with _quiet():
         # The reference's own rule for slivers (any side under 5): zero hash, quality 0.
-        if scale == 1 and (width * height <= EXACT_MAX_PIXELS or min(width, height) < 5):
+        full = scale == 1 and not estimate and width * height <= EXACT_MAX_PIXELS
+        if full or (scale == 1 and min(width, height) < 5):
             rgb = converter.rgb(img)
             if dihedral:
                 return _pdq.reference_dihedral(rgb)
@@ -279,7 +289,12 @@ def _hash_loaded(
 
 
 def _decode_and_hash(
-    data: bytes, max_pixels: int | None, *, dihedral: bool, exact: bool = False
+    data: bytes,
+    max_pixels: int | None,
+    *,
+    dihedral: bool,
+    exact: bool = False,
+    estimate: bool = False,
 ) -> tuple[dict[str, str], int, str | None]:
     img = open_image(data, max_pixels=max_pixels)
     with img:
@@ -287,26 +302,34 @@ def _decode_and_hash(
         media_type = Image.MIME.get(img.format or "")
         with _quiet():
             try:
-                scale = 1 if exact else _draft(img)
+                scale = 1 if exact else _draft(img, estimate=estimate)
             except ImageProblem:
                 raise
             except Exception as exc:  # a header libjpeg rejects only when asked to scale
                 raise ImageProblem(f"corrupt image: {_one_line(exc)}") from None
         _load(img)
-        hashes, quality = _hash_loaded(img, full_size, scale, dihedral=dihedral)
+        estimated = estimate and not exact
+        hashes, quality = _hash_loaded(img, full_size, scale, dihedral=dihedral, estimate=estimated)
     return hashes, quality, media_type
 
 
 def image_pdq(
-    data: bytes, *, max_pixels: int | None = None, exact: bool = False
+    data: bytes, *, max_pixels: int | None = None, exact: bool = False, estimate: bool = False
 ) -> tuple[str, int, str | None]:
     """PDQ hash (64 hex digits), quality and Pillow's media type of an encoded image.
 
     A large JPEG is decoded at reduced size (several times faster; the hash may differ from
     the reference's by a few bits); ``exact`` decodes it whole, for the reference's hash.
+    ``estimate`` takes the numpy path for images of every size too (a colour JPEG decoded
+    luma-only): about half the time of the reference binding, most of it outside the GIL,
+    within a few bits of the reference (docs/hashing.md); for callers that settle verdicts
+    near the threshold with ``exact`` (:meth:`~nervecentre.hashing.match.Matcher.settle`).
+    ``exact`` wins over ``estimate``.
     Raises :class:`ImageProblem` with a one-line reason when the bytes cannot be hashed.
     """
-    hashes, quality, media_type = _decode_and_hash(data, max_pixels, dihedral=False, exact=exact)
+    hashes, quality, media_type = _decode_and_hash(
+        data, max_pixels, dihedral=False, exact=exact, estimate=estimate
+    )
     return hashes["orig"], quality, media_type
 
 

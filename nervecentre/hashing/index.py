@@ -103,6 +103,7 @@ class PDQIndex:
         with ThreadPoolExecutor(self.workers) as pool:
             self._tables = _mih.build(codes, _mih.layout(self.chunks), pool)
         self.build_seconds = time.perf_counter() - started
+        self._works: dict[int, float] = {}  # the estimate of _work, by threshold
 
     @classmethod
     def from_hex(cls, hashes: Iterable[str], **options: int | None) -> PDQIndex:
@@ -118,11 +119,17 @@ class PDQIndex:
         return self._tables.nbytes
 
     def _work(self, threshold: int) -> float:
+        # Fixed for a threshold (the tables never change): worked out once, not per search.
+        known = self._works.get(threshold)
+        if known is not None:
+            return known
         radius = threshold // self.chunks
         tables = self._tables.chunks
-        return _mih.probes_per_query(tables, radius) + _mih.expected_candidates(
+        work = _mih.probes_per_query(tables, radius) + _mih.expected_candidates(
             tables, radius, len(self)
         )
+        self._works[threshold] = work
+        return work
 
     def search(self, queries: U64, threshold: int = 31) -> Hits:
         """Every stored hash within ``threshold`` bits of each query (exact)."""

@@ -242,6 +242,36 @@ class Matcher:
             (found > self.threshold - EXACT_MARGIN).any()
         )
 
+    def settle_and_match(self, hashes: H, exact: Callable[[H], H]) -> tuple[H, list[Match]]:
+        """:meth:`settle` then :meth:`match`, searching the PDQ index once where it can.
+
+        A file with no entry within the threshold plus :data:`EXACT_MARGIN` (most files) is
+        settled by that one search and matched by its exact hashes alone; the rest are
+        settled as :meth:`settle` does and matched as :meth:`match` does.
+        """
+        quality = hashes.quality or 0
+        if hashes.pdq is None or quality < self.min_quality - QUALITY_MARGIN or not len(self.index):
+            return hashes, self.match(hashes)
+        reach = min(256, self.threshold + EXACT_MARGIN)
+        found = self.index.search(codes_from_hex([hashes.pdq.lower()]), reach).distance
+        if not len(found):
+            return hashes, self._describe(self._exact_found(hashes))
+        near = quality < self.min_quality + QUALITY_MARGIN or bool(
+            (found > self.threshold - EXACT_MARGIN).any()
+        )
+        settled = exact(hashes) if near else hashes
+        return settled, self.match(settled)
+
+    def preload_labels(self, limit: int = 100_000) -> bool:
+        """Read every entry's label now when there are at most ``limit`` entries (one query
+        per 500, before matching starts, instead of one per new match); True when read."""
+        if len(self.ids) > limit:
+            return False
+        missing = [int(i) for i in self.ids.tolist() if int(i) not in self._cache]
+        if missing:
+            self._cache.update(self._labels(missing))
+        return True
+
     def settle(self, hashes: H, exact: Callable[[H], H]) -> H:
         """The hashes to match: ``exact(hashes)`` (the reference's PDQ) when the estimate is
         too near the threshold to trust, else ``hashes`` themselves."""
@@ -255,13 +285,7 @@ class Matcher:
         self, items: Sequence[Hashes], variants: Sequence[Mapping[str, str] | None] | None = None
     ) -> list[list[Match]]:
         """Matches of many files at once (PDQ searches are batched)."""
-        found: list[dict[tuple[int, str], tuple[int, str | None]]] = [{} for _ in items]
-        for number, hashes in enumerate(items):
-            for name, table in self._exact.items():
-                value = getattr(hashes, name)
-                if value and len(value) == 2 * table.width:
-                    for row in table.find(value.lower()).tolist():
-                        found[number][(row, name)] = (0, None)
+        found = [self._exact_found(hashes) for hashes in items]
         queries: list[str] = []
         owners: list[tuple[int, str | None]] = []
         for number, hashes in enumerate(items):
@@ -283,6 +307,16 @@ class Matcher:
                 if best is None or (d, variant is not None) < (best[0], best[1] is not None):
                     found[number][key] = (d, variant)
         return [self._describe(f) for f in found]
+
+    def _exact_found(self, hashes: Hashes) -> dict[tuple[int, str], tuple[int, str | None]]:
+        """The entries a file's exact hashes (MD5, SHA-1, SHA-256) match, at distance 0."""
+        found: dict[tuple[int, str], tuple[int, str | None]] = {}
+        for name, table in self._exact.items():
+            value = getattr(hashes, name)
+            if value and len(value) == 2 * table.width and len(table.keys):
+                for row in table.find(value.lower()).tolist():
+                    found[(row, name)] = (0, None)
+        return found
 
     def _describe(self, found: dict[tuple[int, str], tuple[int, str | None]]) -> list[Match]:
         if not found:

@@ -22,6 +22,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from nervecentre.security.network import parse_networks
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_ANSWERS_KEPT = 4096
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -63,9 +64,23 @@ class Reach:
 
     def __init__(self, networks: tuple[str, ...]) -> None:
         self.networks = parse_networks(",".join(networks), "NERVECENTRE_CRAWL_ALLOWED_NETWORKS")
+        # Answers by host text (the networks never change): a crawl asks for the same few
+        # hosts on every request. Bounded, so that a crawl of many hosts stays flat.
+        self._answers: dict[str, str | None] = {}
 
     def refusal(self, host: str) -> str | None:
         """Why the crawler may not connect to this address (None: it may; not an address)."""
+        try:
+            return self._answers[host]
+        except KeyError:
+            pass
+        answer = self._refusal(host)
+        if len(self._answers) >= _ANSWERS_KEPT:
+            self._answers.clear()
+        self._answers[host] = answer
+        return answer
+
+    def _refusal(self, host: str) -> str | None:
         address = _address(host)
         if address is None or is_public(address):
             return None

@@ -168,3 +168,28 @@ def test_synthetic_known_images_stay_within_pdq_reach() -> None:
         else:
             assert min(distance(served.pdq, p) for p in listed.values()) > 60, spec
     assert edits == {None, *synth_images.EDITS}
+
+
+@pytest.mark.parametrize(
+    ("text", "everything"),
+    [
+        ("User-agent: *\nDisallow:\n", True),
+        ("", True),
+        ("User-agent: *\nAllow: /\n", True),
+        ("User-agent: *\nDisallow: /private\n", False),
+        ("User-agent: other\nDisallow: /\n", False),
+        ("User-agent: *\nAllow: /a\nDisallow: /\n", False),
+    ],
+)
+def test_robots_that_allow_everything_are_not_checked_per_url(text: str, everything: bool) -> None:
+    from urllib.robotparser import RobotFileParser
+
+    from nervecentre.crawler.robots import Robots, _allows_everything
+
+    parser = RobotFileParser()
+    parser.parse(text.splitlines())
+    assert _allows_everything(parser) is everything
+    robots = Robots("h", 200, text, parser, allow_all=_allows_everything(parser))
+    for url in ("http://h/", "http://h/private/x", "http://h/a"):
+        assert robots.allows(url, "nervecentre") == parser.can_fetch("nervecentre", url)
+    assert not Robots("h", 503, None, None, disallow_all=True).allows("http://h/", "x")

@@ -69,6 +69,23 @@ def test_non_public_addresses_are_refused_unless_within_reach() -> None:
         Reach(("10.0.0.5/8",))
 
 
+def test_answers_are_remembered_the_same_and_bounded() -> None:
+    """Each host's answer is worked out once; asked again (or after the memory is full and
+    emptied) it is the same answer."""
+    from nervecentre.security import destinations
+
+    reach = Reach(("10.1.0.0/16",))
+    first = [reach.refusal(h) for h in ("127.0.0.1", "10.1.2.3", "example.org")]
+    assert [reach.refusal(h) for h in ("127.0.0.1", "10.1.2.3", "example.org")] == first
+    assert first[0] and first[1] is None and first[2] is None
+    for n in range(destinations._ANSWERS_KEPT + 10):
+        reach.refusal(f"10.1.{n // 250}.{n % 250}")
+    assert len(reach._answers) <= destinations._ANSWERS_KEPT
+    assert reach.refusal("127.0.0.1") == first[0]
+    with pytest.raises(destinations.Refused):
+        reach.check_url("http://192.168.1.1/x")
+
+
 def test_a_crawl_config_reaches_its_seeds_and_the_configured_networks() -> None:
     settings = Settings(crawl_allowed_networks="192.168.50.0/24")
     config = build_config(settings, ["http://10.9.9.9:81/start"], ["set"])
