@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import os
+import stat
 import tempfile
 import time
 import urllib.request
@@ -162,10 +163,13 @@ def test_no_image_bytes_reach_the_disk(
             for name in files:
                 path = Path(root) / name
                 try:
-                    if path.stat().st_mtime >= started and path.stat().st_size < 64 << 20:
-                        candidates.append(path)
+                    info = path.lstat()
                 except OSError:
                     continue
+                # Regular files only: opening another session's FIFO or socket would block.
+                fresh = info.st_mtime >= started and info.st_size < 64 << 20
+                if stat.S_ISREG(info.st_mode) and fresh:
+                    candidates.append(path)
     for path in candidates:
         try:
             data = path.read_bytes()
