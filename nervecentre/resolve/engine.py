@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from nervecentre.resolve.blocking import BlockStats, Pairs, candidate_pairs, random_pairs
 from nervecentre.resolve.cluster import best_scores, cluster
@@ -150,10 +151,14 @@ def _pair_tf(
 
 
 def _term_frequencies(
-    records: Sequence[PersonRecord], pairs: Pairs, levels: Levels
+    records: Sequence[PersonRecord],
+    pairs: Pairs,
+    levels: Levels,
+    counts: tuple[Counter[tuple[str, ...]], Counter[str]] | None = None,
 ) -> tuple[Floats, Floats]:
-    """How many records carry the name and the phone each agreeing pair shares."""
-    names, phones = _frequencies(records)
+    """How many records carry the name and the phone each agreeing pair shares (``counts``:
+    :func:`_frequencies` of ``records``, when counted already)."""
+    names, phones = _frequencies(records) if counts is None else counts
     name_tf = np.full(len(pairs), np.nan)
     phone_tf = np.full(len(pairs), np.nan)
     name_col, phone_col = levels[:, 0], levels[:, 2]
@@ -256,7 +261,12 @@ def resolve_records(
         model = refine_with_rules(model, levels)
         if learn:
             model = learn_from_decisions(records, model, same, different)
-    weights, probs = score_levels(records, pairs, levels, model)
+    weights = _scored_in_chunks(records, pairs, levels, model)
+    del levels
+    if len(pairs) >= KEEP_ALL_BELOW:
+        kept = _needed(len(records), pairs, weights, link, review, same)
+        pairs, weights = pairs[kept], weights[kept]
+    probs = probability(weights)
     scorer = pair_scorer(records, model)
     labels = cluster(
         len(records),
@@ -283,6 +293,63 @@ def resolve_records(
         best=best_scores(len(records), pairs, probs, labels),
         review=order.tolist(),
     )
+
+
+# Pairs scored at once after training (the term frequencies, weights of one chunk).
+SCORE_CHUNK = 1_000_000
+# A run with this many candidate pairs or more keeps only those clustering and the review
+# queue read (see _needed); a shorter one keeps them all (callers may read any).
+KEEP_ALL_BELOW = 2_000_000
+
+
+def _scored_in_chunks(
+    records: Sequence[PersonRecord], pairs: Pairs, levels: Levels, model: Model
+) -> Floats:
+    """The match weights of ``pairs`` (those of :func:`score_levels`), a chunk at a time, so
+    that the term frequencies and the intermediate arrays are never held for all pairs."""
+    counts = _frequencies(records)
+    weights = np.empty(len(pairs))
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        part = slice(start, start + SCORE_CHUNK)
+        name_tf, phone_tf = _term_frequencies(records, pairs[part], levels[part], counts)
+        weights[part] = match_weights(
+            model, levels[part], name_tf=name_tf, phone_tf=phone_tf, population=len(records)
+        )
+    return weights
+
+
+def _needed(
+    n: int,
+    pairs: Pairs,
+    weights: Floats,
+    link: float,
+    review: float,
+    same: Sequence[tuple[int, int]],
+) -> npt.NDArray[np.int64]:
+    """The positions of the pairs clustering and the review queue read, in order.
+
+    Clustering links the pairs at or above ``link``; its "apart" check reads the pairs
+    below APART between two records that have such a link (or an analyst's "same person");
+    the queue reads the pairs at or above ``review``. Its cohesion check reads the scored
+    pairs across two entities and scores any it lacks (the same probability, one pair at a
+    time): a dropped pair between APART and ``review`` is scored again only if a link
+    would join its records' entities. Every other pair (most of them: two records sharing
+    a common name and little else) is dropped once scored, which changes no entity and no
+    queued pair.
+    """
+    linked = np.zeros(n, dtype=bool)
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        part = slice(start, start + SCORE_CHUNK)
+        linked[pairs[part][probability(weights[part]) >= link].reshape(-1)] = True
+    for i, j in same:
+        linked[i] = linked[j] = True
+    wanted = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        part = slice(start, start + SCORE_CHUNK)
+        a, b = pairs[part, 0], pairs[part, 1]
+        probs = probability(weights[part])
+        wanted[part] = (probs >= review) | (linked[a] & linked[b] & (probs < APART))
+    return np.flatnonzero(wanted)
 
 
 def score_levels(
