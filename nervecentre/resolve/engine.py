@@ -253,14 +253,16 @@ def resolve_records(
     (and there are enough of them: :mod:`nervecentre.resolve.learn`).
     """
     pairs, stats = candidate_pairs(records)
-    levels = _levels(records, pairs, progress)
+    codes = encode(records)  # once: the candidate pairs and the random sample share them
+    levels = _levels(records, pairs, progress, codes)
     if model is None:
         sample = random_pairs(len(records), U_SAMPLE)
-        u = estimate_u(_levels(records, sample, None))
+        u = estimate_u(_levels(records, sample, None, codes))
         model = train(levels, u, training_sessions(levels), prior=estimate_prior(levels))
         model = refine_with_rules(model, levels)
         if learn:
             model = learn_from_decisions(records, model, same, different)
+    del codes
     weights = _scored_in_chunks(records, pairs, levels, model)
     del levels
     if len(pairs) >= KEEP_ALL_BELOW:
