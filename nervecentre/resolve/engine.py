@@ -262,7 +262,6 @@ def resolve_records(
         model = refine_with_rules(model, levels)
         if learn:
             model = learn_from_decisions(records, model, same, different)
-    del codes
     weights = _scored_in_chunks(records, pairs, levels, model)
     del levels
     if len(pairs) >= KEEP_ALL_BELOW:
@@ -280,7 +279,9 @@ def resolve_records(
         scorer=scorer,
         same=same,
         different=different,
+        many=many_scorer(records, model, codes),
     )
+    del codes
     queued = np.flatnonzero((probs >= review) & (probs < link))
     lab = np.asarray(labels)
     queued = queued[lab[pairs[queued, 0]] != lab[pairs[queued, 1]]]
@@ -398,6 +399,26 @@ def pair_scorer(records: Sequence[PersonRecord], model: Model) -> Callable[[int,
         return pair_probability(model, a, b, _pair_tf(names, phones, len(records), a, b))
 
     return scorer
+
+
+def many_scorer(
+    records: Sequence[PersonRecord], model: Model, codes: Codes
+) -> Callable[[list[tuple[int, int]]], list[float]]:
+    """Scores many pairs of ``records`` at once, by arrays: :func:`pair_scorer`'s
+    probabilities (the same levels, term frequencies and weights) for a batch."""
+    counts = _frequencies(records)
+
+    def many(wanted: list[tuple[int, int]]) -> list[float]:
+        pairs = np.array(wanted, dtype=np.int64).reshape(-1, 2)
+        levels = compare_many(records, codes, pairs)
+        name_tf, phone_tf = _term_frequencies(records, pairs, levels, counts)
+        weights = match_weights(
+            model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
+        )
+        scores: list[float] = probability(weights).tolist()
+        return scores
+
+    return many
 
 
 @dataclass(frozen=True)
