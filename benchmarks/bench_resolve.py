@@ -147,15 +147,19 @@ def run_splink(
     )
     db_api = DuckDBAPI(connection=_duckdb())
     linker = Linker(db_api.register(frame), settings, log_level="WARNING")
+    _stage("Splink: data registered", start)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("full_name", "phone"), block_on("full_name", "dob")], recall=0.6
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    _stage("Splink: prior and u estimated", start)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("first_name", "district")
     )
+    _stage("Splink: m trained by EM (two sessions)", start)
     predictions = linker.inference.predict(threshold_match_probability=0.05)
+    _stage("Splink: every blocked pair scored (predict)", start)
     best: dict[str, float] = {"f1": -1.0}
     for threshold in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
@@ -173,6 +177,20 @@ def run_splink(
                 "bcubed": bcubed(truth, labels),
             }
     return time.perf_counter() - start, best
+
+
+# Scale runs print each stage of an engine as it is reached (a stopped run says how far).
+PROGRESS = False
+
+
+def _stage(what: str, start: float) -> None:
+    if PROGRESS:
+        print(
+            f"  {time.strftime('%H:%M:%S', time.gmtime())} UTC  {what} after "
+            f"{time.perf_counter() - start:.0f} s (CPU {_cpu():.0f} s; load "
+            f"{os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
 
 
 def run_ours(
@@ -224,11 +242,32 @@ def _isolated(
     try:
         result: tuple[float, dict[str, float], float] = queue.get(timeout=limit)
     except queue_module.Empty:
+        cpu, peak = _reached(process.pid)
         process.kill()
         process.join()
+        print(
+            f"  stopped after {limit:.0f} s: {cpu:.0f} CPU s (its own threads), "
+            f"peak {peak:,.0f} MiB (its own process)",
+            flush=True,
+        )
         return None
     process.join()
     return result
+
+
+def _reached(pid: int | None) -> tuple[float, float]:
+    """CPU seconds and peak resident MiB of a running process so far (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan"), float("nan")
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (every thread)
+    peak = next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0
+    )
+    return cpu, peak / 1024
 
 
 def _read(path: Path, truth_path: Path) -> tuple[list[PersonRecord], list[str]]:
@@ -255,13 +294,21 @@ def _read_cached(path: Path) -> tuple[list[PersonRecord], list[str]]:
     return records, truth
 
 
-def scale(records_wanted: int, seed: int, data: Path | None, limit: float) -> None:
+def scale(
+    records_wanted: int,
+    seed: int,
+    data: Path | None,
+    limit: float,
+    engines: Sequence[str] = ("ours", "Splink"),
+) -> None:
     """One large list: each engine's time, peak memory and F1, side by side.
 
     ``data``: a list written before (``--write``) with its truth file beside it, read
     instead of written (writing a million records takes minutes). An engine still running
     after ``limit`` seconds is stopped and reported as slower than that.
     """
+    global PROGRESS
+    PROGRESS = True
     start = time.perf_counter()
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
     if data is not None:
@@ -283,6 +330,9 @@ def scale(records_wanted: int, seed: int, data: Path | None, limit: float) -> No
     )
     rows, cpu = {}, {}
     for name, engine in (("ours", run_ours), ("Splink", run_splink)):
+        if name not in engines:
+            continue
+        print(f"{time.strftime('%H:%M:%S', time.gmtime())} UTC: {name} starts", flush=True)
         outcome = _isolated(engine, records, truth, limit)
         if outcome is None:
             print(f"{name:>8} | not finished in {limit:.0f} s (stopped)", flush=True)
@@ -295,6 +345,9 @@ def scale(records_wanted: int, seed: int, data: Path | None, limit: float) -> No
             f"{scores['precision']:6.3f} {scores['recall']:6.3f} {scores['bcubed']:6.3f}",
             flush=True,
         )
+    if len(rows) < 2:
+        print(f"load average at the end: {os.getloadavg()}")
+        return
     print(
         f"ours / Splink: wall time {rows['ours'] / rows['Splink']:.2f}, "
         f"CPU time {cpu['ours'] / cpu['Splink']:.2f} (Splink's DuckDB uses both cores; ours one); "
@@ -321,13 +374,21 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=float, default=3600.0, help="seconds an engine may run (scale)"
     )
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=("ours", "Splink"),
+        default=["ours", "Splink"],
+        help="which engines a scale run measures (each alone, when the machine is short "
+        "of time or memory for both in one run)",
+    )
     args = parser.parse_args()
     if args.write:
         write_list(args.write, args.records, args.seeds[0])
         _read_cached(args.write)
         return
     if args.records or args.data:
-        scale(args.records, args.seeds[0], args.data, args.limit)
+        scale(args.records, args.seeds[0], args.data, args.limit, args.engines)
         return
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, load {os.getloadavg()}")
     print(

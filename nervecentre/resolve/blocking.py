@@ -12,10 +12,12 @@ that the pairs grow with the number of records; the blocks so narrowed are count
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +30,9 @@ MAX_BLOCK = 80
 # In a larger block, each record is paired with this many neighbours on either side.
 WINDOW = 30
 
-Pairs = npt.NDArray[np.int64]
+# Record indexes fit in 32 bits: a pair takes 8 bytes (tens of millions at a million records).
+PAIR_DTYPE = np.int32
+Pairs = npt.NDArray[np.signedinteger[Any]]
 Ints = npt.NDArray[np.int64]
 
 
@@ -113,11 +117,24 @@ def _block_pairs(
                     yield x, y
 
 
-def _unique_pairs(chunks: list[Pairs], n: int) -> Pairs:
-    codes = np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
+def distinct(values: Ints) -> Ints:
+    """The distinct values, ascending: ``np.unique(values)`` by a sort (NumPy 2.4's
+    ``unique`` hashes integers, 100-200 times slower than sorting them here)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    kept: Ints = ordered[first]
+    return kept
+
+
+def _unique_pairs(chunks: list[Ints], n: int) -> Pairs:
+    codes = distinct(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.int64)
     if not n:
-        return np.zeros((0, 2), np.int64)
-    return np.stack([codes // n, codes % n], axis=1)
+        return np.zeros((0, 2), PAIR_DTYPE)
+    return np.stack([codes // n, codes % n], axis=1).astype(PAIR_DTYPE)
 
 
 def _ordinal(values: list[str]) -> Ints:
@@ -133,44 +150,80 @@ def candidate_pairs(records: Sequence[PersonRecord]) -> tuple[Pairs, BlockStats]
     The pairs :func:`_block_pairs` makes of every block, formed by arrays: the (key,
     record) entries sorted by key and, within a key, as a sorted neighbourhood sorts them;
     then the entries ``d`` apart in one key are pairs, for every ``d`` up to the block's
-    size (a block up to MAX_BLOCK) or WINDOW (a larger one).
+    size (a block up to MAX_BLOCK) or WINDOW (a larger one). A pair that several keys make
+    is one pair: the pairs are made and made unique a range of first records at a time
+    (about PART_PAIRS at once), so that a million records' pairs are never all held twice.
     """
     stats = BlockStats()
     n = len(records)
-    ids: dict[str, int] = {}
-    key_of: list[int] = []
-    record_of: list[int] = []
-    for index, record in enumerate(records):
-        for key in record_keys(record):
-            key_of.append(ids.setdefault(key, len(ids)))
-            record_of.append(index)
-    if not key_of:
-        return np.zeros((0, 2), np.int64), stats
-    keys = np.array(key_of, dtype=np.int64)
-    owner = np.array(record_of, dtype=np.int64)
+    keys, owner = _entries(records)
+    if not len(keys):
+        return np.zeros((0, 2), PAIR_DTYPE), stats
     sizes = np.bincount(keys)
     stats.split = int((sizes > MAX_BLOCK).sum())
     sort = [_sort_key(r) for r in records]
     district = _ordinal([k[0] for k in sort])
     born = np.array([k[1] for k in sort], dtype=np.int64)
     father = _ordinal([k[2] for k in sort])
+    del sort
     order = np.lexsort((owner, father[owner], born[owner], district[owner], keys))
+    del district, born, father
     keys, owner = keys[order], owner[order]
     large = sizes[keys] > MAX_BLOCK
-    chunks: list[Pairs] = []
-    for d in range(1, MAX_BLOCK):
-        if d >= len(keys):
-            break
-        together = keys[d:] == keys[:-d]
-        if d > WINDOW:
-            together &= ~large[d:]
+    del order, sizes
+    # How many (not yet unique) pairs each record makes as the first of a pair; then the
+    # records split into ranges of first records making about PART_PAIRS pairs each.
+    per_first = np.zeros(n, dtype=np.int64)
+    distances = 0
+    for d in range(1, min(MAX_BLOCK, len(keys))):
+        together = _together(keys, large, d)
         if not together.any():
             break  # no block holds more than d records
-        x, y = owner[:-d][together], owner[d:][together]
-        chunks.append(np.unique(np.minimum(x, y) * n + np.maximum(x, y)))
-    pairs = _unique_pairs(chunks, n)
+        first = np.minimum(owner[:-d][together], owner[d:][together])
+        per_first += np.bincount(first, minlength=n)
+        distances = d
+    made = np.cumsum(per_first)
+    parts = max(1, -(-int(made[-1]) // PART_PAIRS))
+    bounds = [0, *np.searchsorted(made, made[-1] * np.arange(1, parts) / parts).tolist(), n]
+    del per_first, made
+    out: list[Pairs] = []
+    for lo, hi in pairwise(bounds):
+        chunks: list[Ints] = []
+        for d in range(1, distances + 1):
+            together = _together(keys, large, d)
+            x, y = owner[:-d][together], owner[d:][together]
+            first = np.minimum(x, y)
+            inside = (first >= lo) & (first < hi)
+            chunks.append(first[inside] * n + np.maximum(x, y)[inside])
+        out.append(_unique_pairs(chunks, n))
+    pairs = np.concatenate(out) if len(out) > 1 else out[0]
     stats.pairs = len(pairs)
     return pairs, stats
+
+
+# Pairs made (before they are made unique) a range of first records at a time.
+PART_PAIRS = 8_000_000
+
+
+def _entries(records: Sequence[PersonRecord]) -> tuple[Ints, Ints]:
+    """Every (key, record) entry as two arrays: the key's number and the record's index."""
+    ids: dict[str, int] = {}
+    key_of = array("q")
+    record_of = array("q")
+    for index, record in enumerate(records):
+        for key in record_keys(record):
+            key_of.append(ids.setdefault(key, len(ids)))
+            record_of.append(index)
+    return np.frombuffer(key_of, dtype=np.int64), np.frombuffer(record_of, dtype=np.int64)
+
+
+def _together(keys: Ints, large: npt.NDArray[np.bool_], d: int) -> npt.NDArray[np.bool_]:
+    """Which entries ``d`` apart (in the sorted order) make a pair: the same key, and a
+    block small enough to be compared whole or ``d`` within the WINDOW."""
+    together: npt.NDArray[np.bool_] = keys[d:] == keys[:-d]
+    if d > WINDOW:
+        together &= ~large[d:]
+    return together
 
 
 def pairs_touching(
@@ -214,5 +267,5 @@ def random_pairs(n: int, count: int, seed: int = 1) -> Pairs:
     b = rng.integers(0, n, size=count * 2)
     keep = a != b
     lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-    codes = np.unique(lo * n + hi)[:count]
+    codes = distinct(lo * n + hi)[:count]
     return np.stack([codes // n, codes % n], axis=1)

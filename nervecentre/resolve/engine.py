@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from nervecentre.resolve.blocking import BlockStats, Pairs, candidate_pairs, random_pairs
 from nervecentre.resolve.cluster import best_scores, cluster
@@ -150,10 +151,14 @@ def _pair_tf(
 
 
 def _term_frequencies(
-    records: Sequence[PersonRecord], pairs: Pairs, levels: Levels
+    records: Sequence[PersonRecord],
+    pairs: Pairs,
+    levels: Levels,
+    counts: tuple[Counter[tuple[str, ...]], Counter[str]] | None = None,
 ) -> tuple[Floats, Floats]:
-    """How many records carry the name and the phone each agreeing pair shares."""
-    names, phones = _frequencies(records)
+    """How many records carry the name and the phone each agreeing pair shares (``counts``:
+    :func:`_frequencies` of ``records``, when counted already)."""
+    names, phones = _frequencies(records) if counts is None else counts
     name_tf = np.full(len(pairs), np.nan)
     phone_tf = np.full(len(pairs), np.nan)
     name_col, phone_col = levels[:, 0], levels[:, 2]
@@ -248,15 +253,21 @@ def resolve_records(
     (and there are enough of them: :mod:`nervecentre.resolve.learn`).
     """
     pairs, stats = candidate_pairs(records)
-    levels = _levels(records, pairs, progress)
+    codes = encode(records)  # once: the candidate pairs and the random sample share them
+    levels = _levels(records, pairs, progress, codes)
     if model is None:
         sample = random_pairs(len(records), U_SAMPLE)
-        u = estimate_u(_levels(records, sample, None))
+        u = estimate_u(_levels(records, sample, None, codes))
         model = train(levels, u, training_sessions(levels), prior=estimate_prior(levels))
         model = refine_with_rules(model, levels)
         if learn:
             model = learn_from_decisions(records, model, same, different)
-    weights, probs = score_levels(records, pairs, levels, model)
+    weights = _scored_in_chunks(records, pairs, levels, model)
+    del levels
+    if len(pairs) >= KEEP_ALL_BELOW:
+        kept = _needed(len(records), pairs, weights, link, review, same)
+        pairs, weights = pairs[kept], weights[kept]
+    probs = probability(weights)
     scorer = pair_scorer(records, model)
     labels = cluster(
         len(records),
@@ -268,7 +279,9 @@ def resolve_records(
         scorer=scorer,
         same=same,
         different=different,
+        many=many_scorer(records, model, codes),
     )
+    del codes
     queued = np.flatnonzero((probs >= review) & (probs < link))
     lab = np.asarray(labels)
     queued = queued[lab[pairs[queued, 0]] != lab[pairs[queued, 1]]]
@@ -283,6 +296,63 @@ def resolve_records(
         best=best_scores(len(records), pairs, probs, labels),
         review=order.tolist(),
     )
+
+
+# Pairs scored at once after training (the term frequencies, weights of one chunk).
+SCORE_CHUNK = 1_000_000
+# A run with this many candidate pairs or more keeps only those clustering and the review
+# queue read (see _needed); a shorter one keeps them all (callers may read any).
+KEEP_ALL_BELOW = 2_000_000
+
+
+def _scored_in_chunks(
+    records: Sequence[PersonRecord], pairs: Pairs, levels: Levels, model: Model
+) -> Floats:
+    """The match weights of ``pairs`` (those of :func:`score_levels`), a chunk at a time, so
+    that the term frequencies and the intermediate arrays are never held for all pairs."""
+    counts = _frequencies(records)
+    weights = np.empty(len(pairs))
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        part = slice(start, start + SCORE_CHUNK)
+        name_tf, phone_tf = _term_frequencies(records, pairs[part], levels[part], counts)
+        weights[part] = match_weights(
+            model, levels[part], name_tf=name_tf, phone_tf=phone_tf, population=len(records)
+        )
+    return weights
+
+
+def _needed(
+    n: int,
+    pairs: Pairs,
+    weights: Floats,
+    link: float,
+    review: float,
+    same: Sequence[tuple[int, int]],
+) -> npt.NDArray[np.int64]:
+    """The positions of the pairs clustering and the review queue read, in order.
+
+    Clustering links the pairs at or above ``link``; its "apart" check reads the pairs
+    below APART between two records that have such a link (or an analyst's "same person");
+    the queue reads the pairs at or above ``review``. Its cohesion check reads the scored
+    pairs across two entities and scores any it lacks (the same probability, one pair at a
+    time): a dropped pair between APART and ``review`` is scored again only if a link
+    would join its records' entities. Every other pair (most of them: two records sharing
+    a common name and little else) is dropped once scored, which changes no entity and no
+    queued pair.
+    """
+    linked = np.zeros(n, dtype=bool)
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        part = slice(start, start + SCORE_CHUNK)
+        linked[pairs[part][probability(weights[part]) >= link].reshape(-1)] = True
+    for i, j in same:
+        linked[i] = linked[j] = True
+    wanted = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        part = slice(start, start + SCORE_CHUNK)
+        a, b = pairs[part, 0], pairs[part, 1]
+        probs = probability(weights[part])
+        wanted[part] = (probs >= review) | (linked[a] & linked[b] & (probs < APART))
+    return np.flatnonzero(wanted)
 
 
 def score_levels(
@@ -329,6 +399,26 @@ def pair_scorer(records: Sequence[PersonRecord], model: Model) -> Callable[[int,
         return pair_probability(model, a, b, _pair_tf(names, phones, len(records), a, b))
 
     return scorer
+
+
+def many_scorer(
+    records: Sequence[PersonRecord], model: Model, codes: Codes
+) -> Callable[[list[tuple[int, int]]], list[float]]:
+    """Scores many pairs of ``records`` at once, by arrays: :func:`pair_scorer`'s
+    probabilities (the same levels, term frequencies and weights) for a batch."""
+    counts = _frequencies(records)
+
+    def many(wanted: list[tuple[int, int]]) -> list[float]:
+        pairs = np.array(wanted, dtype=np.int64).reshape(-1, 2)
+        levels = compare_many(records, codes, pairs)
+        name_tf, phone_tf = _term_frequencies(records, pairs, levels, counts)
+        weights = match_weights(
+            model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
+        )
+        scores: list[float] = probability(weights).tolist()
+        return scores
+
+    return many
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,34 @@ def _em(
     return m, prior
 
 
+# Each feature's levels and NULL as one digit of a pattern's number (the first feature the
+# most significant digit, so that numbers sort as the rows of levels do).
+_RADIX = [len(f.levels) + 1 for f in FEATURES]
+_PLACE = [math.prod(_RADIX[i + 1 :]) for i in range(len(FEATURES))]
+PATTERNS = math.prod(_RADIX)
+
+
+def level_patterns(
+    levels: Levels, mask: npt.NDArray[np.bool_], chunk: int = 1_000_000
+) -> tuple[Levels, npt.NDArray[np.int64]]:
+    """The distinct rows of ``levels[mask]``, in sorted order, and how many times each
+    occurs (``np.unique(..., axis=0, return_counts=True)``), counted a chunk at a time as
+    numbered patterns: tens of millions of candidate pairs are never copied or sorted."""
+    counts = np.zeros(PATTERNS, dtype=np.int64)
+    for start in range(0, len(levels), chunk):
+        rows = levels[start : start + chunk][mask[start : start + chunk]]
+        number = np.zeros(len(rows), dtype=np.int64)
+        for i, place in enumerate(_PLACE):
+            number += (rows[:, i].astype(np.int64) + 1) * place
+        counts += np.bincount(number, minlength=PATTERNS)
+    present = np.flatnonzero(counts)
+    patterns = np.stack(
+        [(present // place) % radix - 1 for place, radix in zip(_PLACE, _RADIX, strict=True)],
+        axis=1,
+    ).astype(np.int8)
+    return patterns.reshape(-1, len(FEATURES)), counts[present]
+
+
 def train(
     candidates: Levels,
     u: list[Floats],
@@ -186,7 +214,7 @@ def train(
     for mask, used in sessions:
         if mask.sum() < 20:
             continue
-        patterns, counts = np.unique(candidates[mask], axis=0, return_counts=True)
+        patterns, counts = level_patterns(candidates, mask)
         m, _ = _em(patterns, counts.astype(np.float64), u, list(start), iterations)
         trained += int(mask.sum())
         for i, feature in enumerate(FEATURES):
