@@ -17,7 +17,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from nervecentre.crawler.fetch import CHUNK, REDIRECTS, Fetched, FetchOptions, TooLarge, encoded
+from nervecentre.crawler.fetched import CHUNK, REDIRECTS, Fetched, FetchOptions, TooLarge, encoded
 from nervecentre.security.destinations import Reach, Refused
 
 Answered = Callable[[Fetched, int, list[tuple[str, str]]], bool]

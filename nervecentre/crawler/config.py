@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from nervecentre.crawler.fetch import FetchOptions
+from nervecentre.crawler.fetched import FetchOptions
 from nervecentre.crawler.urls import check_seed
 from nervecentre.errors import ConfigError, InvalidValue
 from nervecentre.security.destinations import Reach, seed_reach

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nervecentre.crawler.config import CrawlConfig
-from nervecentre.crawler.fetch import RETRY_STATUSES, Fetched, Fetcher
+from nervecentre.crawler.fetch import Fetcher
+from nervecentre.crawler.fetched import RETRY_STATUSES, Fetched
 from nervecentre.crawler.keywords import Keywords
 from nervecentre.crawler.process import (
     PageInfo,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from nervecentre.crawler.charset import decode_html
-from nervecentre.crawler.fetch import Fetched
+from nervecentre.crawler.fetched import Fetched
 from nervecentre.crawler.links import Links, parse_css, parse_page
 from nervecentre.hashing._magic import sniff
 

@@ -27,7 +27,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nervecentre.crawler.fetch import Fetcher, FetchOptions
+from nervecentre.crawler.fetch import Fetcher
+from nervecentre.crawler.fetched import FetchOptions
 from nervecentre.crawler.lead_models import CrawlCheck
 from nervecentre.crawler.models import CrawlFinding
 from nervecentre.crawler.process import now_utc

@@ -14,7 +14,8 @@ from typing import Any
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
-from nervecentre.crawler.fetch import Fetched, Fetcher, FetchOptions
+from nervecentre.crawler.fetch import Fetcher
+from nervecentre.crawler.fetched import Fetched, FetchOptions
 from nervecentre.security.destinations import seed_reach
 from tests.crawler.conftest import FAST
 from tests.crawler.test_proxy_tls import _self_signed

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nervecentre.crawler.charset import decode_html
-from nervecentre.crawler.fetch import retry_after
+from nervecentre.crawler.fetched import retry_after
 from nervecentre.crawler.keywords import Keywords
 from nervecentre.crawler.links import parse_css, parse_page, srcset_urls
 from nervecentre.crawler.process import classify

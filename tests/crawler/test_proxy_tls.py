@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from nervecentre.crawler.config import build_config
-from nervecentre.crawler.fetch import Fetched, Fetcher, FetchOptions
+from nervecentre.crawler.fetch import Fetcher
+from nervecentre.crawler.fetched import Fetched, FetchOptions
 from nervecentre.crawler.synthweb import SynthServer, SynthWeb, running
 from nervecentre.errors import InvalidValue
 from nervecentre.settings import Settings

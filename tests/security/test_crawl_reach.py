@@ -13,7 +13,8 @@ import pytest
 from aiohttp import web
 
 from nervecentre.crawler.config import CrawlConfig, build_config
-from nervecentre.crawler.fetch import Fetcher, FetchOptions
+from nervecentre.crawler.fetch import Fetcher
+from nervecentre.crawler.fetched import FetchOptions
 from nervecentre.errors import ConfigError
 from nervecentre.security.destinations import Reach, seed_reach
 from nervecentre.settings import Settings
