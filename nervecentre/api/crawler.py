@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from nervecentre.api._common import ERRORS, Who
 from nervecentre.crawler import views
-from nervecentre.crawler.evidence_report import Export
 from nervecentre.web.auth import database
+from nervecentre.web.downloads import download
 from nervecentre.web.params import RecordId
 
 router = APIRouter(tags=["crawler"], responses=ERRORS)
@@ -68,23 +68,12 @@ def notice_sent(request: Request, who: Who, notice_id: RecordId) -> dict[str, An
     return views.mark_sent(database(request), who.user, notice_id)
 
 
-def _download(made: Export) -> Response:
-    return Response(
-        made.content,
-        media_type=made.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{made.filename}"',
-            "X-Content-SHA256": made.sha256,
-        },
-    )
-
-
 @router.get("/crawl/findings/{finding_id}/report", response_class=Response)
 def finding_report(
     request: Request, who: Who, finding_id: RecordId, format: Literal["pdf", "json"] = "pdf"
 ) -> Response:
     """A finding's evidence report as PDF or JSON (audited; its SHA-256 in X-Content-SHA256)."""
-    return _download(
+    return download(
         views.evidence_export(database(request), who.user, format, finding_id=finding_id)
     )
 
@@ -97,10 +86,10 @@ def host_report(
     format: Literal["pdf", "json"] = "pdf",
 ) -> Response:
     """The evidence report of every finding on a host, as PDF or JSON (audited)."""
-    return _download(views.evidence_export(database(request), who.user, format, host=host))
+    return download(views.evidence_export(database(request), who.user, format, host=host))
 
 
 @router.get("/crawl/notices/{notice_id}/pdf", response_class=Response)
 def notice_pdf(request: Request, who: Who, notice_id: RecordId) -> Response:
     """A takedown notice as PDF: its text as kept, and the text's SHA-256."""
-    return _download(views.notice_file(database(request), who.user, notice_id))
+    return download(views.notice_file(database(request), who.user, notice_id))

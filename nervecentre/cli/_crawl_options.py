@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from nervecentre.crawler.config import CrawlConfig
+    from nervecentre.settings import Settings
 
 Seeds = Annotated[list[str], typer.Argument(help="URLs to start from.", show_default=False)]
 Hashsets = Annotated[
@@ -21,3 +25,18 @@ Keywords = Annotated[
     Path | None,
     typer.Option("--keywords", help="UTF-8 file: one keyword or phrase a line."),
 ]
+
+
+def crawl_config(
+    settings: Settings,
+    seeds: list[str],
+    hashsets: list[str],
+    keywords: Path | None,
+    **options: Any,
+) -> CrawlConfig:
+    """The crawl's configuration from the shared options (keywords read from their file)."""
+    from nervecentre.crawler.config import build_config
+    from nervecentre.crawler.keywords import Keywords
+
+    words = list(Keywords.from_file(keywords).keywords.values()) if keywords else []
+    return build_config(settings, seeds, hashsets, keywords=words, **options)

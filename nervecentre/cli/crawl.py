@@ -144,20 +144,18 @@ def register(app: typer.Typer) -> None:
         Example: [bold]nervecentre crawl http://127.0.0.1:8300/ --hashset synthetic --json[/]
         """
         from nervecentre.cli._access_audit import operator
-        from nervecentre.crawler.config import build_config
+        from nervecentre.cli._crawl_options import crawl_config
         from nervecentre.crawler.jobs import start_crawl
-        from nervecentre.crawler.keywords import Keywords
 
-        words = list(Keywords.from_file(keywords).keywords.values()) if keywords else []
         database_ = database(db)
-        config = build_config(
+        config = crawl_config(
             database_.settings,
             seeds,
             hashsets,
+            keywords,
             max_pages=max_pages,
             max_depth=max_depth,
             same_host=same_host,
-            keywords=words,
             robots=robots,
             **({"fetch": {"proxy": proxy}} if proxy else {}),
         )

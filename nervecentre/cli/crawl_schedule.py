@@ -43,21 +43,19 @@ def register(crawl_app: typer.Typer) -> None:
         synthetic --every 24[/]
         """
         from nervecentre.cli._access_audit import operator
-        from nervecentre.crawler.config import build_config
-        from nervecentre.crawler.keywords import Keywords
+        from nervecentre.cli._crawl_options import crawl_config
         from nervecentre.crawler.schedule import add_schedule
         from nervecentre.hashing.match import Matcher
 
-        words = list(Keywords.from_file(keywords).keywords.values()) if keywords else []
         db_ = database(db)
-        config = build_config(
+        config = crawl_config(
             db_.settings,
             seeds,
             hashsets,
+            keywords,
             max_pages=max_pages,
             max_depth=max_depth,
             same_host=same_host,
-            keywords=words,
         )
         Matcher.from_db(db_, list(config.hashsets))  # an unknown hash set fails now, not later
         schedule_id = add_schedule(db_, name, config, every, operator())

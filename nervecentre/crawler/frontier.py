@@ -103,22 +103,19 @@ class Frontier:
 
     def renew(self) -> None:
         """Push back the leases this worker holds."""
-        u = _URLS.c
-        with self.db.engine.begin() as conn:
-            conn.execute(
-                update(_URLS)
-                .where(u.job_id == self.job_id, u.lease_owner == self.owner, u.state == "queued")
-                .values(lease_until=utcnow() + self.lease)
-            )
+        self._update_leases(lease_until=utcnow() + self.lease)
 
     def release(self) -> None:
         """Give back every lease this worker holds (it stops cleanly)."""
+        self._update_leases(lease_owner=None, lease_until=None)
+
+    def _update_leases(self, **values: object) -> None:
         u = _URLS.c
         with self.db.engine.begin() as conn:
             conn.execute(
                 update(_URLS)
                 .where(u.job_id == self.job_id, u.lease_owner == self.owner, u.state == "queued")
-                .values(lease_owner=None, lease_until=None)
+                .values(**values)
             )
 
     def release_dead_here(self) -> int:

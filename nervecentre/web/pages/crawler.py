@@ -11,11 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nervecentre.crawler import views
-from nervecentre.crawler.evidence_report import Export
 from nervecentre.crawler.leads import GROUPINGS
 from nervecentre.errors import InvalidValue
 from nervecentre.security.roles import can
 from nervecentre.web.auth import Caller, database, page_caller
+from nervecentre.web.downloads import download
 from nervecentre.web.forms import read_form
 from nervecentre.web.params import RecordId
 from nervecentre.web.templating import render
@@ -88,17 +88,6 @@ async def notice_sent(request: Request, who: Who, notice_id: RecordId) -> Respon
     return RedirectResponse(f"/crawl/notices#notice-{notice_id}", status_code=303)
 
 
-def _download(made: Export) -> Response:
-    return Response(
-        made.content,
-        media_type=made.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{made.filename}"',
-            "X-Content-SHA256": made.sha256,
-        },
-    )
-
-
 def _format(fmt: str) -> str:
     if fmt not in ("pdf", "json"):
         raise InvalidValue("a report is pdf or json", kind="format", value=fmt)
@@ -113,7 +102,7 @@ async def finding_report(
     made = await run_in_threadpool(
         views.evidence_export, database(request), who.user, _format(format), finding_id=finding_id
     )
-    return _download(made)
+    return download(made)
 
 
 @router.get("/hosts/{host}/report")
@@ -122,11 +111,11 @@ async def host_report(request: Request, who: Who, host: str, format: str = "pdf"
     made = await run_in_threadpool(
         views.evidence_export, database(request), who.user, _format(format), host=host[:300]
     )
-    return _download(made)
+    return download(made)
 
 
 @router.get("/notices/{notice_id}/pdf")
 async def notice_pdf(request: Request, who: Who, notice_id: RecordId) -> Response:
     """A takedown notice as PDF."""
     made = await run_in_threadpool(views.notice_file, database(request), who.user, notice_id)
-    return _download(made)
+    return download(made)
