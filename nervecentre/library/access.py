@@ -72,14 +72,21 @@ def visible_documents_filter(
     return or_(and_(~linked, ~LibraryDocument.restricted), in_visible_case)
 
 
-def require_document(session: Session, user: User, document_id: int) -> LibraryDocument:
-    """The document, if ``user`` may see it; NotFound otherwise (as for cases)."""
+def require_document(
+    session: Session, user: User, document_id: int, *, lock: bool = False
+) -> LibraryDocument:
+    """The document, if ``user`` may see it; NotFound otherwise (as for cases).
+
+    ``lock``: lock its row until the transaction ends (PostgreSQL; a SQLite
+    :meth:`~nervecentre.store.db.Database.write_session` holds the whole database), for a
+    change that decides on what it reads, such as whether an unlink is the last."""
     require(user, "library.view")
-    doc = session.scalars(
-        select(LibraryDocument).where(
-            LibraryDocument.id == document_id, visible_documents_filter(user)
-        )
-    ).first()
+    query = select(LibraryDocument).where(
+        LibraryDocument.id == document_id, visible_documents_filter(user)
+    )
+    if lock:
+        query = query.with_for_update(of=LibraryDocument)
+    doc = session.scalars(query).first()
     if doc is None:
         raise NotFound(f"no document with id {document_id}")
     return doc

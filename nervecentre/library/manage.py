@@ -7,10 +7,16 @@ would show a charge-sheet of a sensitive case to the whole centre: the last unli
 the document instead, and only a user who sees every case may open a restricted document to
 the library. Each change needs ``library.add``, names only documents and cases the user may
 see (out of sight answers as missing), and is audited with the case it concerns.
+
+Every change goes through :func:`_changing`, which locks the document first: two unlinks at
+once would otherwise each count two links, neither would restrict, and the document would
+lie open to the whole centre.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -38,6 +44,16 @@ class Changed:
     message: str
 
 
+@contextmanager
+def _changing(
+    db: Database, user: User, document_id: int
+) -> Iterator[tuple[Session, LibraryDocument]]:
+    """A write session and the visible document in it, locked until the change commits."""
+    require(user, "library.add")
+    with db.write_session() as session:
+        yield session, require_document(session, user, document_id, lock=True)
+
+
 def _links(document: LibraryDocument) -> int:
     return len(document.links)
 
@@ -56,9 +72,7 @@ def link(
     db: Database, user: User, document_id: int, case: str | int, *, ip: str | None = None
 ) -> Changed:
     """Link a visible document to a visible case (named by case key or FIR/year)."""
-    require(user, "library.add")
-    with db.session() as session:
-        doc = require_document(session, user, document_id)
+    with _changing(db, user, document_id) as (session, doc):
         found = _case(session, user, case)
         if any(existing.case_id == found.id for existing in doc.links):
             return Changed(doc.id, found.case_key, doc.restricted, "already linked")
@@ -72,9 +86,7 @@ def unlink(
     db: Database, user: User, document_id: int, case: str | int, *, ip: str | None = None
 ) -> Changed:
     """Unlink a visible document from a visible case; the last unlink restricts it."""
-    require(user, "library.add")
-    with db.session() as session:
-        doc = require_document(session, user, document_id)
+    with _changing(db, user, document_id) as (session, doc):
         found = _case(session, user, case)
         if all(existing.case_id != found.id for existing in doc.links):
             raise InvalidValue(f"document {doc.id} is not linked to {found.case_key}", kind="case")
@@ -104,11 +116,10 @@ def restrict(
 
     Restriction only matters while a document is linked to no case; a linked document stays
     seen by the users of its cases either way, and keeps the flag for when it is unlinked."""
-    require(user, "library.add")
     if not restricted:
+        require(user, "library.add")
         require(user, "case.view_all")
-    with db.session() as session:
-        doc = require_document(session, user, document_id)
+    with _changing(db, user, document_id) as (session, doc):
         if doc.restricted == restricted:
             state = "restricted" if restricted else "open to the library"
             return Changed(doc.id, None, doc.restricted, f"already {state}")

@@ -158,6 +158,21 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A :meth:`session` for a change decided on what it reads (read, then write).
+
+        Python's sqlite3 begins a transaction only at the first write, so two such changes
+        could both read before either writes, and each decide on a state the other is about
+        to change. On SQLite this session takes the write lock as it begins (BEGIN IMMEDIATE,
+        waiting out another writer for the busy timeout); on PostgreSQL the caller locks the
+        rows it decides on (``SELECT … FOR UPDATE``), which SQLite ignores."""
+        with self.session() as session:
+            conn = session.connection()
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def check(self) -> None:
         """Raise StorageError with a clear message if the database cannot be reached."""
         try:

@@ -9,6 +9,8 @@ user see each change at once.
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import suppress
 
 import pytest
 from sqlalchemy import select
@@ -121,6 +123,47 @@ def test_the_last_unlink_restricts_the_document(world: World) -> None:
         details = [json.loads(e.detail or "{}") for e in s.scalars(unlinks)]
     assert [d["case_id"] for d in details] == [world.case_a, world.case_b]
     assert [d.get("restricted") for d in details] == [None, True]
+
+
+def test_two_unlinks_at_once_still_restrict_the_document(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two analysts unlink a document from its two cases at the same moment. Each read two
+    links, so neither unlink was the last, neither restricted the document, and it lay open
+    to the whole centre. Now each change first takes the document's lock: the second waits,
+    reads the one link left, and restricts."""
+    admin = get_user(world.db, "admin")
+    doc = _add(world, "zulurace", case=world.case_a)
+    manage.link(world.db, admin, doc, case_key(world, world.case_b))
+    both_counted = threading.Barrier(2, timeout=2)
+    count = manage._links
+
+    def count_then_wait(document: object) -> int:
+        links = count(document)  # type: ignore[arg-type]
+        with suppress(threading.BrokenBarrierError):  # the other waits for the lock: go on
+            both_counted.wait()
+        return links
+
+    monkeypatch.setattr(manage, "_links", count_then_wait)
+    done: list[manage.Changed] = []
+    failed: list[BaseException] = []
+
+    def unlink(case: int) -> None:
+        try:
+            done.append(manage.unlink(world.db, admin, doc, case))
+        except BaseException as exc:  # reported by the assertion below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=unlink, args=(c,)) for c in (world.case_a, world.case_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failed == [] and len(done) == 2
+    assert sorted(change.restricted for change in done) == [False, True]
+    for user in ("inv", "inv-b", "sup", "view"):
+        assert not _sees(world, user, doc), user
+    assert _found(world, "view", "zulurace") == []
 
 
 def test_restrict_and_open(world: World) -> None:
