@@ -6,6 +6,11 @@ computers trying one). A success clears only the failures of the account that si
 from the address it signed in from: one valid account must not wipe the address's count
 while it sprays the others. Failures are kept in the database (``login_failures``), so
 every server process of the centre counts the same failures and a restart forgets nothing.
+
+An attempt is counted as a failure the moment it is admitted (:meth:`LoginThrottle.admit`),
+in the transaction that checked the count, and forgiven if it succeeds. Checking first and
+counting after the password check let every request sent at the same moment see the same
+count: twelve guesses sent at once all got through a limit of three.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from nervecentre.errors import InvalidValue, NervecentreError
@@ -25,6 +30,8 @@ from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
 WINDOW = timedelta(minutes=10)
+# PostgreSQL: sign-in admissions take turns on this advisory lock (SQLite's write lock).
+_ADMISSION_LOCK = 0x6E63_6C6F_6769_6E  # "nclogin"
 
 
 class TooManyAttempts(NervecentreError):
@@ -48,6 +55,16 @@ def forget_account(session: Session, username: str) -> int:
     count = session.scalar(select(func.count()).where(mine)) or 0
     session.execute(delete(LoginFailure).where(mine))
     return count
+
+
+def _refuse(address: int, account: int) -> None:
+    """TooManyAttempts, saying for how long, when either wait is not zero."""
+    if address or account:
+        wait = max(address, account)
+        whom = "from this computer" if address >= account else "for this account"
+        raise TooManyAttempts(
+            f"too many failed sign-ins {whom}; wait {wait // 60 + 1} minutes", wait
+        )
 
 
 class LoginThrottle:
@@ -90,16 +107,19 @@ class LoginThrottle:
         # Free again once the oldest of the last ``limit`` failures leaves the window.
         return max(1, int((oldest + self.window - now).total_seconds()) + 1)
 
+    def _waits(self, session: Session, ip: str, username: str, now: datetime) -> tuple[int, int]:
+        address = self._wait(session, LoginFailure.ip == ip[:45], self.max_failures, now)
+        account = 0
+        if username.strip():
+            by_name = LoginFailure.username == account_key(username)
+            account = self._wait(session, by_name, self.account_max_failures, now)
+        return address, account
+
     def waits(self, ip: str, username: str = "", *, now: datetime | None = None) -> tuple[int, int]:
         """Seconds to wait (0: none) because of this address, and because of this username."""
         now = now or utcnow()
         with self.db.session() as session:
-            address = self._wait(session, LoginFailure.ip == ip[:45], self.max_failures, now)
-            account = 0
-            if username.strip():
-                by_name = LoginFailure.username == account_key(username)
-                account = self._wait(session, by_name, self.account_max_failures, now)
-        return address, account
+            return self._waits(session, ip, username, now)
 
     def retry_after(self, ip: str, username: str = "", *, now: datetime | None = None) -> int:
         """Seconds before this address may try (this username) again; 0: it may try now."""
@@ -107,22 +127,33 @@ class LoginThrottle:
 
     def check(self, ip: str, username: str = "", *, now: datetime | None = None) -> None:
         """Raise TooManyAttempts, saying for how long, when this attempt must wait."""
-        address, account = self.waits(ip, username, now=now)
-        if address or account:
-            wait = max(address, account)
-            whom = "from this computer" if address >= account else "for this account"
-            raise TooManyAttempts(
-                f"too many failed sign-ins {whom}; wait {wait // 60 + 1} minutes", wait
-            )
+        _refuse(*self.waits(ip, username, now=now))
+
+    def admit(self, ip: str, username: str = "", *, now: datetime | None = None) -> None:
+        """Let this attempt try a password, counting it as a failure at once (a success then
+        forgives it: :meth:`succeeded`); TooManyAttempts when it must wait.
+
+        The check and the count are one transaction, and admissions take turns (SQLite's
+        write lock, an advisory lock on PostgreSQL): of the attempts sent at the same
+        moment, no more are admitted than the limits leave."""
+        now = now or utcnow()
+        with self.db.write_session() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADMISSION_LOCK})
+            _refuse(*self._waits(session, ip, username, now))
+            self._count(session, ip, username, now)
 
     def failed(self, ip: str, username: str = "", *, now: datetime | None = None) -> None:
         """Count one failed login (and forget failures past the window)."""
         now = now or utcnow()
         with self.db.session() as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
-            session.execute(
-                insert(LoginFailure).values(ip=ip[:45], username=account_key(username), at=now)
-            )
+            self._count(session, ip, username, now)
+
+    def _count(self, session: Session, ip: str, username: str, now: datetime) -> None:
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+        session.execute(
+            insert(LoginFailure).values(ip=ip[:45], username=account_key(username), at=now)
+        )
 
     def succeeded(self, ip: str, username: str) -> None:
         """A sign-in succeeded: forget that account's own failures from this address only."""

@@ -369,12 +369,8 @@ def sign_in(
     A success forgets only this account's failures from this address.
     """
     address = ip or "unknown"
-    throttle.check(address, username)
-    try:
-        user = authenticate(db, username, password, ip=ip)
-    except AuthenticationFailed:
-        throttle.failed(address, username)
-        raise
+    throttle.admit(address, username)  # counted as a failure until it succeeds
+    user = authenticate(db, username, password, ip=ip)
     throttle.succeeded(address, user.username)
     return user
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from nervecentre.security import users
 from nervecentre.security.models import LoginFailure
-from nervecentre.security.throttle import LoginThrottle
+from nervecentre.security.throttle import LoginThrottle, TooManyAttempts
+from nervecentre.security.users import AuthenticationFailed
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
@@ -97,3 +102,46 @@ def test_lifting_a_lock_also_forgets_the_usernames_failures(db: Database, tmp_pa
     assert throttle.retry_after("10.0.1.3", "inv") > 0
     users.enable_user(world.db, "inv", actor="test")
     assert throttle.retry_after("10.0.1.3", "inv") == 0
+
+
+def test_guesses_sent_at_once_get_no_more_tries_than_the_limit(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve wrong passwords sent at the same moment from one address, limit three. Each
+    request used to check the count, then spend its Argon2 time, then count its failure:
+    all twelve checked an empty count and all twelve got a guess. An attempt is now counted
+    as it is admitted, in the same locked transaction as the check."""
+    from tests.security.conftest import make_world
+
+    make_world(db, tmp_path)
+    throttle = LoginThrottle(db, 3, timedelta(minutes=10), account_max_failures=0)
+    sent = 12
+    all_checked = threading.Barrier(sent, timeout=2)
+    authenticate = users.authenticate
+    guessed: list[str] = []
+
+    def wait_then_authenticate(*args: Any, **kwargs: Any) -> Any:
+        with suppress(threading.BrokenBarrierError):  # refused ones never get here: go on
+            all_checked.wait()
+        guessed.append(args[1])
+        return authenticate(*args, **kwargs)
+
+    monkeypatch.setattr(users, "authenticate", wait_then_authenticate)
+    refused: list[TooManyAttempts] = []
+    failed: list[AuthenticationFailed] = []
+
+    def guess(k: int) -> None:
+        try:
+            users.sign_in(db, "inv", f"guess-{k}", throttle=throttle, ip="10.6.6.6")
+        except TooManyAttempts as exc:
+            refused.append(exc)
+        except AuthenticationFailed as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(k,)) for k in range(sent)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert (len(guessed), len(failed), len(refused)) == (3, 3, sent - 3)
+    assert throttle.retry_after("10.6.6.6") > 0
