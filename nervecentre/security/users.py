@@ -15,7 +15,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, true, update
 from sqlalchemy.orm import Session
 
 from nervecentre.cases.models import Unit
@@ -308,26 +308,33 @@ def authenticate(
     Unknown users and wrong passwords get the same message (and the same Argon2 work, so
     timing tells nothing). After ``login_max_failures`` failures in a row the account locks
     for ``login_lockout_minutes``. Every attempt is audited.
+
+    An attempt takes its place in the count before its password is checked (one atomic
+    update, committed at once), and a right password takes it back: of the attempts sent at
+    the same moment, no more than the lockout leaves are ever checked.
     """
     now = now or utcnow()
     name = username.strip().lower()[:64]
     error = "wrong username or password"
     with db.session() as session:
         user = session.scalars(select(User).where(User.username == name)).first()
+        tries = _take_attempt(session, user, db.settings, now) if user is not None else None
         if user is None:
             verify_password(_decoy_hash(), password)
             reason = "unknown user"
-        elif user.locked_until is not None and user.locked_until > now:
+        elif tries is None:
             reason = "locked"
+            until = user.locked_until or now
             error = (
                 "account locked after too many failed logins; try again after "
-                f"{user.locked_until:%H:%M} UTC or ask an administrator"
+                f"{until:%H:%M} UTC or ask an administrator"
             )
         elif not verify_password(user.password_hash, password):
             reason = "wrong password"
-            _count_failure(session, user, db.settings, now)
+            _count_failure(user, db.settings, now, tries)
         elif not user.active:
             reason, error = "disabled", "account disabled; ask an administrator"
+            _give_back_attempt(session, user)
         else:
             if hasher().check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
@@ -343,20 +350,41 @@ def authenticate(
     raise AuthenticationFailed(error)
 
 
-def _count_failure(session: Session, user: User, settings: Settings, now: datetime) -> None:
-    # Incremented in SQL so two concurrent failures cannot both read the same count.
-    failures = session.execute(
+def _take_attempt(session: Session, user: User, settings: Settings, now: datetime) -> int | None:
+    """Count this attempt against the account before its password is checked, committed at
+    once so that every other attempt sees it; None when the account is locked, or when the
+    attempts already counted reach the lockout (the ones in flight may still lock it)."""
+    limit = settings.login_max_failures
+    open_now = or_(User.locked_until.is_(None), User.locked_until <= now)
+    room = User.failed_logins < limit if limit else true()
+    tries = session.execute(
         update(User)
-        .where(User.id == user.id)
+        .where(User.id == user.id, open_now, room)
         .values(failed_logins=User.failed_logins + 1)
         .returning(User.failed_logins)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
-    if settings.login_max_failures and failures >= settings.login_max_failures:
+    ).scalar_one_or_none()
+    session.commit()
+    session.refresh(user)  # the count and lock as they stand now
+    return None if tries is None else int(tries)
+
+
+def _give_back_attempt(session: Session, user: User) -> None:
+    """A right password: the attempt counted for it was no failure."""
+    session.execute(
+        update(User)
+        .where(User.id == user.id, User.failed_logins > 0)
+        .values(failed_logins=User.failed_logins - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user)
+
+
+def _count_failure(user: User, settings: Settings, now: datetime, tries: int) -> None:
+    # The attempt is counted already (_take_attempt): the one that reached the limit locks.
+    if settings.login_max_failures and tries >= settings.login_max_failures:
         user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
         user.failed_logins = 0  # After the lockout the user gets a full set of attempts again.
-    else:
-        user.failed_logins = failures
 
 
 def sign_in(

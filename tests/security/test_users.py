@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
@@ -223,3 +225,54 @@ def test_a_role_change_applies_to_the_next_request_and_ends_nothing(world: World
     signed = sessions.resume_session(world.db, cookie)
     assert signed is not None and signed.user.role == "viewer"
     assert tokens.authenticate_token(world.db, token).role == "viewer"
+
+
+def test_guesses_sent_at_once_get_no_more_tries_than_the_lockout_allows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twelve wrong passwords for one account at the same moment, lockout after five. Each
+    attempt read the account unlocked, spent its Argon2 time, then counted its failure: all
+    twelve were checked. An attempt now takes its place in the count before its password is
+    checked, so the ones past the limit are refused as locked, unchecked."""
+    db, sent = world.db, 12
+    limit = db.settings.login_max_failures
+    all_read = threading.Barrier(sent, timeout=2)
+    verify = users.verify_password
+    checked: list[str] = []
+
+    def wait_then_verify(password_hash: str, password: str) -> bool:
+        with suppress(threading.BrokenBarrierError):  # refused ones never get here: go on
+            all_read.wait()
+        checked.append(password)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(users, "verify_password", wait_then_verify)
+    messages: list[str] = []
+
+    def guess(k: int) -> None:
+        with pytest.raises(AuthenticationFailed) as refused:
+            authenticate(db, "inv", f"guess number {k}")
+        messages.append(str(refused.value))
+
+    threads = [threading.Thread(target=guess, args=(k,)) for k in range(sent)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(messages) == sent and len(checked) == limit
+    assert sum("locked" in m for m in messages) == sent - limit
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        authenticate(db, "inv", PASSWORD)
+    assert len(checked) == limit
+
+
+def test_right_passwords_never_count_toward_the_lockout(world: World) -> None:
+    """Each attempt is counted before its password is checked: a right one takes it back."""
+    for _ in range(world.db.settings.login_max_failures + 2):
+        assert authenticate(world.db, "inv", PASSWORD).failed_logins == 0
+    users.disable_user(world.db, "view", actor="test")
+    for _ in range(world.db.settings.login_max_failures + 2):
+        with pytest.raises(AuthenticationFailed, match="disabled"):
+            authenticate(world.db, "view", PASSWORD)
+    users.enable_user(world.db, "view", actor="test")
+    assert authenticate(world.db, "view", PASSWORD).failed_logins == 0
