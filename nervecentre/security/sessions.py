@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from nervecentre.security.models import User, WebSession
+from nervecentre.security.users import AuthenticationFailed
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
 
@@ -37,9 +38,21 @@ def _digest(token: str) -> str:
 
 
 def start_session(db: Database, user: User, *, ip: str | None = None) -> tuple[str, str]:
-    """Open a session for a user who just proved who they are: (cookie token, CSRF token)."""
+    """Open a session for a user who just proved who they are: (cookie token, CSRF token).
+
+    ``user`` is the account as it was when the password was checked. The session opens only
+    if that password is still the account's and the account still active, checked under the
+    user's row lock (SQLite's write lock): a reset or a disable committed while Argon2 was
+    checking would otherwise leave a session proved by the old password alive after it."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with db.session() as session:
+    with db.write_session() as session:
+        now = session.execute(
+            select(User.password_hash, User.active).where(User.id == user.id).with_for_update()
+        ).first()
+        if now is None or not now.active or now.password_hash != user.password_hash:
+            raise AuthenticationFailed(
+                "the account's password or state changed as you signed in; sign in again"
+            )
         session.add(WebSession(id=_digest(token), user_id=user.id, csrf=csrf, ip=ip))
     return token, csrf
 

@@ -9,9 +9,11 @@ from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 
 from nervecentre.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from nervecentre.security import audit, sessions, tokens, users
+from nervecentre.security.models import WebSession
 from nervecentre.security.users import AuthenticationFailed, authenticate
 from nervecentre.store.base import utcnow
 from nervecentre.store.db import Database
@@ -175,6 +177,32 @@ def _credentials(world: World, username: str) -> tuple[str, str]:
     assert sessions.resume_session(world.db, cookie) is not None
     assert tokens.authenticate_token(world.db, token).username == username
     return cookie, token
+
+
+def test_a_reset_during_a_sign_in_leaves_no_session_opened_with_the_old_password(
+    world: World,
+) -> None:
+    """The password is checked (Argon2, tens of ms), then the session opened. A reset, or a
+    disable, committed in between ended the sessions that existed, and then the sign-in
+    opened one with the old password that outlived the reset. The session now opens only
+    if the password proved and the account are still what they were."""
+    for change in ("reset", "disable"):
+        user = authenticate(world.db, "inv", PASSWORD)  # proved with the password in force
+        if change == "reset":
+            users.set_password(world.db, "inv", "a brand new passphrase", actor="test")
+        else:
+            users.disable_user(world.db, "inv", actor="test")
+        with pytest.raises(AuthenticationFailed, match="sign in again"):
+            sessions.start_session(world.db, user, ip="10.0.0.1")
+        with world.db.session() as s:
+            opened = s.scalar(select(func.count()).select_from(WebSession))
+        assert opened == 0, change
+        if change == "reset":
+            users.set_password(world.db, "inv", PASSWORD, actor="test")
+    users.enable_user(world.db, "inv", actor="test")
+    user = authenticate(world.db, "inv", PASSWORD)
+    cookie, _csrf = sessions.start_session(world.db, user)
+    assert sessions.resume_session(world.db, cookie) is not None
 
 
 def test_a_password_reset_ends_every_session_and_token(world: World) -> None:
