@@ -108,9 +108,11 @@ def create_token(
         raise PermissionDenied(f"this API token is {held.name}: it cannot make a {chosen} token")
     until = expiry(db.settings, days=days, expires_at=expires_at)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with db.session() as session:
-        owner = user_in(session, username)
+    with db.write_session() as session:
+        owner = _locked(session, user_in(session, username).id)
         _authorise(actor, owner.username)
+        if isinstance(actor, User) and actor.id == owner.id:
+            _still_signed_in(actor, owner)
         record = ApiToken(
             user_id=owner.id,
             name=label,
@@ -125,6 +127,21 @@ def create_token(
         audit.record(session, actor, "token.create", "user", owner.username, detail, ip=ip)
         record.user = owner
     return record, token
+
+
+def _locked(session: Session, user_id: int) -> User:
+    """The user read afresh under its row lock (a reset or a disable waits for this)."""
+    query = select(User).where(User.id == user_id).with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def _still_signed_in(actor: User, owner: User) -> None:
+    """A reset or a disable since the request signed in ended its credentials: a token made
+    by the same request would outlive them."""
+    if not owner.active or owner.password_hash != actor.password_hash:
+        raise AuthenticationFailed(
+            "the account's password or state changed since this request signed in; sign in again"
+        )
 
 
 def list_tokens(db: Database, username: str | None = None) -> list[ApiToken]:

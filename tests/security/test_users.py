@@ -205,6 +205,20 @@ def test_a_reset_during_a_sign_in_leaves_no_session_opened_with_the_old_password
     assert sessions.resume_session(world.db, cookie) is not None
 
 
+def test_a_reset_during_a_request_leaves_no_token_made_by_it(world: World) -> None:
+    """A request signed in before a reset, making a token after the reset ended every
+    credential, made one that outlived the reset. A token made by its owner is now made only
+    if the owner's password is still the one the request was signed in with."""
+    signed_in = world.user("inv")  # the request's user, read as it began
+    users.set_password(world.db, "inv", "a brand new passphrase", actor="test")
+    with pytest.raises(AuthenticationFailed, match="sign in again"):
+        tokens.create_token(world.db, "inv", "nightly", actor=signed_in)
+    assert tokens.list_tokens(world.db, "inv") == []
+    fresh = world.user("inv")
+    _record, token = tokens.create_token(world.db, "inv", "nightly", actor=fresh)
+    assert tokens.authenticate_token(world.db, token).username == "inv"
+
+
 def test_a_password_reset_ends_every_session_and_token(world: World) -> None:
     cookie, token = _credentials(world, "inv")
     other_cookie, other_token = _credentials(world, "ana")
