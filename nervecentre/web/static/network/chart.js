@@ -1,15 +1,21 @@
 // The link chart: sigma.js (WebGL) over a graphology graph, fed by the graph API. The page
 // loads this module; the others hold one concept each.
-import { $, libs, root, state, status } from "./state.js";
+import { $, hooks, libs, root, state, status } from "./state.js";
 import { iconData, iconsReady } from "./icons.js";
 import { merge, resetGraph } from "./graph.js";
 import { layout, openRenderer, readFilters, redraw } from "./draw.js";
-import { expand, show, start } from "./loading.js";
-import { groupSelected, hideSelected, selectedOne, togglePin, ungroup } from "./selection.js";
+import { expand, onNodeClick, start } from "./loading.js";
+import { groupSelected, hideSelected, refreshSelection, selectedOne, togglePin, ungroup } from "./selection.js";
 import { collectDates, onSlider } from "./time.js";
 import { clearPath, findPath } from "./paths.js";
-import { reopen, saveChart } from "./saved.js";
+import { fillCaseChoices, reopen, saveChart } from "./saved.js";
+import { markTableSelection, renderTables } from "./tables.js";
 import { exportPng, exportSvg } from "./export.js";
+
+hooks.nodeClicked = onNodeClick;
+hooks.selectionChanged = refreshSelection;
+hooks.pictureDrawn = () => { renderTables(); fillCaseChoices(); };
+hooks.selectionDescribed = markTableSelection;
 
 function on(id, event, fn) { const el = $(id); if (el) el.addEventListener(event, fn); }
 

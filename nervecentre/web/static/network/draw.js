@@ -1,10 +1,6 @@
 // Drawing: sigma.js over the graph, the reducers that filter and colour, the layout.
-import { $, MANY_LINKS, PALETTE, TYPE_COLOURS, checked, filters, libs, state } from "./state.js";
+import { $, MANY_LINKS, PALETTE, TYPE_COLOURS, checked, filters, hooks, libs, state } from "./state.js";
 import { iconData, iconsReady } from "./icons.js";
-import { onNodeClick, show } from "./loading.js";
-import { refreshSelection } from "./selection.js";
-import { renderTables } from "./tables.js";
-import { fillCaseChoices } from "./saved.js";
 
 // The renderer opens with the page, on an empty graph: compiling its WebGL programs takes a
 // second or more in software WebGL (the icon program most), and a chart's first picture
@@ -26,8 +22,8 @@ export function openRenderer() {
     zIndex: true, nodeReducer, edgeReducer, allowInvalidContainer: true,
   });
   const s = state.sigma;
-  s.on("clickNode", ({ node, event }) => onNodeClick(node, event.original.shiftKey));
-  s.on("clickStage", () => { state.selected.clear(); refreshSelection(); });
+  s.on("clickNode", ({ node, event }) => hooks.nodeClicked(node, event.original.shiftKey));
+  s.on("clickStage", () => { state.selected.clear(); hooks.selectionChanged(); });
   dragging(s);
   state.ready = warmIcons(s).then(() => { state.openedIn = performance.now() - t0; });
 }
@@ -92,7 +88,7 @@ export function dragging(s) {
     state.graph.mergeNodeAttributes(dragged, { x: pos.x, y: pos.y, fixed: true });
     e.preventSigmaDefault(); e.original.preventDefault(); e.original.stopPropagation();
   });
-  const stop = () => { if (dragged) { dragged = null; s.getCamera().enable(); refreshSelection(); } };
+  const stop = () => { if (dragged) { dragged = null; s.getCamera().enable(); hooks.selectionChanged(); } };
   s.getMouseCaptor().on("mouseup", stop);
 }
 
@@ -218,7 +214,7 @@ let tablesDue = false;
 export function scheduleTables() {
   if (tablesDue) return;
   tablesDue = true;
-  const build = () => { tablesDue = false; renderTables(); fillCaseChoices(); };
+  const build = () => { tablesDue = false; hooks.pictureDrawn(); };
   requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(build, 0)));
 }
 

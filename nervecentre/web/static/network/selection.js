@@ -1,8 +1,7 @@
 // The selection and what can be done with it: hide, pin, group.
-import { $, ICONS, TYPE_COLOURS, state, status } from "./state.js";
+import { $, ICONS, TYPE_COLOURS, hooks, state, status } from "./state.js";
 import { iconOf } from "./icons.js";
 import { layout, redraw } from "./draw.js";
-import { markTableSelection } from "./tables.js";
 
 export function selectedOne() { const s = [...state.selected]; return s.length ? s[s.length - 1] : null; }
 
@@ -36,7 +35,7 @@ export function describeSelection() {
     $("do-pin").setAttribute("aria-pressed", a.fixed ? "true" : "false");
     $("do-pin").textContent = a.fixed ? "Unpin" : "Pin";
   }
-  markTableSelection();
+  hooks.selectionDescribed();
 }
 
 export function hideSelected() {

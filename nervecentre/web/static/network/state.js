@@ -21,6 +21,15 @@ export const state = {
   ready: Promise.resolve(),
 };
 
+// What the drawing and the selection code ask of the modules above them, set by chart.js:
+// each module imports only the ones below it, never one that imports it back.
+export const hooks = {
+  nodeClicked: (_node, _add) => {}, // loading.js: select a node (shift adds it)
+  selectionChanged: () => {}, // selection.js: describe the selection, mark it on the chart
+  pictureDrawn: () => {}, // tables.js and saved.js: the tables and the case choices
+  selectionDescribed: () => {}, // tables.js: mark the selection in the tables
+};
+
 export function status(text) { $("chart-status").textContent = text; }
 
 export async function api(url, options) {
