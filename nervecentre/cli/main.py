@@ -18,6 +18,7 @@ from nervecentre.cli import (
     security,
     web,
 )
+from nervecentre.hashing.nodump import forbid_core_dumps
 
 
 def _exit_statuses() -> str:
@@ -63,5 +64,6 @@ library.register(app)
 
 
 def main() -> None:
-    """Run the command line."""
+    """Run the command line, in a process that leaves no core dump (it may hold media)."""
+    forbid_core_dumps()
     app()

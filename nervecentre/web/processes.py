@@ -18,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from nervecentre.errors import ConfigError, NervecentreError
+from nervecentre.hashing.nodump import forbid_core_dumps
 
 FACTORY = "nervecentre.web.app:app_from_environment"
 _BACKLOG = 2048
@@ -42,6 +43,8 @@ def _listening(host: str, port: int, *, shared: bool = True) -> socket.socket:
 
 def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
+
+    forbid_core_dumps()  # a process started afresh: its re-checks hold fetched media
 
     sock = _listening(host, port)
     sock.listen(_BACKLOG)
