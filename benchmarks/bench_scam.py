@@ -426,8 +426,9 @@ def main(argv: Iterable[str] | None = None) -> None:
         print(f"corpus: {len(rows)} messages, seed {args.seed}")
         report(extraction(rows), campaigns(rows))
         if args.scanners:
+            timed = _scanner_candidates([str(r["text"]) for r in rows])
             print(f"\n{'scanner (CPU per message, best of 3)':50} {'us':>7}")
-            for name, micros in _scanner_candidates([str(r["text"]) for r in rows]).items():
+            for name, micros in timed.items():
                 print(f"{name:50} {micros:7.2f}")
 
 
