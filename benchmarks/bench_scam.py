@@ -188,6 +188,100 @@ def extraction(rows: list[dict[str, object]]) -> dict[str, dict[str, object]]:
     return results
 
 
+def _scanner_candidates(texts: list[str]) -> dict[str, float]:
+    """CPU microseconds a message for the scans every message pays today and for the compiled
+    multi-pattern scanners that could replace them (each skipped when not installed):
+    hyperscan, google-re2 and pyahocorasick. None is used by the extractor; this measures
+    whether one would pay for its Python binding's cost per call."""
+
+    from nervecentre.scams.indicators import _scan
+    from nervecentre.scams.indicators._text import clean
+
+    bodies = [clean(text).text for text in texts]
+    b58 = _scan._FAMILIES[2][1]
+    cases: dict[str, Callable[[str], object]] = {
+        "re: base58 tokens (every message)": lambda b: list(b58.finditer(b)),
+        "re: phone runs (every message)": lambda b: list(_scan._PHONE_RUN.finditer(b)),
+        "re: all crypto tokens, phone runs, onions": lambda b: (
+            _scan._tokens(b),
+            list(_scan._PHONE_RUN.finditer(b)),
+            list(_scan._ONION.finditer(b)),
+        ),
+    }
+    anchors = ("0x", "0X", "bc1", "BC1", "ltc1", "LTC1", "@", "://", "www.", "WWW.", ".onion")
+    cases["str 'in': 11 literal anchors"] = lambda b: [a for a in anchors if a in b]
+    alphabet = rb"[1-9A-HJ-NP-Za-km-z]"
+    families = [
+        rb"(?:^|[^0-9A-Za-z])(?:[1348]" + alphabet + rb"{3,}|[LMT]" + alphabet + rb"*"
+        rb"[1-9A-HJ-NP-Z]" + alphabet + rb"*|[LMT]" + alphabet + rb"{25,})(?:[^0-9A-Za-z]|$)",
+        rb"0[xX][0-9a-fA-F]",
+        rb"(?:[bB][cC]|[lL][tT][cC])1",
+        rb"[+(0-9][0-9 \t().\-]{5,}[0-9]",
+        rb"@",
+        rb"://|www\.",
+        rb"\.onion",
+    ]
+    try:
+        import hyperscan
+    except ImportError:
+        print("hyperscan not installed: skipped")
+    else:
+        once, caseless = hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_CASELESS
+        present = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        flags = [once] * 5 + [once | caseless] * 2
+        present.compile(expressions=families, ids=list(range(7)), elements=7, flags=flags)
+        present.scratch = hyperscan.Scratch(present)
+        spans = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        som = hyperscan.HS_FLAG_SOM_LEFTMOST
+        spans.compile(
+            expressions=[families[0], families[3]], ids=[0, 1], elements=2, flags=[som] * 2
+        )
+        spans.scratch = hyperscan.Scratch(spans)
+
+        def scan(db: object, b: str) -> list[tuple[int, int, int]]:
+            hits: list[tuple[int, int, int]] = []
+            db.scan(  # type: ignore[attr-defined]
+                b.encode("ascii", "replace"),  # one byte a character: offsets stay put
+                match_event_handler=lambda i, f, t, _flags, _ctx: hits.append((i, f, t)),
+            )
+            return hits
+
+        cases["hyperscan: which of 7 families (one scan)"] = lambda b: scan(present, b)
+        cases["hyperscan: every base58 token and phone run"] = lambda b: scan(spans, b)
+    try:
+        import re2  # google-re2
+    except ImportError:
+        print("google-re2 not installed: skipped")
+    else:
+        which = re2.Set.SearchSet()
+        for pattern in families:
+            which.Add(pattern.decode())
+        which.Compile()
+        phone_re2 = re2.compile(_scan._PHONE_RUN.pattern)
+        cases["google-re2 Set: which of 7 families"] = lambda b: which.Match(b)
+        cases["google-re2: phone runs"] = lambda b: list(phone_re2.finditer(b))
+    try:
+        import ahocorasick  # pyahocorasick
+    except ImportError:
+        print("pyahocorasick not installed: skipped")
+    else:
+        automaton = ahocorasick.Automaton()
+        for anchor in anchors:
+            automaton.add_word(anchor, anchor)
+        automaton.make_automaton()
+        cases["pyahocorasick: 11 literal anchors"] = lambda b: list(automaton.iter(b))
+    out = {}
+    for name, scan_one in cases.items():
+        best = math.inf
+        for _ in range(3):
+            started = time.process_time()
+            for body in bodies:
+                scan_one(body)
+            best = min(best, time.process_time() - started)
+        out[name] = best * 1e6 / len(bodies)
+    return out
+
+
 def _minhash_lsh(masked: list[str], threshold: float, shingle: int) -> list[int]:
     from datasketch import MinHash, MinHashLSH
 
@@ -314,6 +408,12 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--campaigns", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--corpus", type=Path, help="write (or reuse) the corpus here")
+    parser.add_argument(
+        "--scanners",
+        action="store_true",
+        help="also time the compiled scanners one could use instead (hyperscan, google-re2, "
+        "pyahocorasick, where installed) per message",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.corpus or Path(tmp)
@@ -325,6 +425,11 @@ def main(argv: Iterable[str] | None = None) -> None:
         rows = _load(folder)
         print(f"corpus: {len(rows)} messages, seed {args.seed}")
         report(extraction(rows), campaigns(rows))
+        if args.scanners:
+            timed = _scanner_candidates([str(r["text"]) for r in rows])
+            print(f"\n{'scanner (CPU per message, best of 3)':50} {'us':>7}")
+            for name, micros in timed.items():
+                print(f"{name:50} {micros:7.2f}")
 
 
 if __name__ == "__main__":

@@ -70,3 +70,60 @@ def test_obfuscated_and_plain_forms_are_one_indicator() -> None:
 
 def test_whole_cyrillic_words_do_not_become_indicators() -> None:
     assert pairs("Оплатите сейчас, иначе видео увидят все. Время: 48 часов.") == []
+
+
+# Each family's scan is skipped when a cheap substring test says it cannot match (the '.o' of
+# '.onion', an 'xx' of 'hxxp'); these forms must still reach the scan.
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (f"{ONION}.ONION", ("onion", f"{ONION}.onion")),
+        (f"{ONION.upper()}.Onion", ("onion", f"{ONION}.onion")),
+        (f"{ONION}.oNiOn", ("onion", f"{ONION}.onion")),
+        (f"{ONION}[.]ONION", ("onion", f"{ONION}.onion")),
+        ("hXxps://evil[.]example/pay", ("url", "https://evil.example/pay")),
+        ("HxXp://evil.example/pay", ("url", "http://evil.example/pay")),
+        ("hxXps[:]//evil.example/pay", ("url", "https://evil.example/pay")),
+    ],
+)
+def test_prefiltered_families_are_found_in_every_case(
+    written: str, expected: tuple[str, str]
+) -> None:
+    assert expected in pairs(f"Reach us at {written} today.")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        # a bech32 address split by a zero-width space, a tag and a line break at once
+        f"{BTC[:12]}\u200b{BTC[12:24]}<span></span>\n{BTC[24:]}",
+        # homoglyphs and a soft hyphen inside, full-width digits
+        f"{BTC[:4].translate(CYRILLIC)}\u00ad{BTC[4:]}",
+        # wrapped in quoted mail and split twice
+        f"> {BTC[:15]}\n> {BTC[15:30]}\n> {BTC[30:]}",
+    ],
+)
+def test_an_address_hidden_several_ways_at_once_is_found(written: str) -> None:
+    assert ("btc", BTC) in pairs(f"Bitcoin wallet:\n{written}\nPay in 24 hours.")
+
+
+def test_a_transaction_hash_split_like_an_address_is_not_one() -> None:
+    digest = "9e3a802390984795f826815a3c1e956e67f85b5d93ac2f1334ffb56322f0506d"
+    assert pairs(f"Tx hash: 0x{digest[:20]}\u200b{digest[20:44]}\n{digest[44:]}") == []
+    assert pairs(f"txid <b>{digest[:32]}</b>{digest[32:]}") == []
+
+
+def test_an_indicator_at_the_end_of_a_huge_message_keeps_its_offsets() -> None:
+    filler = "Dear customer, your order 12345 ships on 12/05/2026. " * 20_000  # about 1 MB
+    text = filler + f"Pay {P2PKH[:10]}\u200b{P2PKH[10:]} and call +91 98765 43210."
+    found = {(i.kind, i.value): i for i in find_indicators(text)}
+    assert set(found) == {("btc", P2PKH), ("phone", "+919876543210")}
+    btc = found[("btc", P2PKH)]
+    assert text[btc.start : btc.end] == f"{P2PKH[:10]}\u200b{P2PKH[10:]}"
+
+
+def test_words_before_a_number_decide_for_each_message() -> None:
+    # The verdict on the words before a number is kept per window of text, never per number.
+    assert pairs("Order no 9876543210") == []
+    assert pairs("Call me 9876543210") == [("phone", "+919876543210")]
+    assert pairs("Order no 9876543210") == []

@@ -64,7 +64,7 @@ def find_indicators(text: str, *, default_region: str = "IN") -> list[Indicator]
         found += _scan.at_signs(body)
     if "://" in body or "www." in body or "WWW." in body:
         found += _scan.url(body)
-    if "." in body:
+    if ".o" in body or ".O" in body:  # where '.onion' can be, in any case
         found += _scan.onion(body)
     if cleaned.defanged:
         taken = [(f[2], f[3]) for f in found if f[0] in ("url", "email", "onion")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from nervecentre.scams.indicators import _validate
 
@@ -87,7 +88,14 @@ _WORDS = re.compile(r"[a-z/]+")
 
 def _reference(text: str, start: int) -> bool:
     """Whether the number at `start` follows a word such as 'invoice' or 'order id'."""
-    before = _WORDS.findall(text[max(0, start - 30) : start].lower())
+    return _reference_before(text[max(0, start - 30) : start])
+
+
+@lru_cache(maxsize=4096)
+def _reference_before(window: str) -> bool:
+    """The words before a number repeat from message to message of a campaign ('call me on
+    WhatsApp '): each window is read once."""
+    before = _WORDS.findall(window.lower())
     return not _NOT_PHONE.isdisjoint(before[-2:])
 
 

@@ -51,7 +51,6 @@ _EDITS = re.compile(
 _EDIT_START = re.compile(r"[<&\[({\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # "hxxp" becomes "http" in place (same length, so offsets stay put).
 _HXXP = re.compile(r"[hH][xX][xX](?=[pP][sS]?(?::|\[:))")
-_XX = re.compile("[xX][xX]")
 _REPLACE = {"block": "\n", "drop": "", "dot": ".", "colon": ":", "slashes": "://", "at": "@"}
 # Look-alikes and invisible characters: texts without any skip translate() altogether.
 _FOLDABLE = re.compile(
@@ -83,6 +82,12 @@ class Cleaned:
         return self._orig[i] + (pos - self._clean[i])
 
 
+def _has_xx(text: str) -> bool:
+    """Whether "xx" appears in any case: four substring finds (in C, memchr-based) cost a
+    fraction of one regular-expression scan, which tests a character class at every offset."""
+    return "xx" in text or "XX" in text or "xX" in text or "Xx" in text
+
+
 def _fold_one(match: re.Match[str]) -> str:
     return chr(_FOLD[ord(match.group())])
 
@@ -105,7 +110,7 @@ def clean(text: str) -> Cleaned:
     if not text.isascii():
         # Only the few foldable characters are touched (translate() would visit every one).
         text = _FOLDABLE.sub(_fold_one, text)
-    if ("x" in text or "X" in text) and _XX.search(text):  # one-character finds are memchr
+    if ("x" in text or "X" in text) and _has_xx(text):
         text = _HXXP.sub(lambda m: m.group().replace("x", "t").replace("X", "T"), text)
     if text.isascii() and not (  # no character an edit can start with (memchr calls, in C)
         "<" in text or "&" in text or "[" in text or "(" in text or "{" in text
