@@ -288,8 +288,9 @@ def _isolated(
 ) -> tuple[float, dict[str, float], float] | None:
     """Run one engine in a forked process: its seconds, scores and peak memory (MiB).
 
-    None when it has not finished within ``limit`` seconds, or when its resident memory
-    passed ``max_rss`` MiB (it is then stopped: the machine is shared).
+    None when it has not finished within ``limit`` seconds, or when its memory (the
+    proportional set size of its processes) passed ``max_rss`` MiB: it is then stopped
+    (the machine is shared).
     """
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
@@ -307,14 +308,17 @@ def _isolated(
             break
         except queue_module.Empty:
             if _resident(process.pid) > max_rss:
-                why = f"at {time.perf_counter() - began:.0f} s: over {max_rss:,.0f} MiB resident"
+                why = (
+                    f"at {time.perf_counter() - began:.0f} s: over {max_rss:,.0f} MiB "
+                    "(proportional set size)"
+                )
             elif time.perf_counter() - began < limit:
                 if PROGRESS and time.perf_counter() - sampled >= SAMPLE_EVERY:
                     sampled = time.perf_counter()
                     print(
                         f"  {time.strftime('%H:%M:%S', time.gmtime())} UTC  "
-                        f"{sampled - began:.0f} s: {_resident(process.pid):,.0f} MiB resident "
-                        f"(with its workers); load {os.getloadavg()[0]:.1f}",
+                        f"{sampled - began:.0f} s: {_resident(process.pid):,.0f} MiB "
+                        f"(proportional set size, with its workers); load {os.getloadavg()[0]:.1f}",
                         flush=True,
                     )
                 continue
@@ -336,15 +340,17 @@ SAMPLE_EVERY = 30.0
 
 
 def _resident(pid: int | None) -> float:
-    """The resident MiB of a running process and its children (its compare workers)."""
+    """The memory (MiB) a running process and its children (its compare workers) hold:
+    the sum of their proportional set sizes, so that pages the fork shares between them
+    (the records) are counted once, not once per process."""
     total = 0.0
     for task in [pid, *_children(pid)]:
         try:
-            status = Path(f"/proc/{task}/status").read_text()
+            rollup = Path(f"/proc/{task}/smaps_rollup").read_text()
         except OSError:
             continue
         total += next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")),
+            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")),
             0,
         )
     return total / 1024
@@ -431,7 +437,8 @@ def scale(
     )
     print(
         f"each engine may run {limit:,.0f} s{limit_why}; stopped if its processes hold "
-        f"more than {max_rss:,.0f} MiB resident; DuckDB: memory_limit {DUCKDB_MEMORY}, "
+        f"more than {max_rss:,.0f} MiB (proportional set size); "
+        f"DuckDB: memory_limit {DUCKDB_MEMORY}, "
         f"threads {DUCKDB_THREADS}, spills to {DUCKDB_TEMP}",
         flush=True,
     )
@@ -496,7 +503,7 @@ def main() -> None:
         "--max-rss",
         type=float,
         default=float("inf"),
-        help="stop an engine whose processes hold more resident MiB than this (scale)",
+        help="stop an engine whose processes hold more MiB than this (PSS; scale)",
     )
     parser.add_argument("--duckdb-memory", default="6GB", help="DuckDB's memory_limit")
     parser.add_argument("--duckdb-temp", type=Path, help="DuckDB's spill folder")
