@@ -222,7 +222,17 @@ def refine_with_rules(model: Model, levels: Levels) -> Model:
             column = levels[mask, index]
             if int((column != NULL).sum()) >= MIN_RULE_PAIRS:
                 m[index] = share(column, len(FEATURES[index].levels))
-    return Model(m=m, u=model.u, prior=model.prior, trained_on=model.trained_on)
+    # Pairs whose names fit but who were born more than ten years apart are near-surely
+    # different people (one person's records disagree so in 1 % at most): among them, how
+    # often two namesakes' fathers' names agree.
+    apart = (name >= NAME_FITS) & (birth == 0)
+    father = levels[apart, FEATURE_INDEX["father"]]
+    named_u = None
+    if int((father != NULL).sum()) >= MIN_RULE_PAIRS:
+        named_u = share(father, len(FEATURES[FEATURE_INDEX["father"]].levels))
+    return Model(
+        m=m, u=model.u, prior=model.prior, trained_on=model.trained_on, father_named_u=named_u
+    )
 
 
 def estimate_prior(levels: Levels, records: int = 0) -> float:
@@ -501,8 +511,9 @@ def explain(
             Contribution(
                 "adjustment",
                 0,
-                "how common the shared name or phone is; a household's shared details "
-                "counted once when the names conflict",
+                "how common the shared name or phone is; a father's name weighed among "
+                "namesakes when the names agree; a household's shared details counted once "
+                "when the names conflict",
                 adjust,
             )
         )
