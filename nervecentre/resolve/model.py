@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from nervecentre.resolve.compare import FEATURES, NULL
 
-VERSION = "fs-rules-1"
+VERSION = "fs-rules-2"
 Levels = npt.NDArray[np.int8]
 Floats = npt.NDArray[np.float64]
 
@@ -49,6 +49,10 @@ _U_START: dict[str, tuple[float, ...]] = {
     "address": (0.9, 0.08, 0.02),
 }
 U_PRIOR_PAIRS = 500
+FATHER_INDEX = next(i for i, f in enumerate(FEATURES) if f.name == "father")
+# From this name level up (one name fits in the other) a father's name is weighed with the
+# u counted among namesakes (Model.father_named_u).
+NAMED_FROM = 5
 # Features a household shares, and what they may add up to when two names conflict.
 HOUSEHOLD = frozenset({"father", "phone", "address", "place"})
 HOUSEHOLD_CAP = 4.0
@@ -79,6 +83,9 @@ class Model:
     learnt: list[Floats] | None = None
     #: How many decided pairs taught ``learnt``.
     decisions: int = 0
+    #: u of the father's-name levels among *different* people whose names agree (see
+    #: :func:`match_weights`); None: the father's name weighs as among random pairs.
+    father_named_u: Floats | None = None
 
     def weights(self) -> list[Floats]:
         """log2(m/u) per feature and level (plus what decisions taught): the bits of each."""
@@ -107,6 +114,11 @@ class Model:
                 }
                 for i, (f, m, u) in enumerate(zip(FEATURES, self.m, self.u, strict=True))
             },
+            **(
+                {"father_named_u": [round(float(x), 6) for x in self.father_named_u]}
+                if self.father_named_u is not None
+                else {}
+            ),
         }
 
 
@@ -257,6 +269,15 @@ def match_weights(
     # together they count for at most HOUSEHOLD_CAP bits instead of adding up.
     conflict = levels[:, 0] <= 1
     total[conflict] -= np.maximum(household[conflict] - HOUSEHOLD_CAP, 0.0)
+    if model.father_named_u is not None:
+        # The father's name shares the surname: two namesakes' fathers agree far more often
+        # than two random people's (a few dozen given names in a community), so where the
+        # names agree its u is the one counted among namesakes.
+        father = FATHER_INDEX
+        col = levels[:, father]
+        named = (levels[:, 0] >= NAMED_FROM) & (col != NULL)
+        lv = col[named].astype(np.int64)
+        total[named] += np.log2(model.u[father][lv] / model.father_named_u[lv])
     for tf, feature, from_level in ((name_tf, "name", 6), (phone_tf, "phone", 1)):
         if tf is None:
             continue

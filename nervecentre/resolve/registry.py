@@ -159,6 +159,7 @@ def _model_of(run: ResolutionRun | None) -> Model | None:
         trained_on=int(data.get("trained_on", 0)),
         learnt=learnt if len(learnt) == len(features) else None,
         decisions=int(data.get("decisions", 0)),
+        father_named_u=np.array(data["father_named_u"]) if "father_named_u" in data else None,
     )
 
 
