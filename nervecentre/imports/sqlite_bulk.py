@@ -12,6 +12,9 @@ about 80 MB of log (the import's latest batches, and other users' commits meanwh
 of about 4 MB; a killed process loses nothing committed. A rolled-back import is a stopped
 one: importing the register again finishes it. Documented in ``docs/security.md`` (Imports).
 The cost besides: a larger ``-wal`` file while the import runs, which readers search longer.
+
+Into an empty registry, an import also builds the secondary indexes of the tables it writes
+after its rows are in (:func:`defer_indexes`, :func:`restore_indexes`).
 """
 
 from __future__ import annotations
