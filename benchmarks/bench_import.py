@@ -25,6 +25,7 @@ import argparse
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -213,6 +214,8 @@ def main() -> None:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs\n"
     )
     work = Path(tempfile.mkdtemp(prefix="nc-bench-"))
+    # Stopped by `timeout` (SIGTERM), the run still removes its databases (gigabytes).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         if not args.million_only:
             _run(args, work)

@@ -55,9 +55,11 @@ def write_transaction(conn: Connection) -> Iterator[None]:
 
 
 class Held:
-    """How long the last batch held its transaction (seconds, from BEGIN to COMMIT)."""
+    """How long the last batch held its transaction (seconds, from BEGIN to COMMIT), and
+    when the next one may take the write lock (``time.monotonic()``)."""
 
     seconds: float = 0.0
+    free_until: float = 0.0
 
     def next_rows(self, rows: int, most: int) -> int:
         """How many rows the next batch may take to hold its transaction about HOLD_S: as
@@ -70,8 +72,12 @@ class Held:
 
 @contextmanager
 def batch_transaction(conn: Connection, held: Held) -> Iterator[None]:
-    """A :func:`write_transaction` for one batch, timed into ``held``; then (SQLite) a pause
-    for other writers."""
+    """A :func:`write_transaction` for one batch, timed into ``held``. On SQLite the lock is
+    then left free for a pause (for other writers) before the next batch takes it; the caller
+    prepares its next batch meanwhile, so the pause costs the import little or no time."""
+    wait = held.free_until - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
     with write_transaction(conn):
         started = time.monotonic()
         try:
@@ -79,7 +85,7 @@ def batch_transaction(conn: Connection, held: Held) -> Iterator[None]:
         finally:
             held.seconds = time.monotonic() - started
     if conn.dialect.name == "sqlite":
-        time.sleep(min(_PAUSE_MAX_S, held.seconds * _PAUSE_SHARE))
+        held.free_until = time.monotonic() + min(_PAUSE_MAX_S, held.seconds * _PAUSE_SHARE)
 
 
 @contextmanager

@@ -111,11 +111,17 @@ class CaseRecord:
     route: list[RouteStopRecord] = field(default_factory=list)
     identifiers: list[tuple[Value, str]] = field(default_factory=list)
     related_keys: list[str] = field(default_factory=list)
+    # The key, made once: a writer asks for it dozens of times a record. Not a field of the
+    # record's value (no init, no compare, not packed); records are not changed once made.
+    _key: str = field(default="", init=False, repr=False, compare=False)
 
     @property
     def key(self) -> str:
         """The case's natural key (station/year/number)."""
-        return case_key(self.police_station_code, self.fir_year, self.fir_number)
+        key = self._key
+        if not key:
+            key = self._key = case_key(self.police_station_code, self.fir_year, self.fir_number)
+        return key
 
 
 def person_ref(key: str, role: str, index: int) -> str:

@@ -71,9 +71,11 @@ class ChildWrites(WriterBase):
         events: list[tuple[int, EventRecord]] = []
         uses: dict[tuple[int, int, int | None], str] = {}
         ident_values = [v for rec in records for v, _ in rec.identifiers]
-        ident_values += [v for rec in records for p in rec.people for v, _ in self._idents_of(p)]
+        # Once a person: a protected person's blind indexes are keyed hashes.
+        people_idents = [[self._idents_of(p) for p in rec.people] for rec in records]
+        ident_values += [v for per in people_idents for idents in per for v, _ in idents]
         ident_ids = self._identifier_ids(ident_values)
-        for rec in records:
+        for rec, per_person in zip(records, people_idents, strict=True):
             cid = case_ids[rec.key]
             for ch in rec.charges:
                 ref = ch.ref
@@ -81,10 +83,10 @@ class ChildWrites(WriterBase):
                     (cid, ref.law, ref.section, ref.subsection, ch.stage, ref.key,
                      equivalent(ref), True)
                 )  # fmt: skip
-            for p in rec.people:
+            for p, idents in zip(rec.people, per_person, strict=True):
                 pid = person_ids[p.ref]
                 roles.append((cid, pid, p.role, ",".join(p.accused_roles), True))
-                for v, raw in self._idents_of(p):
+                for v, raw in idents:
                     uses[(ident_ids[(v.kind, v.value)], cid, pid)] = raw
             for v, raw in rec.identifiers:
                 uses.setdefault((ident_ids[(v.kind, v.value)], cid, None), raw)

@@ -53,12 +53,17 @@ class PeopleWrites(WriterBase):
         if not self._persons_were_empty:
             return [p.ref for rec in records for p in rec.people]
         foreign = self._foreign_refs
-        return [
-            p.ref
-            for rec in records
-            for p in rec.people
-            if rec.key not in new_keys or not owned(rec.key, p.ref) or p.ref in foreign
-        ]
+        refs: list[str] = []
+        for rec in records:
+            key = rec.key
+            if key not in new_keys or "#" in key:
+                refs += [p.ref for p in rec.people]
+            else:  # owned() of each person, its test made once a case
+                mine = key + "#"
+                refs += [
+                    p.ref for p in rec.people if not p.ref.startswith(mine) or p.ref in foreign
+                ]
+        return refs
 
     def _upsert_people(self, records: Sequence[CaseRecord], new_keys: set[str]) -> dict[str, int]:
         people = [p for rec in records for p in rec.people]
@@ -94,9 +99,10 @@ class PeopleWrites(WriterBase):
         ]
         self.bulk.insert("persons", PERSON_COLS, rows_new)
         existing.update((p.ref, i) for i, p in zip(new_ids, fresh, strict=True))
-        self._foreign_refs.update(
-            p.ref for rec in records for p in rec.people if not owned(rec.key, p.ref)
-        )
+        for rec in records:
+            mine = rec.key + "#"
+            if "#" in rec.key or any(not p.ref.startswith(mine) for p in rec.people):
+                self._foreign_refs.update(p.ref for p in rec.people if not owned(rec.key, p.ref))
         self.stats.people += len(people)
         aliases = {
             (existing[p.ref], a)

@@ -16,15 +16,21 @@ import csv
 import gc
 import hashlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, insert, update
 from sqlalchemy.orm import Session
 
-from nervecentre.cases.batches import AuditNote, read_batch, write_transaction
+from nervecentre.cases.batches import (
+    AuditNote,
+    Held,
+    batch_transaction,
+    read_batch,
+    write_transaction,
+)
 from nervecentre.cases.models import ImportBatch
 from nervecentre.cases.records import CaseRecord
 from nervecentre.cases.writer import CaseWriter, WriteStats
@@ -43,7 +49,7 @@ from nervecentre.imports.convert import Problem
 from nervecentre.imports.dateorder import DateOrders
 from nervecentre.imports.mapping import Mapping, load_mapping
 from nervecentre.imports.readers import REJECTS_COLUMNS, Cell, Register, open_register
-from nervecentre.imports.sqlite_bulk import import_checkpoints
+from nervecentre.imports.sqlite_bulk import defer_indexes, import_checkpoints, restore_indexes
 from nervecentre.search.fulltext import refresh_index
 from nervecentre.security import audit
 from nervecentre.security.keys import bound_cipher
@@ -319,6 +325,16 @@ def _stopped(exc: BaseException, committed: int, batch: int | None) -> BaseExcep
     return exc
 
 
+def _build_deferred(conn: Connection) -> None:
+    """Build the indexes deferred for a bulk load, one transaction each (each holds the
+    write lock for one index's sort, then leaves it free for a moment)."""
+    held = Held()
+    while True:
+        with batch_transaction(conn, held):
+            if not restore_indexes(conn, at_most=1):
+                return
+
+
 def import_register(
     db: Database,
     path: Path,
@@ -368,7 +384,12 @@ def import_register(
             # anything is written: another key than the database's stops the import.
             cipher = bound_cipher(conn, db.settings)
             batch = None
+            deferred = False
             if not dry_run:
+                # Indexes an earlier import left to build (it was stopped) first; into an
+                # empty registry, secondary indexes are built after the load (SQLite).
+                restore_indexes(conn)
+                deferred = defer_indexes(conn)
                 batch = conn.execute(
                     insert(ImportBatch)
                     .values(
@@ -410,10 +431,15 @@ def import_register(
                             session, name, "import.run", "import_batch", batch, entry, ip=ip
                         )
         except BaseException as exc:
+            if deferred and isinstance(exc, Exception):
+                with suppress(Exception):  # else the next import builds them
+                    _build_deferred(conn)
             stopped = _stopped(exc, writer.committed, batch)
             if stopped is exc:
                 raise
             raise stopped from exc
+        if deferred:
+            _build_deferred(conn)
         report.batch_id = batch
     if dry_run:
         # A check reads the cases it would change: audited, naming them (short writes).
