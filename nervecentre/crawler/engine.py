@@ -5,9 +5,9 @@ host; each host has at most ``host_concurrency`` requests in flight, started at 
 ``host_delay`` apart, and a 429 or 503 pushes that host's next start back by its Retry-After
 (or an exponential back-off) before the URL is tried again. An image's bytes are checked
 against those of recent images (a copy is not decoded twice), then hashed, with the
-PDQ estimated by the hash engine's numpy path, runs in hashing processes fed bytes from the
-event loop (:mod:`nervecentre.crawler.hashpool`), so the loop keeps fetching on one core while
-images are decoded on the others. What the crawl
+PDQ estimated by the hash engine's numpy path, off the event loop: in hashing processes fed
+bytes from the loop (:mod:`nervecentre.crawler.hashpool`) on machines of 4 cores or more, on
+two threads on smaller ones (measured: see ``default_processes``). What the crawl
 learns is written in batches (:mod:`nervecentre.crawler.store`); new links reach the frontier
 with the next batch.
 """

@@ -37,8 +37,17 @@ class WorkerLost(Exception):
 
 
 def default_processes() -> int:
-    """Hashing processes for a crawl: one per core, at most 4 (0: hash on threads)."""
-    return max(1, min(4, os.cpu_count() or 1))
+    """Hashing processes for a crawl: one per core but the crawl's own, at most 4, from 4
+    cores up; 0 (hash on two threads of the crawling process) on fewer.
+
+    On the 2-core machine of docs/benchmarks.md, busy with other work, processes were
+    measured no faster than threads and spent 1-2 CPU-s more a crawl (each process's start,
+    the bytes copied through the socket): with no idle core to run on, taking the hashing
+    off the GIL buys nothing. With idle cores it does: threads cannot use more than the one
+    core's worth of Python that the GIL allows.
+    """
+    cores = os.cpu_count() or 1
+    return 0 if cores < 4 else min(4, cores - 1)
 
 
 class _Worker(asyncio.Protocol):

@@ -205,18 +205,22 @@ def test_robots_recorded_but_not_obeyed(db: Database, tmp_path: Path) -> None:
     assert hits == 0
 
 
+@pytest.mark.parametrize("processes", [0, 2], ids=["threads", "processes"])
 def test_the_same_bytes_at_two_urls_are_decoded_once(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
 ) -> None:
-    """An image served at two URLs is two findings, hashed from its bytes once."""
+    """An image served at two URLs is two findings, hashed from its bytes once, whether
+    images are hashed on threads or in hashing processes."""
     from nervecentre.crawler import engine
 
+    monkeypatch.setattr(engine, "default_processes", lambda: processes)
     calls: list[str] = []
     hash_once = engine.Crawl._hash
 
     # Counted where the crawl asks for an image to be hashed (in a hashing process, or on a
     # thread without them): a hashing process's own calls are not visible from here.
     async def counting(self: engine.Crawl, data: bytes, url: str, **options: Any) -> Any:
+        assert (self.hash_procs is not None) == bool(processes)
         calls.append(url)
         return await hash_once(self, data, url, **options)
 
