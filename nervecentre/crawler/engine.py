@@ -57,6 +57,7 @@ _STARVING_SECONDS = 0.05  # how soon new links are written when the loop has lit
 _PAGES_KEPT = 256  # recent pages kept in memory for the evidence of their images
 _SEEN_KEPT = 200_000  # recent URL keys remembered to spare the database repeated links
 _HASHED_KEPT = 20_000  # hashes of recent images, by SHA-256, to skip decoding a copy
+_DIGEST_INLINE_BYTES = 1 << 20  # larger bodies' copy-check digest is taken on a thread
 _SHARED_POLL_SECONDS = 0.5  # how often a worker with nothing to do looks at a shared frontier
 
 
@@ -388,7 +389,11 @@ class Crawl:
         """An image's hashes (the exact PDQ when the estimate is near the line) and its
         matches. The same bytes at another URL (mirrors, thumbnails reused) are not decoded
         again, even when both arrive at once: the second waits for the first."""
-        digest = hashlib.sha256(body).digest()
+        if len(body) <= _DIGEST_INLINE_BYTES:  # tens of microseconds: not worth a thread hop
+            digest = hashlib.sha256(body).digest()
+        else:
+            loop = asyncio.get_running_loop()
+            digest = await loop.run_in_executor(self.hash_pool, _sha256, body)
         pending = self.hashed.get(digest)
         if pending is None:
             pending = self.hashed[digest] = asyncio.get_running_loop().create_future()
@@ -522,6 +527,10 @@ class Crawl:
                 "fetched_at": now_utc(),
             }
         )
+
+
+def _sha256(body: bytes) -> bytes:
+    return hashlib.sha256(body).digest()
 
 
 class _NeedExact(Exception):
