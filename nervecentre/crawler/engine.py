@@ -3,10 +3,11 @@
 URLs come from the job's frontier in the database, oldest first, and wait in one queue per
 host; each host has at most ``host_concurrency`` requests in flight, started at least
 ``host_delay`` apart, and a 429 or 503 pushes that host's next start back by its Retry-After
-(or an exponential back-off) before the URL is tried again. Everything about an image (the
-copy check, hashing, settling near the threshold, matching) runs on worker threads, with the
-PDQ estimated by the hash engine's numpy path (its decoders and numpy release the GIL), so
-the loop keeps fetching. What the crawl
+(or an exponential back-off) before the URL is tried again. An image's bytes are checked
+against those of recent images (a copy is not decoded twice), then hashed, with the
+PDQ estimated by the hash engine's numpy path, off the event loop: in hashing processes fed
+bytes from the loop (:mod:`nervecentre.crawler.hashpool`) on machines of 4 cores or more, on
+two threads on smaller ones (measured: see ``default_processes``). What the crawl
 learns is written in batches (:mod:`nervecentre.crawler.store`); new links reach the frontier
 with the next batch.
 """
@@ -15,13 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import concurrent.futures
 import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from typing import Any
 from nervecentre.crawler.config import CrawlConfig
 from nervecentre.crawler.fetch import Fetcher
 from nervecentre.crawler.fetched import RETRY_STATUSES, Fetched
+from nervecentre.crawler.hashpool import HashPool, default_processes
 from nervecentre.crawler.keywords import Keywords
 from nervecentre.crawler.process import (
     PageInfo,
@@ -57,6 +57,7 @@ _STARVING_SECONDS = 0.05  # how soon new links are written when the loop has lit
 _PAGES_KEPT = 256  # recent pages kept in memory for the evidence of their images
 _SEEN_KEPT = 200_000  # recent URL keys remembered to spare the database repeated links
 _HASHED_KEPT = 20_000  # hashes of recent images, by SHA-256, to skip decoding a copy
+_DIGEST_INLINE_BYTES = 1 << 20  # larger bodies' copy-check digest is taken on a thread
 _SHARED_POLL_SECONDS = 0.5  # how often a worker with nothing to do looks at a shared frontier
 
 
@@ -79,7 +80,7 @@ class Crawl:
         matcher: Matcher,
         emit: Emit,
         *,
-        hash_threads: int = 2,
+        hash_processes: int | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -94,12 +95,16 @@ class Crawl:
         self.calendars: collections.Counter[str] = collections.Counter()
         self.pages: collections.OrderedDict[str, PageInfo] = collections.OrderedDict()
         self.seen: collections.OrderedDict[str, None] = collections.OrderedDict()
-        self.hashed: collections.OrderedDict[bytes, concurrent.futures.Future[FileHashes]] = (
+        self.hashed: collections.OrderedDict[bytes, asyncio.Future[FileHashes]] = (
             collections.OrderedDict()
         )
-        self.hashed_lock = threading.Lock()
-        self.matcher.preload_labels()
-        self.hash_pool = ThreadPoolExecutor(hash_threads, thread_name_prefix="crawl-hash")
+        # With every label in memory (lists up to 100,000 entries) matching needs no database
+        # and takes microseconds: it runs on the event loop; else on a thread of its own.
+        self.match_inline = self.matcher.preload_labels()
+        processes = default_processes() if hash_processes is None else hash_processes
+        # Hashing processes (0: threads of this process, as a library caller may want).
+        self.hash_procs = HashPool(processes) if processes > 0 else None
+        self.hash_pool = ThreadPoolExecutor(2, thread_name_prefix="crawl-hash")
         self.db_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-db")
         self.wakeup = asyncio.Event()
         self.slots = asyncio.Semaphore(config.fetch.concurrency)
@@ -165,6 +170,8 @@ class Crawl:
             with contextlib.suppress(Exception):  # the database may be what failed
                 frontier.release()
             self.hash_pool.shutdown(wait=True, cancel_futures=True)
+            if self.hash_procs is not None:
+                await self.hash_procs.close()
             self.db_pool.shutdown(wait=True)
 
     async def _flush(self) -> None:
@@ -342,8 +349,7 @@ class Crawl:
     async def _media(self, item: Item, fetched: Fetched, robots: str) -> None:
         loop = asyncio.get_running_loop()
         body, fetched.body = fetched.body, b""  # the only reference left is the hash task's
-        # Hashing, settling and matching all happen on a hash thread, off the event loop.
-        hashes, matches = await loop.run_in_executor(self.hash_pool, self._hash_media, body, item)
+        hashes, matches = await self._hash_media(body, item)
         del body
         image = (hashes.media_type or "").startswith("image/")
         problem = hashes.error if image else None
@@ -379,32 +385,59 @@ class Crawl:
         )
         self._add_finding(item, fetched, hashes, matches, page, record)
 
-    def _hash_media(self, body: bytes, item: Item) -> tuple[FileHashes, list[Match]]:
-        """On a hash thread: an image's hashes (the exact PDQ when the estimate is near the
-        line) and its matches. The same bytes at another URL (mirrors, thumbnails reused) are
-        not decoded again, even when both arrive at once: the second waits for the first."""
-        digest = hashlib.sha256(body).digest()
-        with self.hashed_lock:
-            pending = self.hashed.get(digest)
-            mine = pending is None
-            if pending is None:
-                pending = self.hashed[digest] = concurrent.futures.Future()
-                while len(self.hashed) > _HASHED_KEPT:
-                    self.hashed.popitem(last=False)
-            else:
-                self.hashed.move_to_end(digest)
-        if mine:
+    async def _hash_media(self, body: bytes, item: Item) -> tuple[FileHashes, list[Match]]:
+        """An image's hashes (the exact PDQ when the estimate is near the line) and its
+        matches. The same bytes at another URL (mirrors, thumbnails reused) are not decoded
+        again, even when both arrive at once: the second waits for the first."""
+        if len(body) <= _DIGEST_INLINE_BYTES:  # tens of microseconds: not worth a thread hop
+            digest = hashlib.sha256(body).digest()
+        else:
+            loop = asyncio.get_running_loop()
+            digest = await loop.run_in_executor(self.hash_pool, _sha256, body)
+        pending = self.hashed.get(digest)
+        if pending is None:
+            pending = self.hashed[digest] = asyncio.get_running_loop().create_future()
+            while len(self.hashed) > _HASHED_KEPT:
+                self.hashed.popitem(last=False)
             try:
-                # The PDQ is estimated (numpy, luma-only JPEG decode: half the time, mostly
-                # outside the GIL); settle_and_match re-hashes exactly near the threshold.
-                pending.set_result(hash_bytes(body, item.url, estimate=True))
+                # The PDQ is estimated (numpy, luma-only JPEG decode: half the time);
+                # settling re-hashes exactly near the threshold.
+                pending.set_result(await self._hash(body, item.url, exact=False))
             except BaseException as exc:
-                pending.set_exception(exc)
+                # Not kept: the next copy tries again (a cancelled crawl, a lost worker).
+                if self.hashed.get(digest) is pending:
+                    del self.hashed[digest]
+                if isinstance(exc, asyncio.CancelledError):
+                    pending.cancel()
+                else:
+                    pending.set_exception(exc)
+                    pending.exception()  # retrieved: no "never retrieved" warning
                 raise
-        hashes = dataclasses.replace(pending.result(), path=item.url)
+        else:
+            self.hashed.move_to_end(digest)
+        hashes = dataclasses.replace(await asyncio.shield(pending), path=item.url)
         # The estimate is not trusted near the line: the reference's PDQ decides there.
-        exact = functools.partial(_exact_hashes, body, item.url)
-        return self.matcher.settle_and_match(hashes, exact)
+        try:
+            if self.match_inline:
+                return self.matcher.settle_and_match(hashes, _need_exact)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self.hash_pool, self.matcher.settle_and_match, hashes, _need_exact
+            )
+        except _NeedExact:
+            pass
+        exact = await self._hash(body, item.url, exact=True)
+        if self.match_inline:
+            return exact, self.matcher.match(exact)
+        loop = asyncio.get_running_loop()
+        return exact, await loop.run_in_executor(self.hash_pool, self.matcher.match, exact)
+
+    async def _hash(self, body: bytes, url: str, *, exact: bool) -> FileHashes:
+        """``hash_bytes`` of the body in a hashing process (or on a thread without them)."""
+        if self.hash_procs is not None:
+            return await self.hash_procs.hash(body, url, exact=exact)
+        call = functools.partial(hash_bytes, body, url, exact=exact, estimate=not exact)
+        return await asyncio.get_running_loop().run_in_executor(self.hash_pool, call)
 
     def _add_finding(
         self, item: Item, fetched: Fetched, hashes: Any, matches: list[Any], page: Any, record: Any
@@ -496,6 +529,15 @@ class Crawl:
         )
 
 
-def _exact_hashes(body: bytes, url: str, _estimate: FileHashes) -> FileHashes:
-    """The file's hashes with the reference's PDQ (no reduced decode)."""
-    return hash_bytes(body, url, exact=True)
+def _sha256(body: bytes) -> bytes:
+    return hashlib.sha256(body).digest()
+
+
+class _NeedExact(Exception):
+    """Raised by :func:`_need_exact`: the estimate is too near the line to be trusted."""
+
+
+def _need_exact(_estimate: FileHashes) -> FileHashes:
+    # Settling asks for the exact hashes: they are computed in a hashing process (async),
+    # so the synchronous call stops here and the caller hashes exactly, then matches.
+    raise _NeedExact

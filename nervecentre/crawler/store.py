@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -131,25 +131,25 @@ def _dialect_insert(session: Session) -> Any:
 
 
 def _insert_ignore(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict: list[str]
+) -> None:
+    if rows:
+        statement = _dialect_insert(session)(table).on_conflict_do_nothing(index_elements=conflict)
+        session.execute(statement, list(rows))
+
+
+def _insert_new(
     session: Session,
     table: Table,
     rows: Sequence[dict[str, Any]],
     conflict: list[str],
-    returning: Sequence[Any] = (),
-) -> list[Any]:
+    *key: Any,
+) -> set[tuple[Any, ...]]:
+    """Insert the rows not there yet, in one statement; the ``key`` columns of those new."""
     if not rows:
-        return []
+        return set()
     statement = _dialect_insert(session)(table).on_conflict_do_nothing(index_elements=conflict)
-    if not returning:
-        session.execute(statement, list(rows))
-        return []
-    found = []
-    # Row by row when the caller needs to know which were new (findings, hits: few).
-    for row in rows:
-        result = session.execute(statement.values(**row).returning(*returning)).first()
-        if result is not None:
-            found.append(result)
-    return found
+    return {tuple(row) for row in session.execute(statement.returning(*key), list(rows)).all()}
 
 
 class JobStore:
@@ -225,31 +225,62 @@ class JobStore:
             _insert_ignore(
                 session, cast(Table, CrawlPage.__table__), batch.pages, ["job_id", "sha256"]
             )
-            table = cast(Table, CrawlFinding.__table__)
-            for finding in batch.findings:
-                row = {k: v for k, v in finding.items() if not k.startswith("_")}
-                new = _insert_ignore(session, table, [row], ["job_id", "media_key"], [table.c.id])
-                if not new:
-                    continue
-                entry = audit.record(
-                    session,
-                    self.actor,
-                    "crawl.match",
-                    "crawl_finding",
-                    new[0][0],
-                    finding["_audit"],
-                )
-                session.execute(
-                    update(table).where(table.c.id == new[0][0]).values(audit_id=entry.id)
-                )
-                written.findings.append({**finding, "id": new[0][0], "audit_id": entry.id})
+            self._write_findings(session, batch.findings, written)
             hits = cast(Table, CrawlKeywordHit.__table__)
-            for hit in batch.keywords:
-                if _insert_ignore(
-                    session, hits, [hit], ["job_id", "page_key", "keyword"], [hits.c.id]
-                ):
+            new_hits = _insert_new(
+                session,
+                hits,
+                batch.keywords,
+                ["job_id", "page_key", "keyword"],
+                hits.c.page_key,
+                hits.c.keyword,
+            )
+            for hit in batch.keywords:  # a hit twice in one batch was inserted once
+                if (hit["page_key"], hit["keyword"]) in new_hits:
+                    new_hits.discard((hit["page_key"], hit["keyword"]))
                     written.keywords.append(hit)
         return written
+
+    def _write_findings(
+        self, session: Session, findings: list[dict[str, Any]], written: Written
+    ) -> None:
+        """Insert the findings not yet recorded and append each to the audit chain, all in
+        a few statements: one insert, one append to the chain, one update of their links."""
+        if not findings:
+            return
+        table = cast(Table, CrawlFinding.__table__)
+        rows = [{k: v for k, v in f.items() if not k.startswith("_")} for f in findings]
+        statement = _dialect_insert(session)(table).on_conflict_do_nothing(
+            index_elements=["job_id", "media_key"]
+        )
+        inserted = session.execute(statement.returning(table.c.id, table.c.media_key), rows)
+        ids = {key: ident for ident, key in inserted.all()}
+        new, seen = [], set()
+        for finding in findings:  # a finding twice in one batch was inserted once
+            if finding["media_key"] in ids and finding["media_key"] not in seen:
+                seen.add(finding["media_key"])
+                new.append(finding)
+        if not new:
+            return
+        entries = audit.record_many(
+            session,
+            self.actor,
+            [("crawl.match", "crawl_finding", ids[f["media_key"]], f["_audit"]) for f in new],
+        )
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("finding_id"))
+            .values(audit_id=bindparam("entry_id"))
+            .execution_options(synchronize_session=False),
+            [
+                {"finding_id": ids[f["media_key"]], "entry_id": e.id}
+                for f, e in zip(new, entries, strict=True)
+            ],
+        )
+        written.findings.extend(
+            {**f, "id": ids[f["media_key"]], "audit_id": e.id}
+            for f, e in zip(new, entries, strict=True)
+        )
 
     def _queue_pages(self, session: Session, rows: list[dict[str, Any]], budget: int) -> int:
         # The budget counts pages actually queued: a link found twice is one page. The count

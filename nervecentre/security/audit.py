@@ -14,7 +14,7 @@ import dataclasses
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -370,6 +370,37 @@ def _group_commit(db: Database) -> _GroupCommit:
         return found
 
 
+def _pending(
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str | int | None,
+    detail: Mapping[str, Any] | None,
+    ip: str | None,
+    at: datetime | None,
+    cases: Iterable[int],
+) -> _Pending:
+    if action not in ACTIONS or action in _CHAIN_ACTIONS:
+        raise InvalidValue(f"unknown audit action {action!r}", kind="audit_action", value=action)
+    values = dict(detail or {})
+    kind, ident = target_type, "" if target_id is None else str(target_id)[:120]
+    number = _numeric_id(ident)
+    concerned = _detail_cases(values) | _case_ids(cases)
+    if kind == "case" and number is not None:
+        concerned.add(number)
+    return _Pending(
+        actor_name(actor)[:120],
+        action,
+        kind,
+        ident,
+        canonical_json(values),
+        ip,
+        _naive_utc(at or utcnow()),
+        frozenset(concerned),
+        number if kind == "person" else None,
+    )
+
+
 def record(
     target: Database | Session,
     actor: Actor,
@@ -391,28 +422,21 @@ def record(
     ``other_case_id``, ``cases``) and ``cases``. Its time never precedes the entry before
     it. Record late in a transaction: on PostgreSQL the chain lock is held until commit.
     """
-    if action not in ACTIONS or action in _CHAIN_ACTIONS:
-        raise InvalidValue(f"unknown audit action {action!r}", kind="audit_action", value=action)
-    values = dict(detail or {})
-    kind, ident = target_type, "" if target_id is None else str(target_id)[:120]
-    number = _numeric_id(ident)
-    concerned = _detail_cases(values) | _case_ids(cases)
-    if kind == "case" and number is not None:
-        concerned.add(number)
-    pending = _Pending(
-        actor_name(actor)[:120],
-        action,
-        kind,
-        ident,
-        canonical_json(values),
-        ip,
-        _naive_utc(at or utcnow()),
-        frozenset(concerned),
-        number if kind == "person" else None,
-    )
+    pending = _pending(actor, action, target_type, target_id, detail, ip, at, cases)
     if isinstance(target, Session):
         return _append(target, [pending])[0]
     return _group_commit(target).append(target, pending)
+
+
+def record_many(
+    session: Session,
+    actor: Actor,
+    entries: Sequence[tuple[str, str, str | int | None, Mapping[str, Any] | None]],
+) -> list[AuditEntry]:
+    """:func:`record` for several entries (action, target type, target id, detail) at once,
+    in order, in the session's transaction: one claim of the chain for all of them."""
+    pending = [_pending(actor, *entry, None, None, ()) for entry in entries]
+    return _append(session, pending) if pending else []
 
 
 def find(

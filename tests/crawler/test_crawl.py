@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 
 from nervecentre.crawler.models import CrawlFinding, CrawlHost, CrawlKeywordHit, CrawlPage, CrawlUrl
 from nervecentre.crawler.synthweb import SynthServer, SynthWeb, running
-from nervecentre.hashing import hash_bytes
 from nervecentre.security import audit, audit_verify
 from nervecentre.store.db import Database
 from tests.crawler.conftest import crawl, load_hashset, matched, planted
@@ -206,19 +205,26 @@ def test_robots_recorded_but_not_obeyed(db: Database, tmp_path: Path) -> None:
     assert hits == 0
 
 
+@pytest.mark.parametrize("processes", [0, 2], ids=["threads", "processes"])
 def test_the_same_bytes_at_two_urls_are_decoded_once(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
 ) -> None:
-    """An image served at two URLs is two findings, hashed from its bytes once."""
+    """An image served at two URLs is two findings, hashed from its bytes once, whether
+    images are hashed on threads or in hashing processes."""
     from nervecentre.crawler import engine
 
+    monkeypatch.setattr(engine, "default_processes", lambda: processes)
     calls: list[str] = []
+    hash_once = engine.Crawl._hash
 
-    def counting(data: bytes, path: str = "<memory>", **options: Any) -> Any:
-        calls.append(path)
-        return hash_bytes(data, path, **options)
+    # Counted where the crawl asks for an image to be hashed (in a hashing process, or on a
+    # thread without them): a hashing process's own calls are not visible from here.
+    async def counting(self: engine.Crawl, data: bytes, url: str, **options: Any) -> Any:
+        assert (self.hash_procs is not None) == bool(processes)
+        calls.append(url)
+        return await hash_once(self, data, url, **options)
 
-    monkeypatch.setattr(engine, "hash_bytes", counting)
+    monkeypatch.setattr(engine.Crawl, "_hash", counting)
     web = SynthWeb(seed=6, sites=1, pages=8, traps=False)
     name = next(s.name for s in web.images[0].values() if s.entry is not None)
     with running(web) as server:

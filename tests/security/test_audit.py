@@ -76,6 +76,28 @@ def test_a_rolled_back_transaction_leaves_no_gap(db: Database) -> None:
     assert [e.id for e in audit.tail(db)] == [1, 2, 3] and audit_verify.verify(db).ok
 
 
+def test_record_many_appends_in_order_in_one_claim(db: Database) -> None:
+    fill(db, 1)
+    with db.session() as session:
+        entries = audit.record_many(
+            session,
+            "crawler",
+            [("crawl.match", "crawl_finding", n, {"n": n}) for n in (10, 11, 12)],
+        )
+        assert audit.record_many(session, "crawler", []) == []
+    assert [(e.id, e.target_id, e.details) for e in entries] == [
+        (2, "10", {"n": 10}),
+        (3, "11", {"n": 11}),
+        (4, "12", {"n": 12}),
+    ]
+    assert [e.id for e in audit.tail(db)] == [1, 2, 3, 4] and audit_verify.verify(db).ok
+    with pytest.raises(InvalidValue, match="unknown audit action"), db.session() as session:
+        audit.record_many(
+            session, "crawler", [("crawl.match", "", None, None), ("nope", "", 1, None)]
+        )
+    assert [e.id for e in audit.tail(db)] == [1, 2, 3, 4]
+
+
 def test_concurrent_appends_keep_one_chain(db: Database) -> None:
     errors: list[BaseException] = []
 
