@@ -315,15 +315,21 @@ def resolve_records(
     progress: Progress | None = None,
     model: Model | None = None,
     learn: bool = True,
+    stages: Callable[[str], None] | None = None,
 ) -> Resolution:
     """Resolve ``records`` into entities (analysts' decisions as index pairs).
 
     A model estimated here (``model`` None) is corrected by the decisions when ``learn``
-    (and there are enough of them: :mod:`nervecentre.resolve.learn`).
+    (and there are enough of them: :mod:`nervecentre.resolve.learn`). ``stages`` is told
+    each stage as it ends (the benchmark times them).
     """
+    stage = stages if stages is not None else (lambda _: None)
     pairs, stats = candidate_pairs(records)
+    stage(f"blocking ({len(pairs):,} candidate pairs)")
     codes = encode(records)  # once: the candidate pairs and the random sample share them
+    stage("encoding")
     levels = _levels(records, pairs, progress, codes)
+    stage("comparing")
     if model is None:
         sample = random_pairs(len(records), U_SAMPLE)
         u = estimate_u(_levels(records, sample, None, codes))
@@ -333,13 +339,16 @@ def resolve_records(
         model = refine_with_rules(model, levels)
         if learn:
             model = learn_from_decisions(records, model, same, different)
+    stage("u, EM and the rules")
     counts = _frequencies(records)  # once: scoring and both cohesion scorers read them
     weights = _scored_in_chunks(records, pairs, levels, model, counts, count_tables(codes, counts))
     del levels
+    stage("scoring with term frequencies")
     if len(pairs) >= KEEP_ALL_BELOW:
         kept = _needed(len(records), pairs, weights, link, review, same)
         pairs, weights = pairs[kept], weights[kept]
     probs = probability(weights)
+    stage(f"keeping the pairs clustering reads ({len(pairs):,})")
     scorer = pair_scorer(records, model, counts)
     labels = cluster(
         len(records),
@@ -354,6 +363,7 @@ def resolve_records(
         many=many_scorer(records, model, codes, counts),
     )
     del codes
+    stage("clustering")
     queued = np.flatnonzero((probs >= review) & (probs < link))
     lab = np.asarray(labels)
     queued = queued[lab[pairs[queued, 0]] != lab[pairs[queued, 1]]]
