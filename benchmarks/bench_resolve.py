@@ -253,7 +253,7 @@ def run_ours(
     records: Sequence[PersonRecord], truth: Sequence[str]
 ) -> tuple[float, dict[str, float]]:
     start = time.perf_counter()
-    result = resolve_records(records)
+    result = resolve_records(records, stages=lambda what: _stage(what, start))
     seconds = time.perf_counter() - start
     p, r, f = pairwise(truth, result.labels)
     return seconds, {"precision": p, "recall": r, "f1": f, "bcubed": bcubed(truth, result.labels)}

@@ -46,7 +46,7 @@ APART = 0.01
 COHESION = 0.8
 U_SAMPLE = 30_000
 # Pairs compared at once (and the progress bar's step).
-CHUNK = 50_000
+CHUNK = 200_000
 # The share of true matches (among candidate pairs) that the strict rule of estimate_prior
 # finds (measured 2026-12-08: 0.37-0.41 from 5,000 to 100,000 records, precision 0.99+).
 STRICT_RECALL = 0.40
@@ -154,23 +154,60 @@ def _pair_tf(
     return float(name_tf), float(phone_tf), n
 
 
+Counts = tuple[Counter[tuple[str, ...]], Counter[str]]
+
+
+@dataclass
+class CountTables:
+    """:func:`_frequencies` read by ``codes``: how many records carry each row of the name
+    table (its sorted spelling keys) and each phone code."""
+
+    codes: Codes
+    name: npt.NDArray[np.float64]
+    phone: npt.NDArray[np.float64]
+
+
+def count_tables(codes: Codes, counts: Counts) -> CountTables:
+    """The counts of ``counts`` for every name row and phone code of ``codes``."""
+    names, phones = counts
+    name = np.array([names[_name_key(p)] for p in codes.table.names], dtype=np.float64)
+    phone = np.array([phones[p] for p in codes.phone_text], dtype=np.float64)
+    return CountTables(codes, name, phone)
+
+
 def _term_frequencies(
     records: Sequence[PersonRecord],
     pairs: Pairs,
     levels: Levels,
-    counts: tuple[Counter[tuple[str, ...]], Counter[str]] | None = None,
+    counts: Counts | None = None,
+    tables: CountTables | None = None,
 ) -> tuple[Floats, Floats]:
     """How many records carry the name and the phone each agreeing pair shares (``counts``:
-    :func:`_frequencies` of ``records``, when counted already)."""
+    :func:`_frequencies` of ``records``, when counted already; ``tables``: the same by
+    codes, which read the pairs of records with one name or one phone by arrays)."""
     names, phones = _frequencies(records) if counts is None else counts
     name_tf = np.full(len(pairs), np.nan)
     phone_tf = np.full(len(pairs), np.nan)
     name_col, phone_col = levels[:, 0], levels[:, 2]
-    for k in np.flatnonzero(name_col >= NAME_VARIANT).tolist():
+    by_name = np.flatnonzero(name_col >= NAME_VARIANT)
+    by_phone = np.flatnonzero(phone_col == 1)
+    if tables is not None:
+        # one name on each side: best_name_level's names are those two
+        codes = tables.codes
+        na, nb = codes.name[pairs[by_name, 0]], codes.name[pairs[by_name, 1]]
+        simple = (na >= 0) & (nb >= 0)
+        name_tf[by_name[simple]] = np.maximum(tables.name[na[simple]], tables.name[nb[simple]])
+        by_name = by_name[~simple]
+        # one phone on each side, in common: that phone
+        pa, pb = codes.phone[pairs[by_phone, 0]], codes.phone[pairs[by_phone, 1]]
+        simple = (pa >= 0) & (pa == pb)
+        phone_tf[by_phone[simple]] = tables.phone[pa[simple]]
+        by_phone = by_phone[~simple]
+    for k in by_name.tolist():
         i, j = pairs[k]
         _, x, y = best_name_level(records[i], records[j])
         name_tf[k] = max(names[_name_key(x)], names[_name_key(y)])
-    for k in np.flatnonzero(phone_col == 1).tolist():
+    for k in by_phone.tolist():
         i, j = pairs[k]
         shared = records[i].phones & records[j].phones
         phone_tf[k] = min(phones[p] for p in shared)
@@ -278,15 +315,21 @@ def resolve_records(
     progress: Progress | None = None,
     model: Model | None = None,
     learn: bool = True,
+    stages: Callable[[str], None] | None = None,
 ) -> Resolution:
     """Resolve ``records`` into entities (analysts' decisions as index pairs).
 
     A model estimated here (``model`` None) is corrected by the decisions when ``learn``
-    (and there are enough of them: :mod:`nervecentre.resolve.learn`).
+    (and there are enough of them: :mod:`nervecentre.resolve.learn`). ``stages`` is told
+    each stage as it ends (the benchmark times them).
     """
+    stage = stages if stages is not None else (lambda _: None)
     pairs, stats = candidate_pairs(records)
+    stage(f"blocking ({len(pairs):,} candidate pairs)")
     codes = encode(records)  # once: the candidate pairs and the random sample share them
+    stage("encoding")
     levels = _levels(records, pairs, progress, codes)
+    stage("comparing")
     if model is None:
         sample = random_pairs(len(records), U_SAMPLE)
         u = estimate_u(_levels(records, sample, None, codes))
@@ -296,13 +339,17 @@ def resolve_records(
         model = refine_with_rules(model, levels)
         if learn:
             model = learn_from_decisions(records, model, same, different)
-    weights = _scored_in_chunks(records, pairs, levels, model)
+    stage("u, EM and the rules")
+    counts = _frequencies(records)  # once: scoring and both cohesion scorers read them
+    weights = _scored_in_chunks(records, pairs, levels, model, counts, count_tables(codes, counts))
     del levels
+    stage("scoring with term frequencies")
     if len(pairs) >= KEEP_ALL_BELOW:
         kept = _needed(len(records), pairs, weights, link, review, same)
         pairs, weights = pairs[kept], weights[kept]
     probs = probability(weights)
-    scorer = pair_scorer(records, model)
+    stage(f"keeping the pairs clustering reads ({len(pairs):,})")
+    scorer = pair_scorer(records, model, counts)
     labels = cluster(
         len(records),
         pairs,
@@ -313,9 +360,10 @@ def resolve_records(
         scorer=scorer,
         same=same,
         different=different,
-        many=many_scorer(records, model, codes),
+        many=many_scorer(records, model, codes, counts),
     )
     del codes
+    stage("clustering")
     queued = np.flatnonzero((probs >= review) & (probs < link))
     lab = np.asarray(labels)
     queued = queued[lab[pairs[queued, 0]] != lab[pairs[queued, 1]]]
@@ -340,15 +388,20 @@ KEEP_ALL_BELOW = 2_000_000
 
 
 def _scored_in_chunks(
-    records: Sequence[PersonRecord], pairs: Pairs, levels: Levels, model: Model
+    records: Sequence[PersonRecord],
+    pairs: Pairs,
+    levels: Levels,
+    model: Model,
+    counts: Counts,
+    tables: CountTables,
 ) -> Floats:
     """The match weights of ``pairs`` (those of :func:`score_levels`), a chunk at a time, so
-    that the term frequencies and the intermediate arrays are never held for all pairs."""
-    counts = _frequencies(records)
+    that the term frequencies and the intermediate arrays are never held for all pairs
+    (``counts``: :func:`_frequencies` of ``records``; ``tables``: the same by codes)."""
     weights = np.empty(len(pairs))
     for start in range(0, len(pairs), SCORE_CHUNK):
         part = slice(start, start + SCORE_CHUNK)
-        name_tf, phone_tf = _term_frequencies(records, pairs[part], levels[part], counts)
+        name_tf, phone_tf = _term_frequencies(records, pairs[part], levels[part], counts, tables)
         weights[part] = match_weights(
             model, levels[part], name_tf=name_tf, phone_tf=phone_tf, population=len(records)
         )
@@ -424,9 +477,12 @@ def compare_pairs(
     return _levels(records, pairs, progress)
 
 
-def pair_scorer(records: Sequence[PersonRecord], model: Model) -> Callable[[int, int], float]:
-    """Scores one pair of ``records`` by index, on demand (for clustering's cohesion check)."""
-    names, phones = _frequencies(records)
+def pair_scorer(
+    records: Sequence[PersonRecord], model: Model, counts: Counts | None = None
+) -> Callable[[int, int], float]:
+    """Scores one pair of ``records`` by index, on demand (for clustering's cohesion check;
+    ``counts``: :func:`_frequencies` of ``records``, when counted already)."""
+    names, phones = _frequencies(records) if counts is None else counts
 
     def scorer(i: int, j: int) -> float:
         a, b = records[i], records[j]
@@ -436,16 +492,17 @@ def pair_scorer(records: Sequence[PersonRecord], model: Model) -> Callable[[int,
 
 
 def many_scorer(
-    records: Sequence[PersonRecord], model: Model, codes: Codes
+    records: Sequence[PersonRecord], model: Model, codes: Codes, counts: Counts | None = None
 ) -> Callable[[list[tuple[int, int]]], list[float]]:
     """Scores many pairs of ``records`` at once, by arrays: :func:`pair_scorer`'s
     probabilities (the same levels, term frequencies and weights) for a batch."""
-    counts = _frequencies(records)
+    counts = _frequencies(records) if counts is None else counts
+    tables = count_tables(codes, counts)
 
     def many(wanted: list[tuple[int, int]]) -> list[float]:
         pairs = np.array(wanted, dtype=np.int64).reshape(-1, 2)
         levels = compare_many(records, codes, pairs)
-        name_tf, phone_tf = _term_frequencies(records, pairs, levels, counts)
+        name_tf, phone_tf = _term_frequencies(records, pairs, levels, counts, tables)
         weights = match_weights(
             model, levels, name_tf=name_tf, phone_tf=phone_tf, population=len(records)
         )

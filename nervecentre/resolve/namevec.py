@@ -50,6 +50,7 @@ class NameTable:
     sorted_initials: Ints  # (rows,): id of the sorted initials
     long: Flags  # (rows,): more words or initials than the row holds
     key_text: list[str]  # spelling key of each key id
+    key_array: npt.NDArray[np.object_]  # the same, as an array (looked up many at a time)
 
 
 def _id(table: dict[object, int], value: object) -> int:
@@ -95,6 +96,7 @@ def name_table(names: Sequence[ParsedName]) -> NameTable:
         sorted_initials=sorted_ids[2],
         long=long,
         key_text=[str(k) for k in keys],
+        key_array=np.array([str(k) for k in keys] or [""], dtype=object),
     )
 
 
@@ -141,8 +143,8 @@ def _similar(t: NameTable, a: Ints, b: Ints) -> Flags:
     pb = np.broadcast_to(kb[:, None, :], both.shape)[both]
     codes = pa.astype(np.int64) * len(t.key_text) + pb
     distinct, inverse = np.unique(codes, return_inverse=True)
-    left = [t.key_text[int(c)] for c in distinct // len(t.key_text)]
-    right = [t.key_text[int(c)] for c in distinct % len(t.key_text)]
+    left = t.key_array[distinct // len(t.key_text)].tolist()
+    right = t.key_array[distinct % len(t.key_text)].tolist()
     sims = np.full(both.shape, -1.0)
     if len(distinct):
         scores = process.cpdist(
@@ -168,7 +170,31 @@ def _any_word(t: NameTable, a: Ints, b: Ints) -> Flags:
 
 
 def levels(t: NameTable, a: Ints, b: Ints) -> Ints:
-    """The level of each pair of rows ``(a[k], b[k])``, as ``compare.name_level``."""
+    """The level of each pair of rows ``(a[k], b[k])``, as ``compare.name_level``.
+
+    Each distinct pair of names is computed once: the level is symmetric, so the pairs are
+    taken as (lower row, higher row) and sorted, and the levels of the distinct ones are
+    spread back (half to two thirds of a chunk's candidate pairs repeat a pair of names).
+    """
+    if len(a) < 2:
+        return _levels(t, a, b)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo * len(t.words) + hi
+    order = np.argsort(key)
+    ordered = key[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(a), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    distinct = order[first]
+    found = _levels(t, lo[distinct], hi[distinct])
+    result: Ints = found[inverse]
+    return result
+
+
+def _levels(t: NameTable, a: Ints, b: Ints) -> Ints:
+    """:func:`levels`, every pair computed."""
     out = np.full(len(a), -1, dtype=np.int64)
     slow = t.long[a] | t.long[b]
     for k in np.flatnonzero(slow).tolist():

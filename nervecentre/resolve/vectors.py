@@ -51,6 +51,7 @@ class Codes:
     word_count: Ints
     wide: npt.NDArray[np.bool_]  # more phones, e-mails or address words than the rows hold
     table: NameTable
+    phone_text: list[str]  # each phone code's phone
     # Every record's names, as rows of ``table``: record i's are rows[start[i]:start[i+1]].
     start: Ints
     rows: Ints
@@ -127,7 +128,7 @@ def encode(records: Sequence[PersonRecord]) -> Codes:
     return Codes(
         gender, birth, district, state, phone, email, name, father, address,
         phone_rows, email_rows, words, word_count, wide,
-        name_table(names), start, np.array(rows, dtype=np.int64),
+        name_table(names), list(phones), start, np.array(rows, dtype=np.int64),
     )  # fmt: skip
 
 
