@@ -125,10 +125,6 @@ class LoginThrottle:
         """Seconds before this address may try (this username) again; 0: it may try now."""
         return max(self.waits(ip, username, now=now))
 
-    def check(self, ip: str, username: str = "", *, now: datetime | None = None) -> None:
-        """Raise TooManyAttempts, saying for how long, when this attempt must wait."""
-        _refuse(*self.waits(ip, username, now=now))
-
     def admit(self, ip: str, username: str = "", *, now: datetime | None = None) -> None:
         """Let this attempt try a password, counting it as a failure at once (a success then
         forgives it: :meth:`succeeded`); TooManyAttempts when it must wait.
