@@ -125,13 +125,11 @@ def rotate_key(
     nothing changes and the old key stays in force. The caller then puts the new key in
     place. A value the key in use cannot read is tried with each of ``also`` (keys an older
     version made in other working directories): the database is then whole again."""
-    with db.session() as session:
+    # The write lock first (SQLite), so that nothing read here can change before it writes.
+    with db.write_session() as session:
         conn = session.connection()
         # The rotation waits for transactions holding the key; those after it see the new.
-        if conn.dialect.name == "postgresql":
-            conn.execute(select(KeyFingerprint.id).with_for_update())
-        else:  # the write lock first, so that nothing read here can change before it writes
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.execute(select(KeyFingerprint.id).with_for_update())
         old = bound_cipher(conn, db.settings)
         if new.fingerprint == old.fingerprint:
             raise InvalidValue("the new key is the key in use", kind="secret_key")
